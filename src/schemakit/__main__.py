@@ -1,0 +1,5 @@
+"""``python -m schemakit``."""
+
+from schemakit.cli import run
+
+run()

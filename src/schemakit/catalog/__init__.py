@@ -1,0 +1,32 @@
+"""The Catalog IR and its builders."""
+
+from schemakit.catalog._database import QUERIES, from_database
+from schemakit.catalog._model import (
+    Catalog,
+    Column,
+    Constraint,
+    ForeignKey,
+    Function,
+    Grant,
+    Index,
+    Schema,
+    Sequence,
+    Table,
+    TypeDef,
+)
+
+__all__ = [
+    "QUERIES",
+    "Catalog",
+    "Column",
+    "Constraint",
+    "ForeignKey",
+    "Function",
+    "Grant",
+    "Index",
+    "Schema",
+    "Sequence",
+    "Table",
+    "TypeDef",
+    "from_database",
+]

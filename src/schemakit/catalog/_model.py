@@ -1,0 +1,191 @@
+"""The Catalog IR: what a schema IS, whichever source it was read from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Catalog",
+    "Column",
+    "ForeignKey",
+    "Function",
+    "Grant",
+    "Index",
+    "Schema",
+    "Sequence",
+    "Table",
+    "TypeDef",
+]
+
+
+def qualified(schema: str, name: str) -> str:
+    return f"{schema}.{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    name: str
+    owner: str | None = None
+
+    @property
+    def path(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: str
+    """As PostgreSQL prints it: ``uuid``, ``timestamp with time zone``, ``character varying(500)``."""
+    nullable: bool = True
+    default: str | None = None
+    type_schema: str = "pg_catalog"
+    type_name: str = ""
+    """The bare type name (``int4``, ``timestamptz``, ``transaction_type``)."""
+    identity: str = ""
+    generated: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    name: str
+    columns: tuple[str, ...]
+    """Key columns; expressions appear as their SQL text."""
+    unique: bool = False
+    primary: bool = False
+    valid: bool = True
+    predicate: str | None = None
+    method: str = "btree"
+    definition: str = ""
+    constraint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    name: str
+    columns: tuple[str, ...]
+    ref_schema: str
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    on_delete: str = "a"
+    """``a`` no action, ``r`` restrict, ``c`` cascade, ``n`` set null, ``d`` set default."""
+    validated: bool = True
+
+    @property
+    def ref_path(self) -> str:
+        return qualified(self.ref_schema, self.ref_table)
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    name: str
+    kind: str
+    """``p`` primary key, ``u`` unique, ``c`` check, ``x`` exclusion."""
+    columns: tuple[str, ...]
+    definition: str = ""
+    validated: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    schema: str
+    name: str
+    kind: str = "table"
+    """``table``, ``partitioned table``, ``view``, ``materialized view`` or ``foreign table``."""
+    owner: str | None = None
+    columns: tuple[Column, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    comment: str | None = None
+    row_security: bool = False
+
+    @property
+    def path(self) -> str:
+        return qualified(self.schema, self.name)
+
+    @property
+    def primary_key(self) -> tuple[str, ...]:
+        for constraint in self.constraints:
+            if constraint.kind == "p":
+                return constraint.columns
+        return ()
+
+    def column(self, name: str) -> Column | None:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class TypeDef:
+    schema: str
+    name: str
+    kind: str
+    """``enum``, ``domain``, ``composite``, ``range``, ``multirange`` or ``base``."""
+    owner: str | None = None
+    labels: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> str:
+        return qualified(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    schema: str
+    name: str
+    owner: str | None = None
+    owned_by: str | None = None
+    """``schema.table.column`` for serial and identity sequences."""
+
+    @property
+    def path(self) -> str:
+        return qualified(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    schema: str
+    name: str
+    arguments: str = ""
+    kind: str = "function"
+    owner: str | None = None
+    language: str = "sql"
+
+    @property
+    def path(self) -> str:
+        return f"{self.schema}.{self.name}({self.arguments})"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    object_kind: str
+    """``schema`` or ``table``."""
+    schema: str
+    name: str | None
+    grantee: str
+    privilege: str
+    grantable: bool = False
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything one database holds, keyed by ``schema.name`` paths."""
+
+    database: str = ""
+    schemas: Mapping[str, Schema] = field(default_factory=dict)
+    tables: Mapping[str, Table] = field(default_factory=dict)
+    types: Mapping[str, TypeDef] = field(default_factory=dict)
+    sequences: Mapping[str, Sequence] = field(default_factory=dict)
+    functions: Mapping[str, Function] = field(default_factory=dict)
+    grants: tuple[Grant, ...] = ()
+    server_version: int = 0
+
+    def tables_in(self, schema: str) -> Iterator[Table]:
+        return (t for t in self.tables.values() if t.schema == schema)
+
+    def table(self, schema: str, name: str) -> Table | None:
+        return self.tables.get(qualified(schema, name))

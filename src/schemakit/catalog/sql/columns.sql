@@ -1,0 +1,17 @@
+-- Columns of the relations tables.sql returns, in table order.
+SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), tn.nspname, t.typname,
+       a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text,
+       a.attgenerated::text
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+WHERE a.attnum > 0 AND NOT a.attisdropped
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND NOT c.relispartition
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\_toast%'
+  AND n.nspname NOT LIKE 'pg\_temp\_%'
+ORDER BY a.attrelid, a.attnum

@@ -1,0 +1,306 @@
+"""The command line: argv -> one library call -> exit code (0 clean, 1 findings, 2 error)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from schemakit import __version__
+from schemakit.errors import SchemakitError, redact
+
+__all__ = ["main", "run"]
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
+    from schemakit.config import _CODE_SELECTOR
+
+    for code in codes:
+        if not _CODE_SELECTOR.match(code):
+            raise click.BadParameter(
+                f"'{code}' is not a rule code or prefix (like ISO001, ISO, ALL)"
+            )
+    return codes
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "--version", "-V", prog_name="schemakit")
+def cli() -> None:
+    """schemakit: one PostgreSQL database, many services, one schema each.
+
+    Checks a platform against its database guidelines: which service owns which schema
+    (from schemakit.toml or [tool.schemakit] in pyproject.toml), and whether the database,
+    or the database its migrations produce, keeps to that.
+
+    \b
+    Start with:
+      schemakit lint examples/platform      replay the example's migrations and lint them
+      schemakit rules                       every rule, with its code
+      schemakit rule ISO001                 what a rule checks and why
+
+    Exit codes: 0 clean, 1 findings, 2 error (bad config, unreachable database, failing
+    migration).
+    """
+
+
+@cli.command()
+@click.argument(
+    "path",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    required=False,
+)
+@click.option(
+    "--database-url",
+    envvar="DATABASE_URL",
+    metavar="URL",
+    help="Audit this live database instead of replaying migrations (also $DATABASE_URL).",
+)
+@click.option(
+    "--database",
+    metavar="NAME",
+    help="Which configured database the URL points at (default: matched by its name).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here."
+)
+@click.option(
+    "--select", metavar="CODES", help="Only these rules: codes or prefixes, comma separated."
+)
+@click.option("--ignore", metavar="CODES", help="Skip these rules: codes or prefixes.")
+@click.option("--extend-select", metavar="CODES", help="Add rules to the configured selection.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--color/--no-color", default=None, help="Force colour on or off (default: on a TTY)."
+)
+def lint(
+    path: Path,
+    database_url: str | None,
+    database: str | None,
+    fmt: str,
+    output: Path | None,
+    select: str | None,
+    ignore: str | None,
+    extend_select: str | None,
+    exit_zero: bool,
+    color: bool | None,
+) -> int:
+    """Lint the platform configured at or above PATH.
+
+    Without a database URL, every service's migrations (plain SQL folders ordered by file
+    name, drizzle-kit folders by meta/_journal.json) are replayed into a throwaway
+    PostgreSQL started for this run, and the result is audited. With --database-url (or
+    DATABASE_URL) that database is audited as it is.
+
+    Exit 0 when nothing is found, 1 with findings, 2 on errors.
+    """
+    from schemakit.lint import LintOptions
+    from schemakit.lint import lint as run_lint
+    from schemakit.report import render_json, render_text
+
+    options = LintOptions(
+        database_url=database_url or None,
+        database=database,
+        select=_codes(select),
+        ignore=_codes(ignore) or (),
+        extend_select=_codes(extend_select) or (),
+    )
+    progress = _progress if sys.stderr.isatty() else None
+    result = run_lint(path, options, progress)
+    if fmt == "json":
+        text = render_json(
+            result.findings,
+            version=__version__,
+            rules=result.rules,
+            databases=result.databases,
+            sources=result.sources,
+            suppressed=result.suppressed,
+        )
+        _emit(text, output)
+    elif output is not None:
+        with _open_output(output) as stream:
+            render_text(
+                result.findings,
+                stream=stream,
+                suppressed=result.suppressed,
+                databases=result.databases,
+                color=False,
+            )
+    else:
+        render_text(
+            result.findings,
+            stream=sys.stdout,
+            suppressed=result.suppressed,
+            databases=result.databases,
+            color=color,
+        )
+    if result.findings and not exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _progress(message: str) -> None:
+    sys.stderr.write(f"schemakit: {message}\n")
+
+
+def _open_output(path: Path) -> Any:
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise SchemakitError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with _open_output(output) as stream:
+        stream.write(text)
+
+
+@cli.command("rules")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rules_command(fmt: str) -> int:
+    """List every rule: code, name, severity and what it flags."""
+    from schemakit.rules import RULES
+
+    if fmt == "json":
+        import json
+
+        rows = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity.value,
+                "status": r.status,
+                "summary": r.summary(),
+            }
+            for r in RULES
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return EXIT_CLEAN
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("code", "name", "severity", "summary"):
+        table.add_column(column, no_wrap=column != "summary")
+    for r in RULES:
+        table.add_row(r.code, r.name, r.severity.value, r.summary())
+    _console().print(table)
+    return EXIT_CLEAN
+
+
+@cli.command("rule")
+@click.argument("code")
+def rule_command(code: str) -> int:
+    """Explain one rule (by code like ISO001, or name like table-in-public)."""
+    from schemakit.rules import RULES, get_rule
+
+    rule = get_rule(code)
+    if rule is None:
+        known = ", ".join(r.code for r in RULES)
+        raise SchemakitError(f"no rule {code!r}", hint=f"known rules: {known}")
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    doc = rule.doc()
+    summary, _, body = doc.partition("\n")
+    text = f"# {rule.code} {rule.name}\n\n{summary}\n\nSeverity: {rule.severity.value}. "
+    text += f"Status: {rule.status}.\n{body}"
+    console = Console(highlight=False)
+    if console.is_terminal:
+        console.print(Markdown(text))
+    else:
+        click.echo(text)
+    return EXIT_CLEAN
+
+
+@cli.command("services")
+@click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
+def services_command(path: Path) -> int:
+    """Show the services registry: service -> database, schemas, migrations."""
+    from rich.table import Table
+
+    from schemakit.config import load_config
+
+    config = load_config(path)
+    table = Table(
+        title=f"services in {config.path}", box=None, pad_edge=False, title_justify="left"
+    )
+    for column in ("service", "database", "schemas", "migrations"):
+        table.add_column(column)
+    for service in config.services.values():
+        database = service.database + (" (exempt)" if config.is_exempt(service.database) else "")
+        migrations = "-"
+        if service.migrations is not None:
+            try:
+                migrations = str(service.migrations.relative_to(Path.cwd()))
+            except ValueError:
+                migrations = str(service.migrations)
+        table.add_row(service.name, database, ", ".join(service.schemas) or "-", migrations)
+    _console().print(table)
+    for schema, owners in sorted(
+        (s, o) for db in config.databases for s, o in config.schema_owners(db).items()
+    ):
+        if len(owners) > 1:
+            click.echo(
+                f"warning: schema {schema} is claimed by {', '.join(owners)} (ISO006)", err=True
+            )
+    return EXIT_CLEAN
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    # Piped output keeps whole rows instead of wrapping at 80 columns.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI in-process and return its exit code (what tests call)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="schemakit", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_ERROR
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except SchemakitError as exc:
+        click.echo(f"error: {exc.render()}", err=True)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except Exception as exc:  # the last line of defence: never print a secret
+        click.echo(f"internal error: {redact(repr(exc))}", err=True)
+        return EXIT_ERROR
+    return int(result or 0) if isinstance(result, int) else EXIT_CLEAN
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

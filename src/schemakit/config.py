@@ -1,0 +1,296 @@
+"""Load and validate ``[tool.schemakit]`` (pyproject.toml) or ``schemakit.toml``."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from schemakit.errors import ConfigError
+
+__all__ = [
+    "CONFIG_FILES",
+    "Config",
+    "LintSettings",
+    "Service",
+    "find_config",
+    "load_config",
+]
+
+CONFIG_FILES = ("schemakit.toml", "pyproject.toml")
+DEFAULT_DATABASE = "main"
+DEFAULT_TOOL_SCHEMAS = ("schemakit", "drizzle")
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]{0,62}$")
+_CODE_SELECTOR = re.compile(r"^(ALL|[A-Z]{3}[0-9]{0,3})$")
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service: the schemas it owns, the database they live in, where its migrations are."""
+
+    name: str
+    schemas: tuple[str, ...]
+    database: str
+    migrations: Path | None = None
+    sources: tuple[Path, ...] = ()
+    role: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    """Rule selection ruff-style: codes or prefixes; ``ignore`` wins over ``select``."""
+
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_object_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated configuration; paths in it are absolute."""
+
+    path: Path | None
+    root: Path
+    default_database: str = DEFAULT_DATABASE
+    exempt_databases: tuple[str, ...] = ()
+    tool_schemas: tuple[str, ...] = DEFAULT_TOOL_SCHEMAS
+    services: Mapping[str, Service] = field(default_factory=dict)
+    lint: LintSettings = field(default_factory=LintSettings)
+
+    @property
+    def databases(self) -> tuple[str, ...]:
+        """Every database a service lives in, in the order services name them."""
+        names = [s.database for s in self.services.values()]
+        return tuple(dict.fromkeys(names or [self.default_database]))
+
+    def services_in(self, database: str) -> tuple[Service, ...]:
+        return tuple(s for s in self.services.values() if s.database == database)
+
+    def schema_owners(self, database: str) -> dict[str, tuple[str, ...]]:
+        """schema -> the services that claim it in ``database`` (two or more is a finding)."""
+        owners: dict[str, list[str]] = {}
+        for service in self.services_in(database):
+            for schema in service.schemas:
+                owners.setdefault(schema, []).append(service.name)
+        return {schema: tuple(names) for schema, names in owners.items()}
+
+    def is_exempt(self, database: str) -> bool:
+        return database in self.exempt_databases
+
+    def line_of(self, text: str) -> int | None:
+        """First line of the config file containing ``text``, for findings about the config."""
+        if self.path is None:
+            return None
+        try:
+            for number, line in enumerate(self.path.read_text().splitlines(), 1):
+                if text in line:
+                    return number
+        except OSError:
+            return None
+        return None
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest schemakit.toml, or pyproject.toml with ``[tool.schemakit]``, at or above ``start``."""
+    start = start.resolve()
+    if start.is_file():
+        return start
+    for folder in (start, *start.parents):
+        for name in CONFIG_FILES:
+            candidate = folder / name
+            if not candidate.is_file():
+                continue
+            if name == "schemakit.toml":
+                return candidate
+            try:
+                data = tomllib.loads(candidate.read_text())
+            except (OSError, tomllib.TOMLDecodeError):
+                continue
+            if "schemakit" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_config(start: Path | None = None, *, required: bool = True) -> Config:
+    """Find and validate the configuration at or above ``start`` (default: the current folder)."""
+    start = (start or Path.cwd()).resolve()
+    if not start.exists():
+        raise ConfigError(f"{start} does not exist", hint="pass a folder or a config file")
+    path = find_config(start)
+    if path is None:
+        if required:
+            raise ConfigError(
+                f"no schemakit.toml, or pyproject.toml with [tool.schemakit], at or above {start}",
+                hint="create schemakit.toml with a [services.NAME] table per service",
+            )
+        return Config(path=None, root=start if start.is_dir() else start.parent)
+    return parse_config(path)
+
+
+def parse_config(path: Path) -> Config:
+    """Read and validate one config file."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", path=path) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=path) from exc
+    prefix = ""
+    if path.name != "schemakit.toml":
+        tool = data.get("tool", {})
+        if "schemakit" not in tool:
+            raise ConfigError("has no [tool.schemakit] table", path=path)
+        data = tool["schemakit"]
+        prefix = "tool.schemakit."
+    return _Validator(path, prefix, text).config(data)
+
+
+class _Validator:
+    def __init__(self, path: Path, prefix: str, text: str) -> None:
+        self.path = path
+        self.prefix = prefix
+        self.lines = text.splitlines()
+
+    def fail(self, key: str, message: str, hint: str | None = None) -> ConfigError:
+        return ConfigError(message, path=self.path, key=self.prefix + key, hint=hint)
+
+    def check_keys(self, where: str, table: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(allowed)
+                raise self.fail(f"{where}{key}", "unknown key", hint)
+
+    def table(self, key: str, value: Any) -> Mapping[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a table, not {_type(value)}")
+        return value
+
+    def string(self, key: str, value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            raise self.fail(key, f"must be a non-empty string, not {_type(value)}")
+        return value
+
+    def identifier(self, key: str, value: Any) -> str:
+        name = self.string(key, value)
+        if not _IDENTIFIER.match(name):
+            raise self.fail(
+                key,
+                f"'{name}' is not a plain PostgreSQL identifier",
+                "use lower case letters, digits and underscores (at most 63)",
+            )
+        return name
+
+    def strings(self, key: str, value: Any, *, identifiers: bool = False) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise self.fail(key, f"must be a list of strings, not {_type(value)}")
+        check = self.identifier if identifiers else self.string
+        return tuple(check(f"{key}[{i}]", item) for i, item in enumerate(value))
+
+    def selectors(self, key: str, value: Any) -> tuple[str, ...]:
+        codes = self.strings(key, value)
+        for i, code in enumerate(codes):
+            if not _CODE_SELECTOR.match(code):
+                raise self.fail(
+                    f"{key}[{i}]",
+                    f"'{code}' is not a rule code or prefix",
+                    "use a code like ISO001, a family like ISO, or ALL",
+                )
+        return codes
+
+    def line(self, header: str) -> int | None:
+        for number, line in enumerate(self.lines, 1):
+            if line.strip().startswith(header):
+                return number
+        return None
+
+    def config(self, data: Mapping[str, Any]) -> Config:
+        self.check_keys(
+            "",
+            data,
+            ("database", "exempt-databases", "tool-schemas", "services", "lint"),
+        )
+        root = self.path.parent
+        default_db = self.identifier("database", data.get("database", DEFAULT_DATABASE))
+        exempt = self.strings(
+            "exempt-databases", data.get("exempt-databases", []), identifiers=True
+        )
+        tool_schemas = self.strings(
+            "tool-schemas", data.get("tool-schemas", list(DEFAULT_TOOL_SCHEMAS)), identifiers=True
+        )
+        services: dict[str, Service] = {}
+        for name, raw in self.table("services", data.get("services", {})).items():
+            services[name] = self.service(name, raw, default_db, root)
+        lint = self.lint(self.table("lint", data.get("lint", {})))
+        return Config(
+            path=self.path,
+            root=root,
+            default_database=default_db,
+            exempt_databases=exempt,
+            tool_schemas=tool_schemas,
+            services=services,
+            lint=lint,
+        )
+
+    def service(self, name: str, raw: Any, default_db: str, root: Path) -> Service:
+        key = f"services.{name}"
+        if not re.match(r"^[a-z][a-z0-9_-]*$", name):
+            raise self.fail(
+                key, f"service name '{name}' must be lower case letters, digits, - or _"
+            )
+        table = self.table(key, raw)
+        self.check_keys(f"{key}.", table, ("schemas", "database", "migrations", "sources", "role"))
+        if "schemas" not in table:
+            raise self.fail(key, "missing key 'schemas'", f'add schemas = ["{name}"]')
+        schemas = self.strings(f"{key}.schemas", table["schemas"], identifiers=True)
+        migrations = None
+        if "migrations" in table:
+            migrations = (root / self.string(f"{key}.migrations", table["migrations"])).resolve()
+        sources = tuple(
+            (root / item).resolve()
+            for item in self.strings(f"{key}.sources", table.get("sources", []))
+        )
+        role = self.identifier(f"{key}.role", table["role"]) if "role" in table else None
+        return Service(
+            name=name,
+            schemas=schemas,
+            database=self.identifier(f"{key}.database", table.get("database", default_db)),
+            migrations=migrations,
+            sources=sources,
+            role=role,
+            line=self.line(f"[{self.prefix}services.{name}]"),
+        )
+
+    def lint(self, table: Mapping[str, Any]) -> LintSettings:
+        self.check_keys("lint.", table, ("select", "ignore", "extend-select", "per-object-ignores"))
+        per_object: dict[str, tuple[str, ...]] = {}
+        raw = self.table("lint.per-object-ignores", table.get("per-object-ignores", {}))
+        for pattern, codes in raw.items():
+            per_object[pattern] = self.selectors(f"lint.per-object-ignores.{pattern}", codes)
+        return LintSettings(
+            select=self.selectors("lint.select", table.get("select", ["ALL"])),
+            ignore=self.selectors("lint.ignore", table.get("ignore", [])),
+            extend_select=self.selectors("lint.extend-select", table.get("extend-select", [])),
+            per_object_ignores=per_object,
+        )
+
+
+def _type(value: Any) -> str:
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)

@@ -1,0 +1,102 @@
+"""One error root for schemakit, with structured fields, and DSN redaction."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+__all__ = [
+    "CatalogError",
+    "ClusterError",
+    "ConfigError",
+    "DatabaseError",
+    "MigrationError",
+    "SchemakitError",
+    "redact",
+]
+
+# URL form: scheme://user:password@host  and key/value form: password=secret
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?=@)")
+_KV_PASSWORD = re.compile(
+    r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE
+)
+
+
+def redact(text: str) -> str:
+    """Replace every password in DSNs found in ``text`` with ``***``."""
+    text = _URL_PASSWORD.sub(lambda m: m.group("head") + "***", text)
+    return _KV_PASSWORD.sub(lambda m: m.group("head") + "***", text)
+
+
+class SchemakitError(Exception):
+    """Root of every error schemakit raises on purpose; the CLI maps it to exit code 2."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(redact(message))
+        self.message = redact(message)
+        self.hint = redact(hint) if hint else None
+
+    def render(self) -> str:
+        """The message plus the hint, as the CLI prints it."""
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class ConfigError(SchemakitError):
+    """The configuration file is missing, unreadable or invalid."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | None = None,
+        key: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = ""
+        if path is not None:
+            where = f"{path}"
+            if key:
+                where += f": {key}"
+            where += ": "
+        super().__init__(where + message, hint=hint)
+        self.path = path
+        self.key = key
+
+
+class ClusterError(SchemakitError):
+    """The throwaway PostgreSQL cluster could not be found, started or stopped."""
+
+
+class DatabaseError(SchemakitError):
+    """A database could not be reached or answered with an error outside a migration."""
+
+
+class CatalogError(DatabaseError):
+    """Reading the catalog from a live database failed."""
+
+
+class MigrationError(SchemakitError):
+    """A migration file could not be read, parsed or applied."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | None = None,
+        line: int | None = None,
+        statement: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = ""
+        if path is not None:
+            where = f"{path}:{line}: " if line else f"{path}: "
+        full = where + message
+        if statement:
+            shown = statement.strip()
+            if len(shown) > 300:
+                shown = shown[:300] + " ..."
+            full += "\n  statement: " + shown.replace("\n", "\n    ")
+        super().__init__(full, hint=hint)
+        self.path = path
+        self.line = line
+        self.statement = statement

@@ -1,0 +1,115 @@
+"""Find a service's migrations: drizzle-kit folders (meta/_journal.json) and plain SQL folders."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from schemakit.config import Service
+from schemakit.errors import ConfigError, MigrationError
+from schemakit.sql import Statement, split_statements
+
+__all__ = ["MigrationFile", "MigrationSet", "discover"]
+
+JOURNAL = Path("meta") / "_journal.json"
+
+
+@dataclass(frozen=True)
+class MigrationFile:
+    """One migration file, read eagerly so a bad encoding fails before anything runs."""
+
+    service: str
+    id: str
+    path: Path
+    text: str
+    when: int | None = None
+    """drizzle-kit's journal timestamp (milliseconds), for drizzle folders."""
+
+    @cached_property
+    def statements(self) -> list[Statement]:
+        return split_statements(self.text, self.path)
+
+
+@dataclass(frozen=True)
+class MigrationSet:
+    service: str
+    kind: str
+    """``sql`` (files ordered by name) or ``drizzle`` (ordered by meta/_journal.json)."""
+    folder: Path
+    files: tuple[MigrationFile, ...]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise MigrationError(
+            f"not UTF-8 text (byte {exc.start})", path=path, hint="save the file as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise MigrationError(
+            f"cannot read: {exc.strerror}", path=path, hint="check the file exists and is readable"
+        ) from exc
+
+
+def discover(service: Service, config_path: Path | None = None) -> MigrationSet | None:
+    """The migrations of ``service``, or None when it names no migrations folder."""
+    folder = service.migrations
+    if folder is None:
+        return None
+    if not folder.is_dir():
+        raise ConfigError(
+            f"migrations folder {folder} does not exist",
+            path=config_path,
+            key=f"services.{service.name}.migrations",
+            hint="create it, or fix the path (relative to the config file)",
+        )
+    if (folder / JOURNAL).is_file():
+        return _drizzle(service, folder)
+    files = tuple(
+        MigrationFile(service.name, path.stem, path, _read(path))
+        for path in sorted(folder.glob("*.sql"), key=lambda p: p.name)
+    )
+    return MigrationSet(service.name, "sql", folder, files)
+
+
+def _drizzle(service: Service, folder: Path) -> MigrationSet:
+    journal_path = folder / JOURNAL
+    try:
+        journal = json.loads(_read(journal_path))
+    except json.JSONDecodeError as exc:
+        raise MigrationError(
+            f"not valid JSON: {exc.msg}", path=journal_path, line=exc.lineno
+        ) from exc
+    entries = journal.get("entries") if isinstance(journal, dict) else None
+    if not isinstance(entries, list):
+        raise MigrationError(
+            "has no 'entries' list",
+            path=journal_path,
+            hint="regenerate it with drizzle-kit generate",
+        )
+    files = []
+    for position, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("tag"), str):
+            raise MigrationError(
+                f"entry {position} has no 'tag'",
+                path=journal_path,
+                hint="each entry needs tag and when, as drizzle-kit writes them",
+            )
+        tag = entry["tag"]
+        path = folder / f"{tag}.sql"
+        if not path.is_file():
+            raise MigrationError(
+                f"entry {position} names {tag}.sql, which does not exist",
+                path=journal_path,
+                hint="restore the file or remove the entry",
+            )
+        when = entry.get("when")
+        files.append(
+            MigrationFile(
+                service.name, tag, path, _read(path), when if isinstance(when, int) else None
+            )
+        )
+    return MigrationSet(service.name, "drizzle", folder, tuple(files))

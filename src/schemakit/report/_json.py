@@ -1,0 +1,68 @@
+"""The JSON report; its shape is fixed by lint-report.schema.json next to this module."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from schemakit.errors import redact
+from schemakit.rules import Finding, Rule
+
+__all__ = ["SCHEMA_VERSION", "relative", "render_json", "to_dict"]
+
+SCHEMA_VERSION = 1
+
+
+def relative(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return os.fspath(path)
+
+
+def to_dict(finding: Finding) -> dict[str, Any]:
+    loc = finding.location
+    return {
+        "code": finding.code,
+        "name": finding.name,
+        "severity": finding.severity.value,
+        "message": redact(finding.message),
+        "help": redact(finding.help),
+        "object": finding.object,
+        "database": finding.database,
+        "service": finding.service,
+        "location": (
+            {"path": relative(loc.path), "line": loc.line, "column": loc.column} if loc else None
+        ),
+    }
+
+
+def render_json(
+    findings: Sequence[Finding],
+    *,
+    version: str,
+    rules: Sequence[type[Rule]],
+    databases: Sequence[str],
+    sources: Sequence[str],
+    suppressed: int,
+) -> str:
+    errors = sum(1 for f in findings if f.severity.value == "error")
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "schemakit", "version": version},
+        "summary": {
+            "findings": len(findings),
+            "errors": errors,
+            "warnings": len(findings) - errors,
+            "suppressed": suppressed,
+            "rules": len(rules),
+        },
+        "databases": list(databases),
+        "sources": [redact(s) for s in sources],
+        "findings": [to_dict(f) for f in findings],
+    }
+    return json.dumps(document, indent=2) + "\n"

@@ -1,0 +1,31 @@
+"""Rules: the registry, the engine, and one module per rule."""
+
+from schemakit.rules._base import (
+    DOC_SECTIONS,
+    CatalogContext,
+    CatalogRule,
+    Finding,
+    Location,
+    Rule,
+    Severity,
+)
+from schemakit.rules._engine import InlineIgnore, Outcome, apply_suppressions, run_catalog_rules
+from schemakit.rules._registry import RULES, get_rule, matches, select_rules
+
+__all__ = [
+    "DOC_SECTIONS",
+    "RULES",
+    "CatalogContext",
+    "CatalogRule",
+    "Finding",
+    "InlineIgnore",
+    "Location",
+    "Outcome",
+    "Rule",
+    "Severity",
+    "apply_suppressions",
+    "get_rule",
+    "matches",
+    "run_catalog_rules",
+    "select_rules",
+]

@@ -1,0 +1,117 @@
+"""Run selected rules over catalogs and apply suppressions (inline and per object)."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Location, Rule
+from schemakit.rules._registry import matches
+from schemakit.rules.unused_suppression import UnusedSuppression
+
+__all__ = ["InlineIgnore", "Outcome", "apply_suppressions", "run_catalog_rules"]
+
+
+@dataclass(frozen=True, slots=True)
+class InlineIgnore:
+    """``-- schemakit: ignore[CODE]`` attached to the statement spanning first..last line."""
+
+    path: Path
+    first_line: int
+    last_line: int
+    code: str
+    comment_line: int
+
+
+@dataclass
+class Outcome:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+
+
+def run_catalog_rules(
+    rules: Iterable[type[Rule]],
+    ctx: CatalogContext,
+    locate: Callable[[str], Location | None] = lambda path: None,
+) -> list[Finding]:
+    """Findings of every catalog rule over ``ctx``; each gets a location from ``locate``
+    (the line that created its object) when the rule did not set one."""
+    found: list[Finding] = []
+    for rule_class in rules:
+        if not issubclass(rule_class, CatalogRule):
+            continue
+        if rule_class.needs_registry and not ctx.has_registry:
+            continue
+        for finding in rule_class().check(ctx):
+            if finding.location is None and finding.object:
+                finding = finding.at(locate(finding.object))
+            found.append(finding)
+    return found
+
+
+def apply_suppressions(
+    findings: Sequence[Finding],
+    *,
+    enabled: Sequence[type[Rule]],
+    inline: Sequence[InlineIgnore] = (),
+    per_object: Mapping[str, tuple[str, ...]] | None = None,
+    config_location: Callable[[str], Location | None] = lambda text: None,
+) -> Outcome:
+    """Drop suppressed findings; report suppressions that matched nothing (SUP001)."""
+    per_object = per_object or {}
+    used_inline: set[InlineIgnore] = set()
+    used_objects: set[tuple[str, str]] = set()
+    by_path: dict[Path, list[InlineIgnore]] = {}
+    for item in inline:
+        by_path.setdefault(item.path, []).append(item)
+    outcome = Outcome()
+    for finding in findings:
+        hit = False
+        loc = finding.location
+        if loc is not None:
+            for item in by_path.get(loc.path, ()):
+                if item.first_line <= loc.line <= item.last_line and matches(
+                    finding.code, item.code
+                ):
+                    used_inline.add(item)
+                    hit = True
+        if finding.object:
+            for pattern, codes in per_object.items():
+                if fnmatch.fnmatchcase(finding.object, pattern):
+                    for code in codes:
+                        if matches(finding.code, code):
+                            used_objects.add((pattern, code))
+                            hit = True
+        (outcome.suppressed if hit else outcome.findings).append(finding)
+
+    if UnusedSuppression not in enabled:
+        return outcome
+    enabled_codes = [rule.code for rule in enabled]
+    report = UnusedSuppression()
+
+    def could_fire(code: str) -> bool:
+        return any(matches(c, code) for c in enabled_codes if c != UnusedSuppression.code)
+
+    for item in inline:
+        if item not in used_inline and could_fire(item.code):
+            outcome.findings.append(
+                report.finding(
+                    f"Suppression of {item.code} matches no finding",
+                    "Remove the ignore comment.",
+                    location=Location(item.path, item.comment_line),
+                )
+            )
+    for pattern, codes in per_object.items():
+        for code in codes:
+            if (pattern, code) not in used_objects and could_fire(code):
+                outcome.findings.append(
+                    report.finding(
+                        f"per-object-ignores entry {pattern!r} = {code} matches no finding",
+                        "Remove the entry from the config.",
+                        object=pattern,
+                        location=config_location(pattern),
+                    )
+                )
+    return outcome

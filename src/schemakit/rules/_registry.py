@@ -1,0 +1,60 @@
+"""The one explicit list of rules; nothing registers itself by being imported."""
+
+from __future__ import annotations
+
+from schemakit.rules._base import Rule
+from schemakit.rules.iso.cross_service_foreign_key import CrossServiceForeignKey
+from schemakit.rules.iso.missing_service_schema import MissingServiceSchema
+from schemakit.rules.iso.object_in_foreign_schema import ObjectInForeignSchema
+from schemakit.rules.iso.routine_or_sequence_in_public import RoutineOrSequenceInPublic
+from schemakit.rules.iso.schema_claimed_twice import SchemaClaimedTwice
+from schemakit.rules.iso.table_in_public import TableInPublic
+from schemakit.rules.iso.table_in_unclaimed_schema import TableInUnclaimedSchema
+from schemakit.rules.iso.type_in_public import TypeInPublic
+from schemakit.rules.iso.unclaimed_schema import UnclaimedSchema
+from schemakit.rules.unused_suppression import UnusedSuppression
+
+__all__ = ["RULES", "get_rule", "matches", "select_rules"]
+
+RULES: tuple[type[Rule], ...] = (
+    TableInPublic,
+    TypeInPublic,
+    RoutineOrSequenceInPublic,
+    TableInUnclaimedSchema,
+    UnclaimedSchema,
+    SchemaClaimedTwice,
+    ObjectInForeignSchema,
+    CrossServiceForeignKey,
+    MissingServiceSchema,
+    UnusedSuppression,
+)
+
+_BY_CODE = {rule.code: rule for rule in RULES}
+_BY_NAME = {rule.name: rule for rule in RULES}
+
+
+def get_rule(code_or_name: str) -> type[Rule] | None:
+    return _BY_CODE.get(code_or_name.upper()) or _BY_NAME.get(code_or_name.lower())
+
+
+def matches(code: str, selector: str) -> bool:
+    return selector == "ALL" or code.startswith(selector)
+
+
+def select_rules(
+    select: tuple[str, ...], ignore: tuple[str, ...] = (), extend: tuple[str, ...] = ()
+) -> tuple[type[Rule], ...]:
+    """Rules matched by ``select`` or ``extend`` and by no ``ignore`` entry, in registry order.
+
+    Preview rules run only when selected by their exact code.
+    """
+    chosen = []
+    for rule in RULES:
+        selectors = (*select, *extend)
+        if rule.status == "preview":
+            picked = rule.code in selectors
+        else:
+            picked = any(matches(rule.code, s) for s in selectors)
+        if picked and not any(matches(rule.code, s) for s in ignore):
+            chosen.append(rule)
+    return tuple(chosen)

@@ -1,0 +1,1 @@
+"""ISO: schema isolation, the heart of the guideline."""

@@ -1,0 +1,49 @@
+"""ISO001: a table or view in the public schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from schemakit.rules._base import CatalogContext, CatalogRule, Finding
+
+
+class TableInPublic(CatalogRule):
+    """Table or view in the `public` schema.
+
+    ## What it does
+    Flags every table, view, materialized view and foreign table in `public`, except in
+    databases the config exempts (`exempt-databases`, the guideline's `mana_sync` case).
+
+    ## Why is this bad?
+    On a database shared by many services, `public` belongs to nobody: two services that both
+    create `public.users` collide, and no schema boundary protects either table. This is what
+    a raw Drizzle `pgTable(...)` or an unqualified `CREATE TABLE` produces.
+
+    ## Example
+    ```sql
+    CREATE TABLE users (id uuid PRIMARY KEY);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE auth.users (id uuid PRIMARY KEY);
+    ```
+    In Drizzle: `pgSchema('auth').table('users', ...)`.
+
+    ## Guideline
+    Schema Isolation (pgSchema): "Never use raw pgTable() in this monorepo."
+    """
+
+    code = "ISO001"
+    name = "table-in-public"
+
+    def check(self, ctx: CatalogContext) -> Iterator[Finding]:
+        if ctx.exempt:
+            return
+        for table in ctx.catalog.tables_in("public"):
+            yield self.finding(
+                f"{table.kind.capitalize()} {table.path} is in the public schema",
+                "Create it in the owning service's schema instead.",
+                object=table.path,
+                database=ctx.database,
+            )

@@ -1,0 +1,22 @@
+"""The statement stream IR: SQL files as statements with file, line and suppressions."""
+
+from schemakit.sql._objects import CreatedObject, created_objects
+from schemakit.sql._stream import (
+    BREAKPOINT,
+    Statement,
+    Suppression,
+    line_starts,
+    read_suppressions,
+    split_statements,
+)
+
+__all__ = [
+    "BREAKPOINT",
+    "CreatedObject",
+    "Statement",
+    "Suppression",
+    "created_objects",
+    "line_starts",
+    "read_suppressions",
+    "split_statements",
+]
