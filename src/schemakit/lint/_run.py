@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -26,10 +27,12 @@ from schemakit.rules import (
     select_rules,
 )
 from schemakit.sql import created_objects
+from schemakit.testing import Cluster
 
 __all__ = ["LintOptions", "LintResult", "lint"]
 
 Progress = Callable[[str], None]
+_unique = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,18 @@ class LintResult:
 
 
 def lint(
-    path: Path, options: LintOptions | None = None, progress: Progress | None = None
+    path: Path,
+    options: LintOptions | None = None,
+    progress: Progress | None = None,
+    *,
+    cluster: Cluster | None = None,
 ) -> LintResult:
     """Lint the platform whose config is at or above ``path``.
 
     With ``options.database_url`` the live database is audited; otherwise every service's
-    migrations are replayed into a throwaway PostgreSQL and the result is audited.
+    migrations are replayed into a throwaway PostgreSQL and the result is audited. Pass a
+    started ``cluster`` to replay into it (its databases are created and dropped here)
+    instead of starting one.
     """
     options = options or LintOptions()
     say = progress or (lambda message: None)
@@ -82,7 +91,7 @@ def lint(
         result.databases.append(database)
         result.sources.append(redact(options.database_url))
     else:
-        for database, catalog, origins in _replay(config, say):
+        for database, catalog, origins in _replay(config, say, cluster):
             ctx = CatalogContext(catalog, config, database, creator=partial(_creator, origins))
             findings += run_catalog_rules(rules, ctx, partial(_locate, origins))
             result.databases.append(database)
@@ -209,10 +218,10 @@ def _comment_line(text: str, first: int, last: int, code: str) -> int:
     return first
 
 
-def _replay(config: Config, say: Progress) -> Iterator[tuple[str, Catalog, Origins]]:
+def _replay(
+    config: Config, say: Progress, shared: Cluster | None
+) -> Iterator[tuple[str, Catalog, Origins]]:
     """Apply each database's migrations to a fresh throwaway database; yield its catalog."""
-    from schemakit.testing import Cluster
-
     plan: list[tuple[str, list[MigrationSet]]] = []
     total = 0
     for database in config.databases:
@@ -231,13 +240,18 @@ def _replay(config: Config, say: Progress) -> Iterator[tuple[str, Catalog, Origi
     say(
         f"replaying {total} migration files of {len(config.services)} services into a throwaway PostgreSQL"
     )
-    with Cluster() as cluster:
+    with contextlib.ExitStack() as stack:
+        cluster = shared if shared is not None else stack.enter_context(Cluster())
         for database, sets in plan:
-            cluster.create_database(database)
+            # A shared cluster may already hold a database of that name: use a unique one.
+            actual = database if shared is None else f"lint_{next(_unique)}_{database}"
+            cluster.create_database(actual)
+            if shared is not None:
+                stack.callback(cluster.drop_database, actual)
             origins: Origins = {}
             for migration_set in sets:
-                _apply(cluster.dsn(database), migration_set, origins)
-            with cluster.connect(database) as conn:
+                _apply(cluster.dsn(actual), migration_set, origins)
+            with cluster.connect(actual) as conn:
                 catalog = from_database(conn)
             yield database, catalog, origins
 

@@ -1,0 +1,275 @@
+"""The CLI end to end: exit codes, JSON schema, redaction, clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from schemakit.cli import main
+from schemakit.report import json_schema
+from schemakit.rules import DOC_SECTIONS, RULES
+from schemakit.testing import Cluster
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "platform"
+SECRET = "s3cr3t-Pa55"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+def test_example_platform_findings(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "lint", str(EXAMPLE), "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    found = {(f["code"], f["object"]) for f in report["findings"]}
+    assert found == {
+        ("ISO001", "public.file_tags"),
+        ("ISO002", "public.transaction_type"),
+        ("ISO003", "public.set_updated_at()"),
+        ("ISO004", "storage_scratch.import_rows"),
+        ("ISO005", "storage_scratch"),
+        ("ISO006", "research"),
+        ("ISO007", "auth.credit_holds"),
+        ("ISO008", "credits.balances.balances_user_id_users_id_fk"),
+        ("ISO009", "mail"),
+    }
+    # the inline ignore and the per-object ignore each hid one finding
+    assert report["summary"]["suppressed"] == 2
+    # the exempt sync database has tables in public and no findings
+    assert "sync" in report["databases"]
+    assert not any(f["database"] == "sync" for f in report["findings"])
+
+
+def test_console_script_text_output() -> None:
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "schemakit"), "lint", "examples/platform"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DATABASE_URL": ""},
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "examples/platform/services/credits/drizzle/0001_transactions.sql" in proc.stdout
+    assert "2:1 ISO002 [type-in-public]" in proc.stdout
+    assert "Found 9 findings (8 errors, 1 warning) in platform, sync; 2 suppressed" in proc.stdout
+
+
+def test_json_output_validates_against_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "lint", str(EXAMPLE), "--format", "json")
+    jsonschema.validate(json.loads(out), json.loads(json_schema()))
+
+
+def test_schema_file_in_repo_rejects_a_malformed_report(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "lint", str(EXAMPLE), "--format", "json")
+    report = json.loads(out)
+    report["findings"][0]["severity"] = "fatal"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(report, json.loads(json_schema()))
+
+
+def test_clean_platform_exits_zero(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    write(tmp_path / "schemakit.toml", '[services.app]\nschemas = ["app"]\nmigrations = "m"\n')
+    write(tmp_path / "m" / "0001.sql", "CREATE SCHEMA app;\nCREATE TABLE app.users (id uuid);\n")
+    code, out, _ = run(capsys, "lint", str(tmp_path))
+    assert code == 0
+    assert "All checks passed" in out
+
+
+def test_select_and_exit_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "lint", str(EXAMPLE), "--select", "ISO001", "--format", "json")
+    assert code == 1
+    assert {f["code"] for f in json.loads(out)["findings"]} == {"ISO001"}
+    code, _, _ = run(capsys, "lint", str(EXAMPLE), "--exit-zero")
+    assert code == 0
+
+
+def test_live_database_with_password_never_prints_it(
+    capsys: pytest.CaptureFixture[str], pg_cluster: Cluster, pg_database: str, pg_conn
+) -> None:  # type: ignore[no-untyped-def]
+    pg_conn.execute("CREATE TABLE public.users (id uuid)")
+    # trust auth ignores the password, so this URL connects and the report names it
+    url = f"postgresql://postgres:{SECRET}@/{pg_database}?host={pg_cluster.socket_dir}"
+    code, out, err = run(
+        capsys,
+        "lint",
+        str(EXAMPLE),
+        "--database-url",
+        url,
+        "--database",
+        "platform",
+        "--format",
+        "json",
+    )
+    assert code == 1
+    report = json.loads(out)
+    assert report["sources"] == [url.replace(SECRET, "***")]
+    assert SECRET not in out + err
+    code, out, err = run(
+        capsys, "lint", str(EXAMPLE), "--database-url", url, "--database", "platform"
+    )
+    assert SECRET not in out + err
+
+
+def test_unreachable_database_exit_2_without_password(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    url = f"postgresql://app:{SECRET}@/platform?host={tmp_path}&connect_timeout=2"
+    code, out, err = run(capsys, "lint", str(EXAMPLE), "--database-url", url)
+    assert code == 2
+    assert "cannot connect to postgresql://app:***@/platform" in err
+    assert SECRET not in out + err
+
+
+def test_database_url_from_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://app:{SECRET}@/x?host={tmp_path}")
+    code, out, err = run(capsys, "lint", str(EXAMPLE))
+    assert code == 2
+    assert SECRET not in out + err
+
+
+def test_keyword_dsn_password_is_redacted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    dsn = f"host={tmp_path} dbname=platform user=app password={SECRET} connect_timeout=2"
+    code, out, err = run(capsys, "lint", str(EXAMPLE), "--database-url", dsn)
+    assert code == 2
+    assert SECRET not in out + err
+    assert "password=***" in err
+
+
+def test_bad_config_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "schemakit.toml", "[services.auth]\nschemas = ['auth']\nmigratons = 'x'\n"
+    )
+    code, _, err = run(capsys, "lint", str(tmp_path))
+    assert code == 2
+    assert f"{path}: services.auth.migratons: unknown key" in err
+    assert "did you mean 'migrations'" in err
+
+
+def test_missing_migrations_folder_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    write(tmp_path / "schemakit.toml", "[services.auth]\nschemas = ['auth']\nmigrations = 'nope'\n")
+    code, _, err = run(capsys, "lint", str(tmp_path))
+    assert code == 2
+    assert "services.auth.migrations: migrations folder" in err
+    assert "does not exist" in err
+
+
+def test_failing_migration_exit_2_with_file_line_and_server_message(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    write(tmp_path / "schemakit.toml", "[services.auth]\nschemas = ['auth']\nmigrations = 'm'\n")
+    write(tmp_path / "m" / "0001.sql", "CREATE SCHEMA auth;\n")
+    bad = write(
+        tmp_path / "m" / "0002.sql",
+        "-- a reference to a table that does not exist\n\nCREATE TABLE auth.sessions (\n"
+        "  user_id text REFERENCES auth.users (id)\n);\n",
+    )
+    code, out, err = run(capsys, "lint", str(tmp_path))
+    assert code == 2
+    assert f"{bad}:3: migration of service auth failed" in err
+    assert 'relation "auth.users" does not exist (SQLSTATE 42P01)' in err
+    assert "CREATE TABLE auth.sessions" in err
+    assert out == ""
+
+
+def test_syntax_error_exit_2_with_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    write(tmp_path / "schemakit.toml", "[services.auth]\nschemas = ['auth']\nmigrations = 'm'\n")
+    bad = write(
+        tmp_path / "m" / "0001.sql", "CREATE SCHEMA auth;\n\nCREATE TABLE auth.x (id int,);\n"
+    )
+    code, _, err = run(capsys, "lint", str(tmp_path))
+    assert code == 2
+    assert f"{bad}:3: syntax error" in err
+
+
+@pytest.mark.parametrize("kind", ["not-utf8", "dangling-link", "journal"])
+def test_unreadable_migration_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str
+) -> None:
+    write(tmp_path / "schemakit.toml", "[services.auth]\nschemas = ['auth']\nmigrations = 'm'\n")
+    folder = tmp_path / "m"
+    folder.mkdir()
+    if kind == "not-utf8":
+        (folder / "0001.sql").write_bytes(b"CREATE SCHEMA \xff;\n")
+        expected = "0001.sql: not UTF-8 text"
+    elif kind == "dangling-link":
+        (folder / "0001.sql").symlink_to(tmp_path / "missing.sql")
+        expected = "0001.sql: cannot read"
+    else:
+        write(folder / "meta" / "_journal.json", '{"entries": [{"tag": "0000_x", "when": 1}]}')
+        expected = "entry 0 names 0000_x.sql, which does not exist"
+    code, _, err = run(capsys, "lint", str(tmp_path))
+    assert code == 2
+    assert expected in err
+
+
+def test_rule_docs_have_every_section() -> None:
+    for rule in RULES:
+        sections = rule.doc_sections()
+        for section in DOC_SECTIONS:
+            assert sections.get(section), f"{rule.code} lacks '## {section}'"
+        assert rule.summary().endswith("."), rule.code
+
+
+def test_rule_command_renders_docs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "rule", "ISO001")
+    assert code == 0
+    assert out.startswith("# ISO001 table-in-public")
+    for section in DOC_SECTIONS:
+        assert f"## {section}" in out
+
+
+def test_unknown_rule_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "rule", "XYZ999")
+    assert code == 2
+    assert "no rule 'XYZ999'" in err
+
+
+def test_rules_and_services(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "rules", "--format", "json")
+    assert code == 0
+    assert [r["code"] for r in json.loads(out)] == [r.code for r in RULES]
+    code, out, err = run(capsys, "services", str(EXAMPLE))
+    assert code == 0
+    assert "credits" in out
+    assert "sync (exempt)" in out
+    assert "schema research is claimed by research, research-worker" in err
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert "schemakit" in out
+    code, out, _ = run(capsys, "lint", "--help")
+    assert code == 0
+    assert "--database-url" in out
+    assert "Exit 0" in out
+
+
+def test_bad_option_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "lint", "--select", "nonsense!")
+    assert code == 2
+    assert "is not a rule code" in err

@@ -1,0 +1,133 @@
+"""Configuration: discovery, validation with file and key in every error."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from schemakit.config import find_config, load_config
+from schemakit.errors import ConfigError
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+def test_schemakit_toml(tmp_path: Path) -> None:
+    write(
+        tmp_path / "schemakit.toml",
+        """
+        database = "platform"
+        exempt-databases = ["sync"]
+
+        [services.auth]
+        schemas = ["auth"]
+        migrations = "auth/migrations"
+        role = "auth_service"
+
+        [services.sync]
+        schemas = []
+        database = "sync"
+
+        [lint]
+        ignore = ["ISO005"]
+        per-object-ignores = { "public.legacy_*" = ["ISO001"] }
+        """,
+    )
+    config = load_config(tmp_path)
+    auth = config.services["auth"]
+    assert auth.schemas == ("auth",)
+    assert auth.database == "platform"
+    assert auth.migrations == (tmp_path / "auth" / "migrations").resolve()
+    assert auth.role == "auth_service"
+    assert config.databases == ("platform", "sync")
+    assert config.is_exempt("sync")
+    assert not config.is_exempt("platform")
+    assert config.lint.ignore == ("ISO005",)
+    assert config.lint.per_object_ignores == {"public.legacy_*": ("ISO001",)}
+
+
+def test_pyproject_tool_table_found_from_a_subfolder(tmp_path: Path) -> None:
+    write(
+        tmp_path / "pyproject.toml",
+        """
+        [project]
+        name = "x"
+
+        [tool.schemakit.services.auth]
+        schemas = ["auth"]
+        """,
+    )
+    (tmp_path / "src" / "deep").mkdir(parents=True)
+    assert find_config(tmp_path / "src" / "deep") == tmp_path / "pyproject.toml"
+    assert load_config(tmp_path / "src" / "deep").services["auth"].schemas == ("auth",)
+
+
+def test_pyproject_without_tool_table_is_skipped(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[project]\nname = 'x'\n")
+    assert find_config(tmp_path) is None or find_config(tmp_path) != tmp_path / "pyproject.toml"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        (
+            "[services.auth]\nschemas = ['auth']\nmigratons = 'm'\n",
+            "services.auth.migratons",
+            "did you mean 'migrations'",
+        ),
+        (
+            "[services.auth]\nschemas = 'auth'\ndatabase = 3\n",
+            "services.auth.database",
+            "must be a non-empty string, not an integer",
+        ),
+        (
+            "[services.auth]\nschemas = ['Auth-Schema']\n",
+            "services.auth.schemas[0]",
+            "not a plain PostgreSQL identifier",
+        ),
+        ("[services.auth]\ndatabase = 'x'\n", "services.auth", "missing key 'schemas'"),
+        ("databse = 'x'\n", "databse", "did you mean 'database'"),
+        ("[lint]\nselect = ['iso001']\n", "lint.select[0]", "not a rule code or prefix"),
+        ("services = 3\n", "services", "must be a table"),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path: Path, text: str, key: str, words: str) -> None:
+    path = write(tmp_path / "schemakit.toml", text)
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    rendered = info.value.render()
+    assert str(path) in rendered
+    assert key in rendered
+    assert words in rendered
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    path = write(tmp_path / "schemakit.toml", "[services.auth\n")
+    with pytest.raises(ConfigError, match="not valid TOML") as info:
+        load_config(tmp_path)
+    assert str(path) in str(info.value)
+
+
+def test_no_config(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"no schemakit\.toml"):
+        load_config(tmp_path)
+
+
+def test_schema_owners_lists_every_claimant(tmp_path: Path) -> None:
+    write(
+        tmp_path / "schemakit.toml",
+        """
+        [services.research-api]
+        schemas = ["research"]
+        [services.research-worker]
+        schemas = ["research", "research_jobs"]
+        """,
+    )
+    owners = load_config(tmp_path).schema_owners("main")
+    assert owners["research"] == ("research-api", "research-worker")
+    assert owners["research_jobs"] == ("research-worker",)
