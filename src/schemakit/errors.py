@@ -9,6 +9,7 @@ __all__ = [
     "CatalogError",
     "ClusterError",
     "ConfigError",
+    "ConflictError",
     "DatabaseError",
     "MigrationError",
     "SchemakitError",
@@ -100,3 +101,10 @@ class MigrationError(SchemakitError):
         self.path = path
         self.line = line
         self.statement = statement
+
+
+class ConflictError(SchemakitError):
+    """An optimistic-locking write lost: the row's version changed since it was read.
+
+    The guideline's ``ErrorCode.CONFLICT``; a web layer maps it to HTTP 409.
+    """

@@ -1,0 +1,74 @@
+"""The ORM Session: soft-deleted rows hidden by default, stale versioned writes -> ConflictError."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy.orm import Session as _Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from schemakit.errors import ConflictError
+from schemakit.models._mixins import SoftDelete
+
+__all__ = ["INCLUDE_DELETED", "Session", "hard_delete", "restore", "soft_delete"]
+
+INCLUDE_DELETED = "include_deleted"
+"""Execution option that opts a statement out of the soft-delete filter; grep for it."""
+
+
+class Session(_Session):
+    """A Session that turns SQLAlchemy's StaleDataError into :class:`ConflictError`."""
+
+    def flush(self, objects: Any = None) -> None:
+        try:
+            if objects is None:
+                super().flush()
+            else:
+                super().flush(objects)
+        except StaleDataError as exc:
+            raise ConflictError(
+                f"the row was modified by another operation: {exc}",
+                hint="reload it and apply the change again",
+            ) from exc
+
+
+@event.listens_for(_Session, "do_orm_execute")
+def _hide_soft_deleted(state: ORMExecuteState) -> None:
+    # SQLAlchemy's with_loader_criteria recipe: applies to selects and to lazy, eager and
+    # relationship loads of every SoftDelete entity, unless the statement opts out.
+    if (
+        state.is_select
+        and not state.is_column_load
+        and not state.execution_options.get(INCLUDE_DELETED, False)
+    ):
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                SoftDelete,
+                lambda cls: cls.is_deleted == sa.false(),
+                include_aliases=True,
+            )
+        )
+
+
+def soft_delete(session: _Session, obj: SoftDelete) -> None:
+    """Mark ``obj`` deleted (``is_deleted``, ``deleted_at``); it disappears from loads."""
+    obj.is_deleted = True
+    obj.deleted_at = datetime.now(UTC)
+    session.flush()
+
+
+def restore(session: _Session, obj: SoftDelete) -> None:
+    """Undo :func:`soft_delete`."""
+    obj.is_deleted = False
+    obj.deleted_at = None
+    session.flush()
+
+
+def hard_delete(session: _Session, obj: object) -> None:
+    """Delete the row for good (the guideline's "permanent" delete)."""
+    session.delete(obj)
+    session.flush()
