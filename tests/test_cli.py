@@ -273,3 +273,109 @@ def test_bad_option_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "lint", "--select", "nonsense!")
     assert code == 2
     assert "is not a rule code" in err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://app:{s} x@/platform?host={tmp}",  # space: psycopg quotes it back
+        "postgresql://app:{s}%ZZ@/platform?host={tmp}",  # bad percent-encoding
+        "postgres://app:{s}@/platform?host={tmp}&connect_timeout=1",
+        "host={tmp} dbname=platform user=app password='{s} x' connect_timeout=1",
+        "host={tmp} dbname=platform user=app password={s}\\ x connect_timeout=1",
+    ],
+)
+def test_password_never_printed_in_any_form(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str
+) -> None:
+    dsn = url.format(s=SECRET, tmp=tmp_path)
+    code, out, err = run(capsys, "lint", str(EXAMPLE), "--database-url", dsn)
+    assert code == 2
+    assert SECRET not in out + err
+
+
+def test_url_given_as_path_is_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "lint", f"postgresql://app:{SECRET}@db/platform")
+    assert code == 2
+    assert SECRET not in out + err
+
+
+def test_progress_lines_are_redacted(pg_cluster: Cluster, pg_database: str) -> None:
+    from schemakit.errors import register_dsn
+    from schemakit.lint import LintOptions, lint
+
+    url = f"postgresql://postgres:{SECRET}@/{pg_database}?host={pg_cluster.socket_dir}"
+    register_dsn(url)
+    said: list[str] = []
+    lint(EXAMPLE, LintOptions(database_url=url, database="platform"), said.append)
+    assert said
+    assert not any(SECRET in line for line in said)
+
+
+def test_unknown_selector_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "lint", str(EXAMPLE), "--select", "ISO999")
+    assert code == 2
+    assert "matches no rule" in err
+
+
+def test_exempt_database_audited_live(
+    capsys: pytest.CaptureFixture[str],
+    pg_cluster: Cluster,
+    pg_conn,
+    pg_database: str,
+    tmp_path: Path,
+) -> None:  # type: ignore[no-untyped-def]
+    write(
+        tmp_path / "schemakit.toml",
+        'database = "platform"\nexempt-databases = ["mana_sync"]\n'
+        '[services.auth]\nschemas = ["auth"]\n',
+    )
+    pg_conn.execute("CREATE TABLE public.changes (id bigint)")
+    code, out, err = run(
+        capsys,
+        "lint",
+        str(tmp_path),
+        "--database-url",
+        pg_cluster.dsn(pg_database),
+        "--database",
+        "mana_sync",
+    )
+    assert (code, err) == (0, "")
+    assert "All checks passed (mana_sync)" in out
+
+
+def test_drizzle_chunks_without_semicolons(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    write(tmp_path / "schemakit.toml", '[services.app]\nschemas = ["app"]\nmigrations = "d"\n')
+    write(tmp_path / "d" / "meta" / "_journal.json", '{"entries": [{"tag": "0000_x", "when": 1}]}')
+    write(
+        tmp_path / "d" / "0000_x.sql",
+        'CREATE SCHEMA "app"\n--> statement-breakpoint\nCREATE TABLE "t" ("id" integer)\n'
+        '--> statement-breakpoint\nCREATE INDEX "idx_t_id" ON "t" ("id")\n',
+    )
+    code, out, _ = run(capsys, "lint", str(tmp_path), "--format", "json")
+    assert code == 1
+    [finding] = json.loads(out)["findings"]
+    assert (finding["code"], finding["object"]) == ("ISO001", "public.t")
+    assert finding["location"]["line"] == 3
+
+
+def test_syntax_error_line_after_non_ascii(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    write(tmp_path / "schemakit.toml", "[services.auth]\nschemas = ['auth']\nmigrations = 'm'\n")
+    bad = write(
+        tmp_path / "m" / "0001.sql",
+        "-- Grüße, naïve café ünïcödé\n-- ééééééé\nCREATE SCHEMA auth;\n\n\n\n\nCREATE TABLE auth.x (id int,);\n",
+    )
+    code, _, err = run(capsys, "lint", str(tmp_path))
+    assert code == 2
+    assert f"{bad}:8: syntax error" in err
+
+
+def test_lint_a_migration_file_finds_its_config(capsys: pytest.CaptureFixture[str]) -> None:
+    target = EXAMPLE / "services" / "auth" / "migrations" / "0001_init.sql"
+    code, out, _ = run(capsys, "lint", str(target), "--select", "ISO001")
+    assert code == 1
+    assert "public.file_tags" in out

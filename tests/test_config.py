@@ -69,7 +69,7 @@ def test_pyproject_tool_table_found_from_a_subfolder(tmp_path: Path) -> None:
 
 def test_pyproject_without_tool_table_is_skipped(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", "[project]\nname = 'x'\n")
-    assert find_config(tmp_path) is None or find_config(tmp_path) != tmp_path / "pyproject.toml"
+    assert find_config(tmp_path) is None
 
 
 @pytest.mark.parametrize(
@@ -131,3 +131,17 @@ def test_schema_owners_lists_every_claimant(tmp_path: Path) -> None:
     owners = load_config(tmp_path).schema_owners("main")
     assert owners["research"] == ("research-api", "research-worker")
     assert owners["research_jobs"] == ("research-worker",)
+
+
+def test_schema_listed_twice_in_one_service(tmp_path: Path) -> None:
+    write(tmp_path / "schemakit.toml", '[services.app]\nschemas = ["app", "app"]\n')
+    with pytest.raises(
+        ConfigError, match=r"services\.app\.schemas\[1\]: schema 'app' is listed twice"
+    ):
+        load_config(tmp_path)
+
+
+def test_non_utf8_config(tmp_path: Path) -> None:
+    (tmp_path / "schemakit.toml").write_bytes(b"database = '\xff'\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(tmp_path)

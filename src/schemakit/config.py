@@ -69,6 +69,13 @@ class Config:
         names = [s.database for s in self.services.values()]
         return tuple(dict.fromkeys(names or [self.default_database]))
 
+    @property
+    def known_databases(self) -> tuple[str, ...]:
+        """Services' databases, the default one and the exempt ones."""
+        return tuple(
+            dict.fromkeys([*self.databases, self.default_database, *self.exempt_databases])
+        )
+
     def services_in(self, database: str) -> tuple[Service, ...]:
         return tuple(s for s in self.services.values() if s.database == database)
 
@@ -88,10 +95,10 @@ class Config:
         if self.path is None:
             return None
         try:
-            for number, line in enumerate(self.path.read_text().splitlines(), 1):
+            for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), 1):
                 if text in line:
                     return number
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             return None
         return None
 
@@ -100,7 +107,9 @@ def find_config(start: Path) -> Path | None:
     """The nearest schemakit.toml, or pyproject.toml with ``[tool.schemakit]``, at or above ``start``."""
     start = start.resolve()
     if start.is_file():
-        return start
+        if start.name in CONFIG_FILES:
+            return start
+        start = start.parent  # a migration or source file: search from its folder
     for folder in (start, *start.parents):
         for name in CONFIG_FILES:
             candidate = folder / name
@@ -109,8 +118,8 @@ def find_config(start: Path) -> Path | None:
             if name == "schemakit.toml":
                 return candidate
             try:
-                data = tomllib.loads(candidate.read_text())
-            except (OSError, tomllib.TOMLDecodeError):
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
                 continue
             if "schemakit" in data.get("tool", {}):
                 return candidate
@@ -136,9 +145,11 @@ def load_config(start: Path | None = None, *, required: bool = True) -> Config:
 def parse_config(path: Path) -> Config:
     """Read and validate one config file."""
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", path=path) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte {exc.start})", path=path) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -253,6 +264,9 @@ class _Validator:
         if "schemas" not in table:
             raise self.fail(key, "missing key 'schemas'", f'add schemas = ["{name}"]')
         schemas = self.strings(f"{key}.schemas", table["schemas"], identifiers=True)
+        for i, schema in enumerate(schemas):
+            if schema in schemas[:i]:
+                raise self.fail(f"{key}.schemas[{i}]", f"schema '{schema}' is listed twice")
         migrations = None
         if "migrations" in table:
             migrations = (root / self.string(f"{key}.migrations", table["migrations"])).resolve()

@@ -14,17 +14,47 @@ __all__ = [
     "MigrationError",
     "SchemakitError",
     "redact",
+    "register_dsn",
+    "register_secret",
 ]
 
-# URL form: scheme://user:password@host  and key/value form: password=secret
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?=@)")
-_KV_PASSWORD = re.compile(
-    r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE
+# URL form (also with the "//" collapsed, as a path does): scheme://user:password@host
+_URL_PASSWORD = re.compile(
+    r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*:/{1,2}[^:/@\s]*:)(?P<pw>[^@/]*)(?=@)"
 )
+# key/value form: password=secret, password='a b', password=a\ b
+_KV_PASSWORD = re.compile(
+    r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|(?:[^\s\\]|\\.)+)", re.IGNORECASE
+)
+_SECRETS: set[str] = set()
+
+
+def register_secret(value: str) -> None:
+    """Remember a secret so that :func:`redact` removes it wherever it appears later."""
+    from urllib.parse import quote, unquote
+
+    for form in (value, unquote(value), quote(value, safe="")):
+        if form:
+            _SECRETS.add(form)
+
+
+def register_dsn(dsn: str) -> None:
+    """Remember the password of ``dsn`` (URL or key/value form, raw and percent-decoded)."""
+    url = re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?P<userinfo>[^/?#]*)@", dsn)
+    if url and ":" in url["userinfo"]:
+        register_secret(url["userinfo"].split(":", 1)[1])
+    for match in _KV_PASSWORD.finditer(dsn):
+        raw = match["pw"]
+        register_secret(raw)
+        if raw.startswith("'") and raw.endswith("'"):
+            raw = raw[1:-1]
+        register_secret(re.sub(r"\\(.)", r"\1", raw))
 
 
 def redact(text: str) -> str:
-    """Replace every password in DSNs found in ``text`` with ``***``."""
+    """Replace every password in DSNs found in ``text``, and every registered secret, with ***."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "***")
     text = _URL_PASSWORD.sub(lambda m: m.group("head") + "***", text)
     return _KV_PASSWORD.sub(lambda m: m.group("head") + "***", text)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import click
 
 from schemakit import __version__
-from schemakit.errors import SchemakitError, redact
+from schemakit.errors import SchemakitError, redact, register_dsn
 
 __all__ = ["main", "run"]
 
@@ -279,12 +280,17 @@ def _console() -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI in-process and return its exit code (what tests call)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    # Learn every password the user handed us before anything can echo it back.
+    for value in [*args, os.environ.get("DATABASE_URL", "")]:
+        if "://" in value or "password" in value.lower():
+            register_dsn(value)
     try:
         result = cli.main(args=args, prog_name="schemakit", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code or 0)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"Error: {redact(exc.format_message())}", err=True)
+        click.echo("Try 'schemakit --help' for help.", err=True)
         return EXIT_ERROR
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

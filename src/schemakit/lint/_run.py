@@ -17,12 +17,14 @@ from schemakit.config import Config, load_config
 from schemakit.errors import DatabaseError, MigrationError, SchemakitError, redact
 from schemakit.migrate import MigrationSet, discover
 from schemakit.rules import (
+    RULES,
     CatalogContext,
     Finding,
     InlineIgnore,
     Location,
     Rule,
     apply_suppressions,
+    matches,
     run_catalog_rules,
     select_rules,
 )
@@ -79,6 +81,17 @@ def lint(
         (*settings.ignore, *options.ignore),
         (*settings.extend_select, *options.extend_select),
     )
+    _check_selectors(
+        (
+            *(options.select or ()),
+            *options.ignore,
+            *options.extend_select,
+            *settings.select,
+            *settings.ignore,
+            *settings.extend_select,
+        ),
+        config,
+    )
     result = LintResult(rules=rules, config_path=config.path)
     findings: list[Finding] = []
     inline: list[InlineIgnore] = []
@@ -111,6 +124,17 @@ def lint(
     return result
 
 
+def _check_selectors(selectors: tuple[str, ...], config: Config) -> None:
+    codes = [rule.code for rule in RULES]
+    for selector in selectors:
+        if not any(matches(code, selector) for code in codes):
+            raise SchemakitError(
+                f"rule selector {selector!r} matches no rule"
+                + (f" (from --select/--ignore or {config.path})" if config.path else ""),
+                hint="see 'schemakit rules' for the codes",
+            )
+
+
 def _config_location(config: Config, text: str) -> Location | None:
     if config.path is None:
         return None
@@ -119,10 +143,10 @@ def _config_location(config: Config, text: str) -> Location | None:
 
 def _configured_database(config: Config, options: LintOptions) -> str:
     if options.database:
-        if config.services and options.database not in config.databases:
+        if config.services and options.database not in config.known_databases:
             raise SchemakitError(
                 f"--database {options.database} is not a database of any service in {config.path}",
-                hint="known databases: " + ", ".join(config.databases),
+                hint="known databases: " + ", ".join(config.known_databases),
             )
         return options.database
     from psycopg.conninfo import conninfo_to_dict
@@ -130,14 +154,19 @@ def _configured_database(config: Config, options: LintOptions) -> str:
     try:
         name = str(conninfo_to_dict(options.database_url or "").get("dbname") or "")
     except psycopg.ProgrammingError as exc:
-        raise DatabaseError(f"invalid database URL: {exc}") from exc
-    if name in config.databases:
+        raise DatabaseError(
+            f"invalid database URL {redact(options.database_url or '')}: {redact(str(exc).strip())}",
+            hint="percent-encode special characters in the password (space is %20)",
+        ) from exc
+    if not config.services:
+        return name or config.default_database
+    if name in config.known_databases:
         return name
-    if len(config.databases) == 1:
-        return config.databases[0]
+    if len(config.known_databases) == 1:
+        return config.known_databases[0]
     raise SchemakitError(
         f"the URL's database '{name}' matches none of the configured databases "
-        + ", ".join(config.databases),
+        + ", ".join(config.known_databases),
         hint="say which one it is with --database NAME",
     )
 
@@ -148,7 +177,10 @@ def _read_live(url: str) -> Catalog:
     try:
         conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
-        raise DatabaseError(f"invalid database URL {redact(url)}: {exc}") from exc
+        raise DatabaseError(
+            f"invalid database URL {redact(url)}: {redact(str(exc).strip())}",
+            hint="percent-encode special characters in the password (space is %20)",
+        ) from exc
     try:
         conn = psycopg.connect(url, connect_timeout=10, autocommit=True)
     except psycopg.Error as exc:
@@ -248,12 +280,25 @@ def _replay(
             cluster.create_database(actual)
             if shared is not None:
                 stack.callback(cluster.drop_database, actual)
+            _create_roles(cluster, config)
             origins: Origins = {}
             for migration_set in sets:
                 _apply(cluster.dsn(actual), migration_set, origins)
             with cluster.connect(actual) as conn:
                 catalog = from_database(conn)
             yield database, catalog, origins
+
+
+def _create_roles(cluster: Cluster, config: Config) -> None:
+    """Create the services' configured roles, so migrations may GRANT to them or be owned by them."""
+    from psycopg import sql
+
+    roles = sorted({s.role for s in config.services.values() if s.role})
+    with cluster.connect() as conn:
+        for role in roles:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
 
 
 def _apply(dsn: str, migrations: MigrationSet, origins: Origins) -> None:
@@ -274,7 +319,11 @@ def _apply(dsn: str, migrations: MigrationSet, origins: Origins) -> None:
                     ) from exc
         statements = [s for f in migrations.files for s in f.statements]
         for created in created_objects(statements):
-            location = Location(created.statement.path or migrations.folder, created.statement.line)
+            location = Location(
+                created.statement.path or migrations.folder,
+                created.statement.line,
+                created.statement.column,
+            )
             origins.setdefault(created.path, (location, migrations.service))
 
 

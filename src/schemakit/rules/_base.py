@@ -56,12 +56,13 @@ class Finding:
         return replace(self, location=location) if location else self
 
     @property
-    def sort_key(self) -> tuple[str, str, int, str, str]:
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
         loc = self.location
         return (
-            self.database or "",
             str(loc.path) if loc else "~",
             loc.line if loc else 0,
+            loc.column if loc else 0,
+            self.database or "",
             self.object or "",
             self.code,
         )

@@ -64,30 +64,20 @@ def read_suppressions(text: str, path: Path | None = None) -> list[Suppression]:
 def split_statements(text: str, path: Path | None = None) -> list[Statement]:
     """Split ``text`` with PostgreSQL's own parser (libpg_query, through pglast).
 
-    A syntax error raises :class:`MigrationError` naming the file and line. Inline suppressions
-    attach to the statement they sit in, or to the next statement after them.
+    Text is first cut at drizzle-kit's ``--> statement-breakpoint`` lines, as drizzle's
+    migrator does, so a chunk needs no trailing semicolon; each chunk is then split by the
+    parser. A syntax error raises :class:`MigrationError` naming the file and line. Inline
+    suppressions attach to the statement they sit in, or to the next statement after them.
     """
-    from pglast import parser
-
-    try:
-        slices = parser.split(text, with_parser=True, only_slices=True)
-    except parser.ParseError as exc:
-        message, location = (*exc.args, None)[:2]
-        line = None
-        if isinstance(location, int):
-            line = _byte_offset_to_line(text, location)
-        raise MigrationError(
-            f"syntax error: {message}",
-            path=path,
-            line=line,
-            hint="fix the SQL; the file was not applied",
-        ) from exc
     starts = line_starts(text)
     suppressions = read_suppressions(text, path)
+    pieces: list[tuple[int, int]] = []
+    for chunk_start, chunk_end in _chunks(text):
+        for piece in _split_chunk(text[chunk_start:chunk_end], text, chunk_start, path):
+            pieces.append((chunk_start + piece.start, chunk_start + piece.stop))
     statements: list[Statement] = []
     previous_end_line = 0
-    for index, piece in enumerate(slices):
-        start, stop = piece.start, piece.stop
+    for index, (start, stop) in enumerate(pieces):
         line = bisect.bisect_right(starts, start)
         end_line = bisect.bisect_right(starts, max(start, stop - 1))
         codes = frozenset(
@@ -108,6 +98,35 @@ def split_statements(text: str, path: Path | None = None) -> list[Statement]:
     return statements
 
 
-def _byte_offset_to_line(text: str, offset: int) -> int:
-    prefix = text.encode("utf-8")[:offset].decode("utf-8", errors="ignore")
-    return prefix.count("\n") + 1
+def _chunks(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the text between breakpoint markers (the whole text if none)."""
+    if BREAKPOINT not in text:
+        return [(0, len(text))]
+    chunks = []
+    begin = 0
+    pos = text.find(BREAKPOINT)
+    while pos != -1:
+        chunks.append((begin, pos))
+        begin = pos + len(BREAKPOINT)
+        pos = text.find(BREAKPOINT, begin)
+    chunks.append((begin, len(text)))
+    return chunks
+
+
+def _split_chunk(chunk: str, text: str, offset: int, path: Path | None) -> list[slice]:
+    from pglast import parser
+
+    try:
+        return list(parser.split(chunk, with_parser=True, only_slices=True))
+    except parser.ParseError as exc:
+        message, location = (*exc.args, None)[:2]
+        line = None
+        if isinstance(location, int):
+            # pglast reports a character offset into the chunk
+            line = text.count("\n", 0, offset + location) + 1
+        raise MigrationError(
+            f"syntax error: {message}",
+            path=path,
+            line=line,
+            hint="fix the SQL; the file was not applied",
+        ) from exc

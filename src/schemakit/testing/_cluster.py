@@ -214,11 +214,16 @@ class Cluster:
 
     def dsn(self, dbname: str = "postgres") -> str:
         """A libpq connection string for ``dbname`` on this cluster."""
-        return f"host={self.socket_dir} port=5432 user={self.user} dbname={dbname}"
+        from psycopg.conninfo import make_conninfo
+
+        return make_conninfo(host=str(self.socket_dir), port=5432, user=self.user, dbname=dbname)
 
     def url(self, dbname: str = "postgres") -> str:
         """An SQLAlchemy URL (psycopg 3 driver) for ``dbname`` on this cluster."""
-        return f"postgresql+psycopg://{self.user}@/{dbname}?host={self.socket_dir}&port=5432"
+        from urllib.parse import quote
+
+        host = quote(str(self.socket_dir), safe="/")
+        return f"postgresql+psycopg://{self.user}@/{quote(dbname)}?host={host}&port=5432"
 
     def _subprocess_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"env": {**os.environ, "LC_ALL": "C", "TZ": "UTC"}}
@@ -350,8 +355,8 @@ class Cluster:
 
         query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
-            # FILE_COPY (PostgreSQL 15+): with fsync off, copying the files beats WAL-logging every
-            # page: with fsync off, copying the files beats WAL-logging every page.
+            # FILE_COPY (PostgreSQL 15+): with fsync off, copying the files beats WAL-logging
+            # every page.
             query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
                 sql.Identifier(name), sql.Identifier(template)
             )
