@@ -28,6 +28,9 @@ def _create(conn: Any, schemas: int, per_schema: int) -> None:
 def _load_counting(conn: Any) -> tuple[Any, int]:
     with count_queries(conn) as counter:
         catalog = from_database(conn)
+    # exactly one statement per object kind besides the transaction setup
+    catalog_queries = [s for s in counter.statements if not s.lstrip().upper().startswith("SET ")]
+    assert len(catalog_queries) == len(QUERIES)
     return catalog, counter.count
 
 
@@ -50,6 +53,20 @@ def test_query_count_does_not_depend_on_table_count(pg_cluster: Any) -> None:
     table = large_catalog.tables["s7.t123"]
     assert [fk.ref_path for fk in table.foreign_keys] == ["s7.parents"]
     assert {i.name for i in table.indexes} == {"t123_pkey", "idx_t123_user_id"}
+    assert [c.name for c in table.columns] == [
+        "id",
+        "user_id",
+        "parent_id",
+        "is_active",
+        "created_at",
+    ]
+    assert table.primary_key == ("id",)
+    index = next(i for i in table.indexes if i.name == "idx_t123_user_id")
+    assert index.columns == ("user_id",)
+    assert index.definition == "CREATE INDEX idx_t123_user_id ON s7.t123 USING btree (user_id)"
+    children = [t for t in large_catalog.tables.values() if t.name != "parents"]
+    assert len(children) == 1_990
+    assert all(len(t.foreign_keys) == 1 and len(t.indexes) == 2 for t in children)
     assert small_count == large_count
     # one query per object kind, plus the statement that makes the snapshot read-only
     assert large_count == len(QUERIES) + 1

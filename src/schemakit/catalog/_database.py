@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
-from typing import Any
+from operator import attrgetter, itemgetter
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import pq
+from psycopg.rows import tuple_row
 
 from schemakit.catalog._model import (
     Catalog,
@@ -75,6 +78,7 @@ def from_database(conn: psycopg.Connection[Any]) -> Catalog:
 
 def _load(conn: psycopg.Connection[Any]) -> Catalog:
     version = conn.info.server_version
+    builder = _Builder(conn.info.dbname, version)
     # Outside a transaction conn.transaction() opens the real one, so SET LOCAL ends with it;
     # inside the caller's, it is a savepoint and a SET LOCAL would outlive this call.
     own_transaction = conn.info.transaction_status == pq.TransactionStatus.IDLE
@@ -84,7 +88,6 @@ def _load(conn: psycopg.Connection[Any]) -> Catalog:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        rows: dict[str, list[tuple[Any, ...]]] = {}
         with conn.transaction():
             setup = []
             if conn.autocommit:
@@ -95,112 +98,203 @@ def _load(conn: psycopg.Connection[Any]) -> Catalog:
                 setup.append("SET LOCAL jit = off")
             if setup:
                 conn.execute("; ".join(setup))
-            cur = conn.cursor()
-            for name in QUERIES:
-                cur.execute(_query(name, version))
-                rows[name] = cur.fetchall()
-            database = conn.info.dbname
-        return _assemble(database, version, rows)
+            for name, rows in _results(conn, version):
+                builder.add(name, rows)
+        return builder.catalog()
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
+def _results(
+    conn: psycopg.Connection[Any], version: int
+) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+    """Send every query of QUERIES in pipeline mode, then yield each one's rows in order.
+
+    Still one statement per object kind, but the server computes the next kind while the
+    caller turns the previous kind's rows into objects: the overlap without a thread.
+    """
+    with conn.pipeline():
+        cursors = []
+        for name in QUERIES:
+            cur = conn.cursor(row_factory=tuple_row)  # whatever the connection's default
+            cur.execute(_query(name, version))
+            cursors.append((name, cur))
+        for name, cur in cursors:
+            yield name, cur.fetchall()
+
+
 def _assemble(database: str, version: int, rows: dict[str, list[tuple[Any, ...]]]) -> Catalog:
-    schemas = {name: Schema(name, owner) for name, owner in rows["schemas"]}
+    """The Catalog for the rows of every query in QUERIES."""
+    builder = _Builder(database, version)
+    for name in QUERIES:
+        builder.add(name, rows[name])
+    return builder.catalog()
 
-    table_rows = {oid: row for oid, *row in rows["tables"]}
-    columns: dict[int, list[Column]] = {oid: [] for oid in table_rows}
-    for oid, name, type_, type_schema, type_name, notnull, default, identity, generated in rows[
-        "columns"
-    ]:
-        bucket = columns.get(oid)
-        if bucket is not None:
-            bucket.append(
-                Column(
-                    name, type_, not notnull, default, type_schema, type_name, identity, generated
-                )
-            )
 
-    indexes: dict[int, list[Index]] = {}
-    for oid, name, unique, primary, valid, cols, predicate, method, definition, con in rows[
-        "indexes"
-    ]:
-        if oid in table_rows:
-            indexes.setdefault(oid, []).append(
-                Index(name, tuple(cols), unique, primary, valid, predicate, method, definition, con)
-            )
+class _Builder:
+    """Turns each query's rows into model objects as they arrive, then makes the Catalog.
 
-    fks: dict[int, list[ForeignKey]] = {}
-    constraints: dict[int, list[Constraint]] = {}
-    for (
-        oid,
-        name,
-        kind,
-        cols,
-        ref_schema,
-        ref_table,
-        ref_cols,
-        on_delete,
-        validated,
-        definition,
-    ) in rows["constraints"]:
-        if oid not in table_rows:
-            continue
-        if kind == "f":
-            fks.setdefault(oid, []).append(
-                ForeignKey(
-                    name, tuple(cols), ref_schema, ref_table, tuple(ref_cols), on_delete, validated
-                )
-            )
-        else:
-            constraints.setdefault(oid, []).append(
-                Constraint(name, kind, tuple(cols), definition, validated)
-            )
+    ``add`` must see the kinds in QUERIES order (tables before the kinds that belong to them).
+    """
 
-    tables: dict[str, Table] = {}
-    for oid, (schema, name, relkind, owner, comment, rls) in table_rows.items():
-        table = Table(
-            schema,
+    def __init__(self, database: str, version: int) -> None:
+        self.database = database
+        self.version = version
+        self.schemas: dict[str, Schema] = {}
+        self.table_rows: dict[int, tuple[Any, ...]] = {}
+        self.columns: dict[int, list[Column]] = {}
+        self.indexes: dict[int, list[Index]] = {}
+        self.fks: dict[int, list[ForeignKey]] = {}
+        self.constraints: dict[int, list[Constraint]] = {}
+        self.types: dict[str, TypeDef] = {}
+        self.sequences: dict[str, Sequence] = {}
+        self.functions: dict[str, Function] = {}
+        self.grants: tuple[Grant, ...] = ()
+
+    def add(self, name: str, rows: list[tuple[Any, ...]]) -> None:
+        getattr(self, f"_add_{name}")(rows)
+
+    def _add_schemas(self, rows: list[tuple[Any, ...]]) -> None:
+        self.schemas = {name: Schema(name, owner) for name, owner in rows}
+
+    def _add_tables(self, rows: list[tuple[Any, ...]]) -> None:
+        self.table_rows = {row[0]: row for row in rows}
+        self.columns = {oid: [] for oid in self.table_rows}
+
+    def _add_columns(self, rows: list[tuple[Any, ...]]) -> None:
+        # By table, then position; nearly sorted already, so this is a cheap merge pass.
+        rows.sort(key=_TABLE_AND_POSITION)
+        get_bucket = self.columns.get
+        for (
+            oid,
+            _position,
             name,
-            _KINDS.get(relkind, relkind),
-            owner,
-            tuple(columns[oid]),
-            tuple(sorted(indexes.get(oid, ()), key=lambda i: i.name)),
-            tuple(sorted(fks.get(oid, ()), key=lambda f: f.name)),
-            tuple(sorted(constraints.get(oid, ()), key=lambda c: c.name)),
-            comment,
-            rls,
+            type_,
+            type_schema,
+            type_name,
+            notnull,
+            default,
+            identity,
+            generated,
+        ) in rows:
+            bucket = get_bucket(oid)
+            if bucket is not None:
+                bucket.append(
+                    Column(
+                        name,
+                        type_,
+                        not notnull,
+                        default,
+                        type_schema,
+                        type_name,
+                        identity,
+                        generated,
+                    )
+                )
+
+    def _add_indexes(self, rows: list[tuple[Any, ...]]) -> None:
+        table_rows, indexes = self.table_rows, self.indexes
+        for oid, name, unique, primary, valid, cols, predicate, method, definition, con in rows:
+            if oid in table_rows:
+                index = Index(
+                    name, tuple(cols), unique, primary, valid, predicate, method, definition, con
+                )
+                bucket = indexes.get(oid)
+                if bucket is None:
+                    indexes[oid] = [index]
+                else:
+                    bucket.append(index)
+
+    def _add_constraints(self, rows: list[tuple[Any, ...]]) -> None:
+        table_rows, fks, constraints = self.table_rows, self.fks, self.constraints
+        for (
+            oid,
+            name,
+            kind,
+            cols,
+            ref_schema,
+            ref_table,
+            ref_cols,
+            on_delete,
+            validated,
+            definition,
+        ) in rows:
+            if oid not in table_rows:
+                continue
+            if kind == "f":
+                fks.setdefault(oid, []).append(
+                    ForeignKey(
+                        name,
+                        tuple(cols),
+                        ref_schema,
+                        ref_table,
+                        tuple(ref_cols),
+                        on_delete,
+                        validated,
+                    )
+                )
+            else:
+                constraints.setdefault(oid, []).append(
+                    Constraint(name, kind, tuple(cols), definition, validated)
+                )
+
+    def _add_types(self, rows: list[tuple[Any, ...]]) -> None:
+        for schema, name, kind, owner, labels in rows:
+            typedef = TypeDef(schema, name, kind, owner, tuple(labels))
+            self.types[typedef.path] = typedef
+
+    def _add_sequences(self, rows: list[tuple[Any, ...]]) -> None:
+        for schema, name, owner, t_schema, t_name, t_col in rows:
+            owned_by = f"{t_schema}.{t_name}.{t_col}" if t_name else None
+            sequence = Sequence(schema, name, owner, owned_by)
+            self.sequences[sequence.path] = sequence
+
+    def _add_functions(self, rows: list[tuple[Any, ...]]) -> None:
+        for schema, name, args, kind, owner, language in rows:
+            function = Function(schema, name, args, _PROKINDS.get(kind, kind), owner, language)
+            self.functions[function.path] = function
+
+    def _add_grants(self, rows: list[tuple[Any, ...]]) -> None:
+        self.grants = tuple(Grant(*row) for row in rows)
+
+    def catalog(self) -> Catalog:
+        tables: dict[str, Table] = {}
+        for oid, schema, name, relkind, owner, comment, rls in self.table_rows.values():
+            table = Table(
+                schema,
+                name,
+                _KINDS.get(relkind, relkind),
+                owner,
+                tuple(self.columns[oid]),
+                _by_name(self.indexes.get(oid)),
+                _by_name(self.fks.get(oid)),
+                _by_name(self.constraints.get(oid)),
+                comment,
+                rls,
+            )
+            tables[table.path] = table
+        return Catalog(
+            database=self.database,
+            schemas=self.schemas,
+            tables=dict(sorted(tables.items())),
+            types=self.types,
+            sequences=self.sequences,
+            functions=self.functions,
+            grants=self.grants,
+            server_version=self.version,
         )
-        tables[table.path] = table
-
-    types = {}
-    for schema, name, kind, owner, labels in rows["types"]:
-        typedef = TypeDef(schema, name, kind, owner, tuple(labels))
-        types[typedef.path] = typedef
-
-    sequences = {}
-    for schema, name, owner, t_schema, t_name, t_col in rows["sequences"]:
-        owned_by = f"{t_schema}.{t_name}.{t_col}" if t_name else None
-        sequence = Sequence(schema, name, owner, owned_by)
-        sequences[sequence.path] = sequence
-
-    functions = {}
-    for schema, name, args, kind, owner, language in rows["functions"]:
-        function = Function(schema, name, args, _PROKINDS.get(kind, kind), owner, language)
-        functions[function.path] = function
-
-    grants = tuple(Grant(*row) for row in rows["grants"])
-    return Catalog(
-        database=database,
-        schemas=schemas,
-        tables=dict(sorted(tables.items())),
-        types=types,
-        sequences=sequences,
-        functions=functions,
-        grants=grants,
-        server_version=version,
-    )
 
 
 _PROKINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window function"}
+_TABLE_AND_POSITION = itemgetter(0, 1)
+_NAME = attrgetter("name")
+_Named = TypeVar("_Named", Index, ForeignKey, Constraint)
+
+
+def _by_name(items: list[_Named] | None) -> tuple[_Named, ...]:
+    if not items:
+        return ()
+    if len(items) == 1:
+        return (items[0],)
+    return tuple(sorted(items, key=_NAME))
