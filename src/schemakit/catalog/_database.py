@@ -260,7 +260,7 @@ class _Builder:
 
     def catalog(self) -> Catalog:
         tables: dict[str, Table] = {}
-        for oid, schema, name, relkind, owner, comment, rls in self.table_rows.values():
+        for oid, schema, name, relkind, owner, comment, rls, parent in self.table_rows.values():
             table = Table(
                 schema,
                 name,
@@ -272,6 +272,7 @@ class _Builder:
                 _by_name(self.constraints.get(oid)),
                 comment,
                 rls,
+                parent,
             )
             tables[table.path] = table
         return Catalog(

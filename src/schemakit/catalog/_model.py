@@ -100,6 +100,8 @@ class Table:
     constraints: tuple[Constraint, ...] = ()
     comment: str | None = None
     row_security: bool = False
+    partition_of: str | None = None
+    """``schema.table`` of the partitioned parent, for a partition."""
 
     @property
     def path(self) -> str:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
-from typing import Any
 
 import psycopg
 
 from schemakit.catalog import Catalog, from_database
 from schemakit.config import Config, load_config
-from schemakit.errors import DatabaseError, MigrationError, SchemakitError, redact
-from schemakit.migrate import MigrationSet, discover
+from schemakit.errors import DatabaseError, SchemakitError, redact
+from schemakit.lint._replay import replay
+from schemakit.migrate import discover
 from schemakit.rules import (
     RULES,
     CatalogContext,
@@ -28,13 +25,13 @@ from schemakit.rules import (
     run_catalog_rules,
     select_rules,
 )
-from schemakit.sql import created_objects
+from schemakit.rules.invalid_suppression import InvalidSuppression
+from schemakit.sql import Statement, read_suppressions
 from schemakit.testing import Cluster
 
 __all__ = ["LintOptions", "LintResult", "lint"]
 
 Progress = Callable[[str], None]
-_unique = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -104,14 +101,16 @@ def lint(
         result.databases.append(database)
         result.sources.append(redact(options.database_url))
     else:
-        for database, catalog, origins in _replay(config, say, cluster):
-            ctx = CatalogContext(catalog, config, database, creator=partial(_creator, origins))
-            findings += run_catalog_rules(rules, ctx, partial(_locate, origins))
+        for database, catalog, origins in replay(config, say, cluster):
+            ctx = CatalogContext(catalog, config, database, creator=origins.creator)
+            findings += run_catalog_rules(rules, ctx, origins.locate)
             result.databases.append(database)
         for service in config.services.values():
             if service.migrations is not None:
                 result.sources.append(str(service.migrations))
-        inline = _inline_ignores(config)
+        inline, invalid = _inline_ignores(config, {rule.code for rule in RULES})
+        if InvalidSuppression in rules:
+            findings += invalid
     outcome = apply_suppressions(
         findings,
         enabled=rules,
@@ -196,32 +195,15 @@ def _first_line(text: str) -> str:
     return redact(text.strip().splitlines()[0] if text.strip() else text)
 
 
-Origins = dict[str, tuple[Location, str]]
+def _inline_ignores(config: Config, known: set[str]) -> tuple[list[InlineIgnore], list[Finding]]:
+    """Inline ignores attached to their statements, and SUP002 findings for invalid ones.
 
-
-def _creator(origins: Origins, path: str) -> str | None:
-    hit = _lookup(origins, path)
-    return hit[1] if hit else None
-
-
-def _locate(origins: Origins, path: str) -> Location | None:
-    hit = _lookup(origins, path)
-    return hit[0] if hit else None
-
-
-def _lookup(origins: Origins, path: str) -> tuple[Location, str] | None:
-    path = path.split("(", 1)[0]
-    while path:
-        if path in origins:
-            return origins[path]
-        if "." not in path:
-            return None
-        path = path.rsplit(".", 1)[0]
-    return None
-
-
-def _inline_ignores(config: Config) -> list[InlineIgnore]:
-    items = []
+    An ignore after the last statement attaches to nothing; it is kept with an empty span so
+    it is reported as unused (SUP001) rather than silently dropped.
+    """
+    items: list[InlineIgnore] = []
+    invalid: list[Finding] = []
+    report = InvalidSuppression()
     for service in config.services.values():
         migrations = discover(service, config.path)
         if migrations is None:
@@ -229,107 +211,35 @@ def _inline_ignores(config: Config) -> list[InlineIgnore]:
         for file in migrations.files:
             if "schemakit:" not in file.text:
                 continue
-            for statement in file.statements:
-                for code in sorted(statement.suppressed):
-                    comment_line = _comment_line(
-                        file.text, statement.line, statement.end_line, code
-                    )
-                    items.append(
-                        InlineIgnore(
-                            file.path, statement.line, statement.end_line, code, comment_line
+            statements = file.statements
+            for suppression in read_suppressions(file.text, file.path):
+                where = Location(file.path, suppression.line)
+                bad = list(suppression.invalid)
+                bad += [c for c in suppression.codes if not any(matches(k, c) for k in known)]
+                for entry in bad:
+                    invalid.append(
+                        report.finding(
+                            f"Suppression {entry!r} is not a rule code or prefix"
+                            if entry
+                            else "Suppression names no rule code",
+                            "Write it as -- schemakit: ignore[ISO001] (see 'schemakit rules').",
+                            location=where,
                         )
                     )
-    return items
+                span = _attached_span(statements, suppression.line)
+                for code in suppression.codes:
+                    if code in bad:
+                        continue
+                    first, last = span
+                    items.append(InlineIgnore(file.path, first, last, code, suppression.line))
+    return items, invalid
 
 
-def _comment_line(text: str, first: int, last: int, code: str) -> int:
-    lines = text.splitlines()
-    for number in range(last, 0, -1):
-        if number <= len(lines) and "schemakit:" in lines[number - 1] and code in lines[number - 1]:
-            return number
-    return first
-
-
-def _replay(
-    config: Config, say: Progress, shared: Cluster | None
-) -> Iterator[tuple[str, Catalog, Origins]]:
-    """Apply each database's migrations to a fresh throwaway database; yield its catalog."""
-    plan: list[tuple[str, list[MigrationSet]]] = []
-    total = 0
-    for database in config.databases:
-        sets = []
-        for service in config.services_in(database):
-            found = discover(service, config.path)
-            if found is not None:
-                sets.append(found)
-                total += len(found.files)
-        plan.append((database, sets))
-    # Parse everything before starting a server: a syntax error costs nothing to report.
-    for _, sets in plan:
-        for migration_set in sets:
-            for file in migration_set.files:
-                _ = file.statements
-    say(
-        f"replaying {total} migration files of {len(config.services)} services into a throwaway PostgreSQL"
-    )
-    with contextlib.ExitStack() as stack:
-        cluster = shared if shared is not None else stack.enter_context(Cluster())
-        for database, sets in plan:
-            # A shared cluster may already hold a database of that name: use a unique one.
-            actual = database if shared is None else f"lint_{next(_unique)}_{database}"
-            cluster.create_database(actual)
-            if shared is not None:
-                stack.callback(cluster.drop_database, actual)
-            _create_roles(cluster, config)
-            origins: Origins = {}
-            for migration_set in sets:
-                _apply(cluster.dsn(actual), migration_set, origins)
-            with cluster.connect(actual) as conn:
-                catalog = from_database(conn)
-            yield database, catalog, origins
-
-
-def _create_roles(cluster: Cluster, config: Config) -> None:
-    """Create the services' configured roles, so migrations may GRANT to them or be owned by them."""
-    from psycopg import sql
-
-    roles = sorted({s.role for s in config.services.values() if s.role})
-    with cluster.connect() as conn:
-        for role in roles:
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-            if not exists:
-                conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
-
-
-def _apply(dsn: str, migrations: MigrationSet, origins: Origins) -> None:
-    # One connection per service, statement by statement in autocommit: a throwaway database
-    # needs no atomicity, and CREATE INDEX CONCURRENTLY runs as written.
-    with contextlib.closing(psycopg.connect(dsn, autocommit=True)) as conn:
-        for file in migrations.files:
-            for statement in file.statements:
-                try:
-                    conn.execute(statement.text.encode(), prepare=False)
-                except psycopg.Error as exc:
-                    raise MigrationError(
-                        f"migration of service {migrations.service} failed: {_server_message(exc)}",
-                        path=file.path,
-                        line=statement.line,
-                        statement=statement.text,
-                        hint="fix the migration; nothing after it was applied",
-                    ) from exc
-        statements = [s for f in migrations.files for s in f.statements]
-        for created in created_objects(statements):
-            location = Location(
-                created.statement.path or migrations.folder,
-                created.statement.line,
-                created.statement.column,
-            )
-            origins.setdefault(created.path, (location, migrations.service))
-
-
-def _server_message(exc: psycopg.Error) -> str:
-    diag: Any = getattr(exc, "diag", None)
-    primary = diag.message_primary if diag is not None else None
-    sqlstate = getattr(exc, "sqlstate", None)
-    text = primary or _first_line(str(exc))
-    return f"{text} (SQLSTATE {sqlstate})" if sqlstate else text
+def _attached_span(statements: list[Statement], line: int) -> tuple[int, int]:
+    """The statement a comment on ``line`` belongs to: the one spanning it, else the next."""
+    previous_end = 0
+    for statement in statements:
+        if previous_end < line <= statement.end_line:
+            return statement.line, statement.end_line
+        previous_end = statement.end_line
+    return 0, -1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from schemakit.rules._base import Rule
+from schemakit.rules.invalid_suppression import InvalidSuppression
 from schemakit.rules.iso.cross_service_foreign_key import CrossServiceForeignKey
 from schemakit.rules.iso.missing_service_schema import MissingServiceSchema
 from schemakit.rules.iso.object_in_foreign_schema import ObjectInForeignSchema
@@ -27,6 +28,7 @@ RULES: tuple[type[Rule], ...] = (
     CrossServiceForeignKey,
     MissingServiceSchema,
     UnusedSuppression,
+    InvalidSuppression,
 )
 
 _BY_CODE = {rule.code: rule for rule in RULES}

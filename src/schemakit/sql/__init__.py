@@ -1,6 +1,5 @@
 """The statement stream IR: SQL files as statements with file, line and suppressions."""
 
-from schemakit.sql._objects import CreatedObject, created_objects
 from schemakit.sql._stream import (
     BREAKPOINT,
     Statement,
@@ -12,10 +11,8 @@ from schemakit.sql._stream import (
 
 __all__ = [
     "BREAKPOINT",
-    "CreatedObject",
     "Statement",
     "Suppression",
-    "created_objects",
     "line_starts",
     "read_suppressions",
     "split_statements",

@@ -12,7 +12,8 @@ from schemakit.errors import MigrationError
 __all__ = ["Statement", "Suppression", "line_starts", "read_suppressions", "split_statements"]
 
 BREAKPOINT = "--> statement-breakpoint"
-_SUPPRESSION = re.compile(r"--\s*schemakit:\s*ignore\[(?P<codes>[A-Za-z0-9_,\s]+)\]")
+_SUPPRESSION = re.compile(r"schemakit:\s*ignore\[(?P<codes>[^\]]*)\]")
+_CODE = re.compile(r"^[A-Z]{3}[0-9]{0,3}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +27,6 @@ class Statement:
     end_line: int
     column: int = 1
     index: int = 0
-    suppressed: frozenset[str] = frozenset()
-    """Codes that ``-- schemakit: ignore[...]`` comments attach to this statement."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +36,9 @@ class Suppression:
     path: Path | None
     line: int
     codes: tuple[str, ...]
+    invalid: tuple[str, ...] = ()
+    """Entries that are not rule codes or prefixes (``IS0001``, ``ISO-001``, or the whole
+    comment when it is not ``schemakit: ignore[...]``)."""
 
 
 def line_starts(text: str) -> list[int]:
@@ -51,13 +53,33 @@ def line_starts(text: str) -> list[int]:
 
 
 def read_suppressions(text: str, path: Path | None = None) -> list[Suppression]:
+    """The ``schemakit: ignore[...]`` comments of ``text``: real comment tokens only, found by
+    PostgreSQL's own lexer, so the words inside a string or a function body do not count."""
     found: list[Suppression] = []
     if "schemakit:" not in text:
         return found
-    for number, line in enumerate(text.splitlines(), 1):
-        for match in _SUPPRESSION.finditer(line):
-            codes = tuple(c.strip().upper() for c in match["codes"].split(",") if c.strip())
-            found.append(Suppression(path, number, codes))
+    from pglast import parser
+
+    try:
+        tokens = parser.scan(text)
+    except parser.ParseError:
+        return found  # the split reports the error with its line
+    starts = line_starts(text)
+    for token in tokens:
+        if token.name not in ("SQL_COMMENT", "C_COMMENT"):
+            continue
+        body = text[token.start : token.end + 1]
+        if "schemakit:" not in body:
+            continue
+        line = bisect.bisect_right(starts, token.start)
+        match = _SUPPRESSION.search(body)
+        if match is None:
+            found.append(Suppression(path, line, (), (body.strip(),)))
+            continue
+        entries = [c.strip() for c in match["codes"].split(",") if c.strip()]
+        codes = tuple(c for c in entries if _CODE.match(c))
+        invalid = tuple(c for c in entries if not _CODE.match(c)) or (() if codes else ("",))
+        found.append(Suppression(path, line, codes, invalid))
     return found
 
 
@@ -66,23 +88,17 @@ def split_statements(text: str, path: Path | None = None) -> list[Statement]:
 
     Text is first cut at drizzle-kit's ``--> statement-breakpoint`` lines, as drizzle's
     migrator does, so a chunk needs no trailing semicolon; each chunk is then split by the
-    parser. A syntax error raises :class:`MigrationError` naming the file and line. Inline
-    suppressions attach to the statement they sit in, or to the next statement after them.
+    parser. A syntax error raises :class:`MigrationError` naming the file and line.
     """
     starts = line_starts(text)
-    suppressions = read_suppressions(text, path)
     pieces: list[tuple[int, int]] = []
     for chunk_start, chunk_end in _chunks(text):
         for piece in _split_chunk(text[chunk_start:chunk_end], text, chunk_start, path):
             pieces.append((chunk_start + piece.start, chunk_start + piece.stop))
     statements: list[Statement] = []
-    previous_end_line = 0
     for index, (start, stop) in enumerate(pieces):
         line = bisect.bisect_right(starts, start)
         end_line = bisect.bisect_right(starts, max(start, stop - 1))
-        codes = frozenset(
-            code for s in suppressions if previous_end_line < s.line <= end_line for code in s.codes
-        )
         statements.append(
             Statement(
                 text=text[start:stop],
@@ -91,10 +107,8 @@ def split_statements(text: str, path: Path | None = None) -> list[Statement]:
                 end_line=end_line,
                 column=start - starts[line - 1] + 1,
                 index=index,
-                suppressed=codes,
             )
         )
-        previous_end_line = end_line
     return statements
 
 

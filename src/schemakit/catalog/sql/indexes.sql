@@ -68,7 +68,6 @@ FROM (
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname NOT LIKE 'pg\_toast%'
       AND n.nspname NOT LIKE 'pg\_temp\_%'
-      AND NOT c.relispartition
     OFFSET 0  -- evaluate names once per index, not once per use above
   ) y
 ) x

@@ -1,0 +1,205 @@
+"""Replay migrations into a throwaway database and record which statement created each object.
+
+Provenance comes from the server, not from reading the SQL: an event trigger on
+``ddl_command_end`` logs every object (and every constraint of a touched table) that a
+statement creates or moves, tagged with the statement's number. So ``DO`` blocks,
+``ALTER ... SET SCHEMA``, ``SET LOCAL search_path`` and unnamed constraints are attributed to
+the statement that really made them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from schemakit.catalog import Catalog, from_database
+from schemakit.config import Config
+from schemakit.errors import MigrationError, redact
+from schemakit.migrate import MigrationSet, discover
+from schemakit.rules import Location
+from schemakit.testing import Cluster
+
+__all__ = ["Origin", "Origins", "replay"]
+
+Progress = Callable[[str], None]
+_unique = itertools.count(1)
+
+_LOG_SCHEMA = "schemakit_replay"
+_SETUP = f"""
+CREATE SCHEMA {_LOG_SCHEMA};
+CREATE TABLE {_LOG_SCHEMA}.log (seq bigserial, stmt integer, path text);
+CREATE FUNCTION {_LOG_SCHEMA}.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    n integer := nullif(current_setting('schemakit.stmt', true), '')::integer;
+BEGIN
+    FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
+        IF r.classid = 'pg_class'::regclass THEN
+            INSERT INTO {_LOG_SCHEMA}.log (stmt, path)
+            SELECT n, ns.nspname || '.' || c.relname
+            FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
+            WHERE c.oid = r.objid;
+            INSERT INTO {_LOG_SCHEMA}.log (stmt, path)
+            SELECT n, ns.nspname || '.' || c.relname || '.' || con.conname
+            FROM pg_constraint con
+            JOIN pg_class c ON c.oid = con.conrelid
+            JOIN pg_namespace ns ON ns.oid = c.relnamespace
+            WHERE con.conrelid = r.objid;
+        ELSIF r.classid = 'pg_type'::regclass THEN
+            INSERT INTO {_LOG_SCHEMA}.log (stmt, path)
+            SELECT n, ns.nspname || '.' || t.typname
+            FROM pg_type t JOIN pg_namespace ns ON ns.oid = t.typnamespace
+            WHERE t.oid = r.objid;
+        ELSIF r.classid = 'pg_proc'::regclass THEN
+            INSERT INTO {_LOG_SCHEMA}.log (stmt, path)
+            SELECT n, ns.nspname || '.' || p.proname
+            FROM pg_proc p JOIN pg_namespace ns ON ns.oid = p.pronamespace
+            WHERE p.oid = r.objid;
+        ELSIF r.classid = 'pg_namespace'::regclass THEN
+            INSERT INTO {_LOG_SCHEMA}.log (stmt, path)
+            SELECT n, ns.nspname FROM pg_namespace ns WHERE ns.oid = r.objid;
+        END IF;
+    END LOOP;
+END
+$$;
+CREATE EVENT TRIGGER schemakit_replay_ddl ON ddl_command_end
+    EXECUTE FUNCTION {_LOG_SCHEMA}.on_ddl();
+"""
+_TEARDOWN = f"DROP EVENT TRIGGER schemakit_replay_ddl; DROP SCHEMA {_LOG_SCHEMA} CASCADE"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    location: Location
+    service: str
+
+
+class Origins:
+    """Object path -> the statement that first created it (or moved it to that path)."""
+
+    def __init__(self, entries: dict[str, Origin]) -> None:
+        self._entries = entries
+
+    def creator(self, path: str) -> str | None:
+        """The service whose migration created exactly this object (never its schema's)."""
+        origin = self._entries.get(path.split("(", 1)[0])
+        return origin.service if origin else None
+
+    def locate(self, path: str) -> Location | None:
+        """Where the object, or the nearest enclosing object, was created."""
+        path = path.split("(", 1)[0]
+        while path:
+            origin = self._entries.get(path)
+            if origin is not None:
+                return origin.location
+            if "." not in path:
+                return None
+            path = path.rsplit(".", 1)[0]
+        return None
+
+
+def replay(
+    config: Config, say: Progress, shared: Cluster | None = None
+) -> Iterator[tuple[str, Catalog, Origins]]:
+    """Apply each database's migrations to a fresh throwaway database; yield its catalog.
+
+    Everything is read and parsed before a server starts, so a bad file costs nothing.
+    """
+    plan: list[tuple[str, list[MigrationSet]]] = []
+    total = 0
+    for database in config.databases:
+        sets = []
+        for service in config.services_in(database):
+            found = discover(service, config.path)
+            if found is not None:
+                sets.append(found)
+                total += len(found.files)
+        plan.append((database, sets))
+    for _, sets in plan:
+        for migration_set in sets:
+            for file in migration_set.files:
+                _ = file.statements
+    say(
+        f"replaying {total} migration files of {len(config.services)} services "
+        "into a throwaway PostgreSQL"
+    )
+    with contextlib.ExitStack() as stack:
+        cluster = shared if shared is not None else stack.enter_context(Cluster())
+        _create_roles(cluster, config)
+        for database, sets in plan:
+            # A shared cluster may already hold a database of that name: use a unique one.
+            actual = database if shared is None else f"lint_{next(_unique)}_{database}"
+            cluster.create_database(actual)
+            if shared is not None:
+                stack.callback(cluster.drop_database, actual)
+            with cluster.connect(actual) as conn:
+                conn.execute(_SETUP.encode())
+            statements: list[Origin] = []
+            for migration_set in sets:
+                _apply(cluster.dsn(actual), migration_set, statements)
+            with cluster.connect(actual) as conn:
+                rows = conn.execute(
+                    f"SELECT path, stmt FROM {_LOG_SCHEMA}.log WHERE stmt IS NOT NULL ORDER BY seq"
+                ).fetchall()
+                conn.execute(_TEARDOWN.encode())
+                catalog = from_database(conn)
+            entries: dict[str, Origin] = {}
+            for path, number in rows:
+                entries.setdefault(path, statements[number])
+            yield database, catalog, Origins(entries)
+
+
+def _create_roles(cluster: Cluster, config: Config) -> None:
+    """Create the services' configured roles, so migrations may GRANT to them or be owned by them."""
+    from psycopg import sql
+
+    roles = sorted({s.role for s in config.services.values() if s.role})
+    with cluster.connect() as conn:
+        for role in roles:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+
+
+def _apply(dsn: str, migrations: MigrationSet, statements: list[Origin]) -> None:
+    # One connection per service, statement by statement in autocommit: a throwaway database
+    # needs no atomicity, and CREATE INDEX CONCURRENTLY runs as written.
+    with contextlib.closing(psycopg.connect(dsn, autocommit=True)) as conn:
+        for file in migrations.files:
+            for statement in file.statements:
+                number = len(statements)
+                statements.append(
+                    Origin(
+                        Location(file.path, statement.line, statement.column), migrations.service
+                    )
+                )
+                try:
+                    conn.execute("SELECT set_config('schemakit.stmt', %s, false)", (str(number),))
+                    conn.execute(statement.text.encode(), prepare=False)
+                except psycopg.Error as exc:
+                    raise MigrationError(
+                        f"migration of service {migrations.service} failed: {_server_message(exc)}",
+                        path=file.path,
+                        line=statement.line,
+                        statement=statement.text,
+                        hint=_hint(exc),
+                    ) from exc
+
+
+def _hint(exc: psycopg.Error) -> str:
+    if getattr(exc, "sqlstate", None) == "42704" and "role" in str(exc):
+        return 'declare the role as a service\'s role = "..." in the config, or fix the migration'
+    return "fix the migration; nothing after it was applied"
+
+
+def _server_message(exc: psycopg.Error) -> str:
+    diag: Any = getattr(exc, "diag", None)
+    primary = diag.message_primary if diag is not None else None
+    sqlstate = getattr(exc, "sqlstate", None)
+    text = primary or redact(str(exc).strip().splitlines()[0] if str(exc).strip() else str(exc))
+    return f"{text} (SQLSTATE {sqlstate})" if sqlstate else text
