@@ -379,3 +379,18 @@ def test_lint_a_migration_file_finds_its_config(capsys: pytest.CaptureFixture[st
     code, out, _ = run(capsys, "lint", str(target), "--select", "ISO001")
     assert code == 1
     assert "public.file_tags" in out
+
+
+def test_output_file_and_formats_match_reporters(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from schemakit.cli import lint as lint_command
+    from schemakit.report import REPORTERS
+
+    fmt = next(p for p in lint_command.params if p.name == "fmt")
+    assert sorted(fmt.type.choices) == sorted(REPORTERS)  # type: ignore[attr-defined]
+    target = tmp_path / "report.json"
+    code, out, _ = run(capsys, "lint", str(EXAMPLE), "--format", "json", "-o", str(target))
+    assert code == 1
+    assert out == ""
+    jsonschema.validate(json.loads(target.read_text()), json.loads(json_schema()))

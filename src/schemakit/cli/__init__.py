@@ -115,7 +115,7 @@ def lint(
     """
     from schemakit.lint import LintOptions
     from schemakit.lint import lint as run_lint
-    from schemakit.report import render_json, render_text
+    from schemakit.report import REPORTERS, LintReport
 
     options = LintOptions(
         database_url=database_url or None,
@@ -126,33 +126,20 @@ def lint(
     )
     progress = _progress if sys.stderr.isatty() else None
     result = run_lint(path, options, progress)
-    if fmt == "json":
-        text = render_json(
-            result.findings,
-            version=__version__,
-            rules=result.rules,
-            databases=result.databases,
-            sources=result.sources,
-            suppressed=result.suppressed,
-        )
-        _emit(text, output)
-    elif output is not None:
-        with _open_output(output) as stream:
-            render_text(
-                result.findings,
-                stream=stream,
-                suppressed=result.suppressed,
-                databases=result.databases,
-                color=False,
-            )
+    report = LintReport(
+        findings=result.findings,
+        rules=result.rules,
+        version=__version__,
+        databases=result.databases,
+        sources=result.sources,
+        suppressed=result.suppressed,
+    )
+    reporter = REPORTERS[fmt]
+    if output is None:
+        reporter.write(report, sys.stdout, color=color)
     else:
-        render_text(
-            result.findings,
-            stream=sys.stdout,
-            suppressed=result.suppressed,
-            databases=result.databases,
-            color=color,
-        )
+        with _open_output(output) as stream:
+            reporter.write(report, stream, color=False)
     if result.findings and not exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
@@ -169,14 +156,6 @@ def _open_output(path: Path) -> Any:
         raise SchemakitError(f"cannot write {path}: {exc.strerror}") from exc
 
 
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    with _open_output(output) as stream:
-        stream.write(text)
-
-
 @cli.command("rules")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -188,17 +167,9 @@ def rules_command(fmt: str) -> int:
     if fmt == "json":
         import json
 
-        rows = [
-            {
-                "code": r.code,
-                "name": r.name,
-                "severity": r.severity.value,
-                "status": r.status,
-                "summary": r.summary(),
-            }
-            for r in RULES
-        ]
-        click.echo(json.dumps(rows, indent=2))
+        from schemakit.report import rules_table
+
+        click.echo(json.dumps(rules_table(RULES), indent=2))
         return EXIT_CLEAN
     from rich.table import Table
 

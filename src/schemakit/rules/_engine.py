@@ -78,8 +78,10 @@ def apply_suppressions(
                     used_inline.add(item)
                     hit = True
         if finding.object:
+            # A function's path carries its signature; a pattern may leave it out.
+            names = {finding.object, finding.object.split("(", 1)[0]}
             for pattern, codes in per_object.items():
-                if fnmatch.fnmatchcase(finding.object, pattern):
+                if any(fnmatch.fnmatchcase(name, pattern) for name in names):
                     for code in codes:
                         if matches(finding.code, code):
                             used_objects.add((pattern, code))

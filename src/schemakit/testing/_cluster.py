@@ -271,7 +271,11 @@ class Cluster:
         if proc.returncode != 0:
             raise ClusterError(
                 f"initdb failed (exit {proc.returncode}): {proc.stderr.strip() or proc.stdout}",
-                hint=f"check that {self.bindir / 'initdb'} runs and /tmp is writable",
+                hint=(
+                    f"check that {self.bindir / 'initdb'} runs and that "
+                    f"{'the postgres OS user' if self._run_as else 'you'} can write to "
+                    f"{tempfile.gettempdir()} (set TMPDIR to change it)"
+                ),
             )
 
     def _launch(self) -> None:

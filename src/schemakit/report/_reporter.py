@@ -1,0 +1,73 @@
+"""The Reporter protocol and the registry of output formats the CLI offers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Protocol
+
+from schemakit.report._json import render_json
+from schemakit.report._text import render_text
+from schemakit.rules import Finding, Rule
+
+__all__ = ["REPORTERS", "JsonReporter", "LintReport", "Reporter", "TextReporter", "rules_table"]
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """Everything a reporter may show about one lint run."""
+
+    findings: Sequence[Finding]
+    rules: Sequence[type[Rule]]
+    version: str
+    databases: Sequence[str] = ()
+    sources: Sequence[str] = field(default_factory=tuple)
+    suppressed: int = 0
+
+
+class Reporter(Protocol):
+    """Writes a :class:`LintReport` to a stream; ``color`` None means 'if it is a terminal'."""
+
+    def write(self, report: LintReport, stream: IO[str], *, color: bool | None = None) -> None: ...
+
+
+class TextReporter:
+    def write(self, report: LintReport, stream: IO[str], *, color: bool | None = None) -> None:
+        render_text(
+            report.findings,
+            stream=stream,
+            suppressed=report.suppressed,
+            databases=report.databases,
+            color=color,
+        )
+
+
+class JsonReporter:
+    def write(self, report: LintReport, stream: IO[str], *, color: bool | None = None) -> None:
+        stream.write(
+            render_json(
+                report.findings,
+                version=report.version,
+                rules=report.rules,
+                databases=report.databases,
+                sources=report.sources,
+                suppressed=report.suppressed,
+            )
+        )
+
+
+REPORTERS: dict[str, Reporter] = {"text": TextReporter(), "json": JsonReporter()}
+
+
+def rules_table(rules: Sequence[type[Rule]]) -> list[dict[str, str]]:
+    """One row per rule, as ``schemakit rules --format json`` prints it."""
+    return [
+        {
+            "code": r.code,
+            "name": r.name,
+            "severity": r.severity.value,
+            "status": r.status,
+            "summary": r.summary(),
+        }
+        for r in rules
+    ]
