@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from schemakit.config import load_config
 from schemakit.errors import ConfigError, ConflictError
@@ -26,6 +26,7 @@ from schemakit.models import (
     exempt_database_base,
     hard_delete,
     jsonb_column,
+    relationship,
     restore,
     service_base,
     soft_delete,
@@ -54,7 +55,7 @@ class File(UUIDPrimaryKey, UserOwned, SoftDelete, Versioned, Timestamps, Base):
         sa.ForeignKey("storage.folders.id", ondelete="SET NULL"), index=True
     )
     metadata_: Mapped[dict[str, Any]] = jsonb_column(default={})
-    folder: Mapped[Folder | None] = relationship(back_populates="files", lazy="raise")
+    folder: Mapped[Folder | None] = relationship(back_populates="files")  # lazy="raise" default
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from schemakit.models._mixins import (
     UUIDPrimaryKey,
     Versioned,
     jsonb_column,
+    relationship,
 )
 from schemakit.models._session import INCLUDE_DELETED, Session, hard_delete, restore, soft_delete
 
@@ -23,6 +24,7 @@ __all__ = [
     "exempt_database_base",
     "hard_delete",
     "jsonb_column",
+    "relationship",
     "restore",
     "service_base",
     "snake_case",

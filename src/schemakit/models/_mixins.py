@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import relationship as _relationship
 
 __all__ = [
     "SoftDelete",
@@ -17,6 +18,7 @@ __all__ = [
     "UserOwned",
     "Versioned",
     "jsonb_column",
+    "relationship",
 ]
 
 
@@ -95,3 +97,13 @@ def _json_literal(value: Any) -> str:
     import json
 
     return json.dumps(value).replace("'", "''")
+
+
+def relationship(*args: Any, lazy: Any = "raise", **kwargs: Any) -> Any:
+    """SQLAlchemy's ``relationship`` with ``lazy="raise"`` as the default.
+
+    An attribute access that would issue one query per parent (the guideline's N+1
+    anti-pattern) raises instead; load what you need with ``selectinload``/``joinedload`` or
+    pass ``lazy="selectin"`` where a relation is always wanted.
+    """
+    return _relationship(*args, lazy=lazy, **kwargs)
