@@ -241,6 +241,43 @@ def services_command(path: Path) -> int:
     return EXIT_CLEAN
 
 
+@cli.command("new-service")
+@click.argument("name")
+@click.option("--schema", help="Schema name (default: NAME with - as _).")
+@click.option("--database", metavar="NAME", help="Database of the service (default: the config's).")
+@click.option(
+    "--path",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where to create it (default: services/NAME next to the config).",
+)
+@click.option(
+    "--config",
+    "start",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Config file, or a folder at or below it.",
+)
+def new_service_command(
+    name: str, schema: str | None, database: str | None, folder: Path | None, start: Path
+) -> int:
+    """Scaffold a Python service the guideline way and register it in the config.
+
+    Creates models (db/schema/), the connection singleton (db/connection.py) and a migrations
+    folder whose first migration creates the service's schema. Refuses a schema name the
+    guideline rejects (mana_auth_schema) or one another service already claims.
+    """
+    from schemakit.scaffold import new_service
+
+    created = new_service(name, start=start, schema=schema, database=database, folder=folder)
+    click.echo(f"created service {created.name} (schema {created.schema}) in {created.folder}")
+    for path in created.files:
+        click.echo(f"  {path.relative_to(created.folder)}")
+    click.echo(f"registered in {created.config_path}")
+    return EXIT_CLEAN
+
+
 def _console() -> Any:
     from rich.console import Console
 

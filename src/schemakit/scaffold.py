@@ -1,0 +1,127 @@
+"""``schemakit new-service``: a Python service laid out the guideline way, registered in the config."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemakit.config import Config, load_config
+from schemakit.conventions import schema_name_problem
+from schemakit.errors import ConfigError, SchemakitError
+
+__all__ = ["NewService", "new_service"]
+
+_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class NewService:
+    name: str
+    schema: str
+    folder: Path
+    config_path: Path
+    files: tuple[Path, ...]
+
+
+def new_service(
+    name: str,
+    *,
+    start: Path,
+    schema: str | None = None,
+    database: str | None = None,
+    folder: Path | None = None,
+) -> NewService:
+    """Create ``services/NAME`` (models, connection, migrations) and register it in the config.
+
+    Refuses, before writing anything: a service that exists, a schema name the guideline's
+    naming section rejects (``mana_auth_schema``), a schema another service claims, a folder
+    that exists.
+    """
+    config = load_config(start)
+    assert config.path is not None  # load_config(required=True) found one
+    schema = schema or name.replace("-", "_")
+    if not _SERVICE_NAME.match(name):
+        raise SchemakitError(
+            f"service name {name!r} must be lower case letters, digits, - or _",
+            hint="for example: mana-files or files",
+        )
+    if name in config.services:
+        raise ConfigError(f"service {name!r} already exists", path=config.path)
+    problem = schema_name_problem(schema)
+    if problem:
+        raise SchemakitError(
+            f"schema name {schema!r} is not a good service schema: {problem}",
+            hint="pass --schema with a short, unambiguous name (auth, not mana_auth_schema)",
+        )
+    database = database or config.default_database
+    owners = config.schema_owners(database).get(schema)
+    if owners:
+        raise ConfigError(
+            f"schema {schema!r} is already claimed by service {', '.join(owners)}",
+            path=config.path,
+            hint="one schema, one owner: pick another name with --schema",
+        )
+    folder = (folder or config.root / "services" / name).resolve()
+    if folder.exists():
+        raise SchemakitError(f"{folder} already exists", hint="choose another folder with --path")
+
+    package = schema
+    files = _files(name, schema, package)
+    written = []
+    for relative, text in files.items():
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    _register(config, name, schema, database, folder)
+    return NewService(name, schema, folder, config.path, tuple(written))
+
+
+def _register(config: Config, name: str, schema: str, database: str, folder: Path) -> None:
+    assert config.path is not None
+    prefix = "tool.schemakit." if config.path.name == "pyproject.toml" else ""
+    migrations = Path(os.path.relpath(folder / "migrations", config.root)).as_posix()
+    lines = [
+        "",
+        f"[{prefix}services.{name}]",
+        f'schemas = ["{schema}"]',
+        f'migrations = "{migrations}"',
+    ]
+    if database != config.default_database:
+        lines.append(f'database = "{database}"')
+    text = config.path.read_text(encoding="utf-8")
+    if not text.endswith("\n"):
+        text += "\n"
+    # Appending a table is valid TOML after any content, so comments and layout stay as written.
+    config.path.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _files(name: str, schema: str, package: str) -> dict[str, str]:
+    return {
+        "migrations/0001_create_schema.sql": (
+            f"-- The {name} service's schema: created by its first migration, so a fresh\n"
+            "-- database works (see the guideline's Schema Isolation section).\n"
+            f"CREATE SCHEMA IF NOT EXISTS {schema};\n"
+        ),
+        f"{package}/__init__.py": f'"""The {name} service."""\n',
+        f"{package}/db/__init__.py": f'"""Data layer of the {name} service."""\n',
+        f"{package}/db/schema/__init__.py": (
+            f'"""Every table of the {name} service; import models from here."""\n\n'
+            f"from {package}.db.schema.base import Base\n\n"
+            '__all__ = ["Base"]\n'
+        ),
+        f"{package}/db/schema/base.py": (
+            f'"""The declarative base of the {name} service: every table lands in schema {schema}."""\n\n'
+            "from schemakit.models import service_base\n\n"
+            f'Base = service_base("{schema}", service="{name}")\n'
+        ),
+        f"{package}/db/connection.py": (
+            '"""The connection singleton (the guideline\'s getDb): one pool per DATABASE_URL."""\n\n'
+            "import os\n\n"
+            "from schemakit.db import Database\n\n\n"
+            "def get_db() -> Database:\n"
+            '    return Database.get(os.environ["DATABASE_URL"])\n'
+        ),
+    }
