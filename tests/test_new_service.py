@@ -38,7 +38,7 @@ def test_new_service_scaffolds_registers_and_lints_clean(
     for source in (folder / "files").rglob("*.py"):
         py_compile.compile(str(source), doraise=True)
     assert (
-        'service_base("files", service="files")'
+        'metadata = service_metadata("files", service="files")'
         in (folder / "files" / "db" / "schema" / "base.py").read_text()
     )
     config = load_config(platform)

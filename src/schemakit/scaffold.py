@@ -114,8 +114,11 @@ def _files(name: str, schema: str, package: str) -> dict[str, str]:
         ),
         f"{package}/db/schema/base.py": (
             f'"""The declarative base of the {name} service: every table lands in schema {schema}."""\n\n'
-            "from schemakit.models import service_base\n\n"
-            f'Base = service_base("{schema}", service="{name}")\n'
+            "from sqlalchemy.orm import DeclarativeBase\n\n"
+            "from schemakit.models import TYPE_ANNOTATION_MAP, service_metadata\n\n\n"
+            "class Base(DeclarativeBase):\n"
+            f'    metadata = service_metadata("{schema}", service="{name}")\n'
+            "    type_annotation_map = TYPE_ANNOTATION_MAP\n"
         ),
         f"{package}/db/connection.py": (
             '"""The connection singleton (the guideline\'s getDb): one pool per DATABASE_URL."""\n\n'

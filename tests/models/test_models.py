@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from schemakit.config import load_config
 from schemakit.errors import ConfigError, ConflictError
 from schemakit.models import (
     INCLUDE_DELETED,
+    TYPE_ANNOTATION_MAP,
     Session,
     SoftDelete,
     Timestamps,
@@ -29,11 +30,15 @@ from schemakit.models import (
     relationship,
     restore,
     service_base,
+    service_metadata,
     soft_delete,
 )
 from schemakit.testing import Cluster
 
-Base = service_base("storage")
+
+class Base(DeclarativeBase):
+    metadata = service_metadata("storage")
+    type_annotation_map = TYPE_ANNOTATION_MAP
 
 
 class FileKind(enum.Enum):

@@ -278,6 +278,34 @@ def new_service_command(
     return EXIT_CLEAN
 
 
+@cli.command("infer-types")
+@click.argument("module")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here.")
+def infer_types_command(module: str, output: Path | None) -> int:
+    """Write {Model}Row and New{Model} TypedDicts for the models of MODULE.
+
+    The guideline's $inferSelect / $inferInsert for Python type checkers: check the output in
+    next to the models (for example models_types.py) and regenerate when a model changes.
+    """
+    from schemakit.models import models_in, render_types
+
+    try:
+        models = models_in(module)
+    except ImportError as exc:
+        raise SchemakitError(
+            f"cannot import {module}: {exc}", hint="pass a dotted module path on sys.path"
+        ) from exc
+    if not models:
+        raise SchemakitError(f"{module} defines no mapped classes")
+    text = render_types(models)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(models)} models' types to {output}", err=True)
+    return EXIT_CLEAN
+
+
 def _console() -> Any:
     from rich.console import Console
 

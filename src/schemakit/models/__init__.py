@@ -1,6 +1,15 @@
 """The model layer: SQLAlchemy 2 declarative bases and mixins that write tables the guideline way."""
 
-from schemakit.models._base import ServiceEnum, exempt_database_base, service_base, snake_case
+from schemakit.models._base import (
+    TYPE_ANNOTATION_MAP,
+    ServiceEnum,
+    exempt_database_base,
+    exempt_metadata,
+    service_base,
+    service_metadata,
+    snake_case,
+)
+from schemakit.models._infer import models_in, render_types
 from schemakit.models._mixins import (
     SoftDelete,
     Timestamps,
@@ -14,6 +23,7 @@ from schemakit.models._session import INCLUDE_DELETED, Session, hard_delete, res
 
 __all__ = [
     "INCLUDE_DELETED",
+    "TYPE_ANNOTATION_MAP",
     "ServiceEnum",
     "Session",
     "SoftDelete",
@@ -22,11 +32,15 @@ __all__ = [
     "UserOwned",
     "Versioned",
     "exempt_database_base",
+    "exempt_metadata",
     "hard_delete",
     "jsonb_column",
+    "models_in",
     "relationship",
+    "render_types",
     "restore",
     "service_base",
+    "service_metadata",
     "snake_case",
     "soft_delete",
 ]

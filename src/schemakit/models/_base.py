@@ -14,7 +14,15 @@ from schemakit.config import Config, load_config
 from schemakit.conventions import NAMING_CONVENTION
 from schemakit.errors import ConfigError
 
-__all__ = ["exempt_database_base", "service_base", "snake_case"]
+__all__ = [
+    "TYPE_ANNOTATION_MAP",
+    "ServiceEnum",
+    "exempt_database_base",
+    "exempt_metadata",
+    "service_base",
+    "service_metadata",
+    "snake_case",
+]
 
 
 def snake_case(name: str) -> str:
@@ -61,19 +69,29 @@ def _registry(config: Config | None, start: Path | None) -> Config | None:
     return found if found.path is not None else None
 
 
-def service_base(
+TYPE_ANNOTATION_MAP: dict[Any, Any] = {enum.Enum: ServiceEnum(enum.Enum)}
+"""``type_annotation_map`` for a base: ``Mapped[SomeEnum]`` becomes a native enum named in
+snake_case inside the table's schema."""
+
+
+def service_metadata(
     schema: str,
     *,
     service: str | None = None,
     config: Config | None = None,
     config_path: Path | None = None,
-) -> type[DeclarativeBase]:
-    """A ``DeclarativeBase`` whose tables, indexes, sequences and enums land in ``schema``.
+) -> sa.MetaData:
+    """MetaData for one service's schema, with the guideline's naming convention.
 
-    Its MetaData carries the guideline's naming convention (``idx_{table}_{cols}`` and
-    PostgreSQL-style constraint names). When a schemakit config is found (``config``, or the
-    nearest one at or above ``config_path`` or the working directory), ``schema`` must be
-    registered there, and to ``service`` when given; otherwise :class:`ConfigError` names both.
+    Use it in a typed base (type checkers need a class statement)::
+
+        class Base(DeclarativeBase):
+            metadata = service_metadata("storage", service="storage")
+            type_annotation_map = TYPE_ANNOTATION_MAP
+
+    When a schemakit config is found (``config``, or the nearest one at or above
+    ``config_path`` or the working directory), ``schema`` must be registered there, and to
+    ``service`` when given; otherwise :class:`ConfigError` names both.
     """
     if schema == "public":
         raise ConfigError(
@@ -96,22 +114,15 @@ def service_base(
                 path=registry.path,
                 hint=f"use a schema of service {service}, or fix the registry",
             )
-
-    class Base(DeclarativeBase):
-        metadata = sa.MetaData(schema=schema, naming_convention=dict(NAMING_CONVENTION))
-        type_annotation_map = {enum.Enum: ServiceEnum(enum.Enum, schema=schema)}  # noqa: RUF012
-
-    Base.__name__ = f"{snake_case(schema).title().replace('_', '')}Base"
-    Base.__qualname__ = Base.__name__
-    return Base
+    return sa.MetaData(schema=schema, naming_convention=dict(NAMING_CONVENTION))
 
 
-def exempt_database_base(
+def exempt_metadata(
     database: str, *, config: Config | None = None, config_path: Path | None = None
-) -> type[DeclarativeBase]:
-    """A base with no schema: allowed only for a database the config exempts (``mana_sync``).
+) -> sa.MetaData:
+    """MetaData with no schema: allowed only for a database the config exempts (``mana_sync``).
 
-    Everywhere else use :func:`service_base`; this one raises :class:`ConfigError` unless
+    Everywhere else use :func:`service_metadata`; this one raises :class:`ConfigError` unless
     ``database`` is listed in ``exempt-databases``.
     """
     registry = _registry(config, config_path)
@@ -119,13 +130,39 @@ def exempt_database_base(
         raise ConfigError(
             f"database {database!r} is not exempt from schema isolation",
             path=registry.path if registry else None,
-            hint=f'list it in exempt-databases = ["{database}"], or use service_base(schema)',
+            hint=f'list it in exempt-databases = ["{database}"], or use service_metadata(schema)',
         )
+    return sa.MetaData(naming_convention=dict(NAMING_CONVENTION))
 
-    class Base(DeclarativeBase):
-        metadata = sa.MetaData(naming_convention=dict(NAMING_CONVENTION))
-        type_annotation_map = {enum.Enum: ServiceEnum(enum.Enum)}  # noqa: RUF012
 
-    Base.__name__ = f"Exempt{snake_case(database).title().replace('_', '')}Base"
-    Base.__qualname__ = Base.__name__
-    return Base
+def _base(metadata: sa.MetaData, name: str) -> type[DeclarativeBase]:
+    base = type(
+        name,
+        (DeclarativeBase,),
+        {"metadata": metadata, "type_annotation_map": dict(TYPE_ANNOTATION_MAP)},
+    )
+    return base
+
+
+def service_base(
+    schema: str,
+    *,
+    service: str | None = None,
+    config: Config | None = None,
+    config_path: Path | None = None,
+) -> type[DeclarativeBase]:
+    """A ready ``DeclarativeBase`` on :func:`service_metadata`, for scripts and notebooks.
+
+    Type checkers cannot use a base made at run time; typed code writes the two-line class
+    shown in :func:`service_metadata` instead.
+    """
+    metadata = service_metadata(schema, service=service, config=config, config_path=config_path)
+    return _base(metadata, f"{snake_case(schema).title().replace('_', '')}Base")
+
+
+def exempt_database_base(
+    database: str, *, config: Config | None = None, config_path: Path | None = None
+) -> type[DeclarativeBase]:
+    """A ready base on :func:`exempt_metadata` (only for exempt databases)."""
+    metadata = exempt_metadata(database, config=config, config_path=config_path)
+    return _base(metadata, f"Exempt{snake_case(database).title().replace('_', '')}Base")

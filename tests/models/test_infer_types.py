@@ -1,0 +1,43 @@
+"""Generated $inferSelect / $inferInsert TypedDicts match the models."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from schemakit.cli import main
+
+
+def test_infer_types_renders_row_and_insert_types(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "storage_types.py"
+    assert main(["infer-types", "tests.models.test_models", "-o", str(target)]) == 0
+    spec = importlib.util.spec_from_file_location("storage_types", target)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.NewFile.__required_keys__ == {"name", "kind", "user_id"}
+    assert "id" in module.NewFile.__optional_keys__
+    assert "version" in module.NewFile.__optional_keys__
+    assert set(module.FileRow.__required_keys__) >= {"id", "user_id", "created_at", "version"}
+    assert module.FileRow.__annotations__["parent_folder_id"] == (uuid.UUID | None)
+    # and a type checker accepts it as it is
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_infer_types_bad_module(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["infer-types", "no.such.module"]) == 2
+    assert "cannot import no.such.module" in capsys.readouterr().err
