@@ -40,11 +40,11 @@ def test_example_platform_findings(capsys: pytest.CaptureFixture[str]) -> None:
     report = json.loads(out)
     found = {(f["code"], f["object"]) for f in report["findings"]}
     assert found == {
-        ("ISO001", "public.file_tags"),
+        ("ISO001", "public.query_tags"),
         ("ISO002", "public.transaction_type"),
         ("ISO003", "public.set_updated_at()"),
-        ("ISO004", "storage_scratch.import_rows"),
-        ("ISO005", "storage_scratch"),
+        ("ISO004", "research_scratch.import_rows"),
+        ("ISO005", "research_scratch"),
         ("ISO006", "research"),
         ("ISO007", "auth.credit_holds"),
         ("ISO008", "credits.balances.balances_user_id_users_id_fk"),
@@ -52,6 +52,11 @@ def test_example_platform_findings(capsys: pytest.CaptureFixture[str]) -> None:
     }
     # the inline ignore and the per-object ignore each hid one finding
     assert report["summary"]["suppressed"] == 2
+    # the Python storage service is clean
+    assert not any(
+        "storage" in (f["object"] or "") or "services/storage" in str(f["location"])
+        for f in report["findings"]
+    )
     # the exempt sync database has tables in public and no findings
     assert "sync" in report["databases"]
     assert not any(f["database"] == "sync" for f in report["findings"])
@@ -378,7 +383,7 @@ def test_lint_a_migration_file_finds_its_config(capsys: pytest.CaptureFixture[st
     target = EXAMPLE / "services" / "auth" / "migrations" / "0001_init.sql"
     code, out, _ = run(capsys, "lint", str(target), "--select", "ISO001")
     assert code == 1
-    assert "public.file_tags" in out
+    assert "public.query_tags" in out
 
 
 def test_output_file_and_formats_match_reporters(

@@ -33,5 +33,5 @@ CREATE TABLE storage.files (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX idx_files_user_id ON storage.files (user_id);
-CREATE INDEX idx_files_parent_folder ON storage.files (parent_folder_id);
+CREATE INDEX idx_files_parent_folder_id ON storage.files (parent_folder_id);
 CREATE INDEX idx_files_created_at ON storage.files (created_at);

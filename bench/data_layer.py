@@ -1,0 +1,341 @@
+"""Benchmark: schemakit.db's read and write paths against raw psycopg and plain SQLAlchemy.
+
+Run with ``.venv/bin/python bench/data_layer.py`` (``--help`` for options). One throwaway
+PostgreSQL cluster, one table of ``--rows`` (10,000) live rows, and on that same data:
+
+* fetch every row via raw psycopg, SQLAlchemy Core, plain ORM entities (a DeclarativeBase
+  model without mixins, mapped onto the same table), the layer's ORM entities (soft-delete
+  filter applied by :class:`schemakit.models.Session`) and the layer's :func:`fetch_rows`;
+* :func:`paginate` (with its count) and :func:`keyset_page` at page 1 and page 2,500
+  (``--page-limit`` 4 rows a page, so page 2,500 is the last full page);
+* upsert every row (all conflicts: the update branch) via psycopg ``executemany`` of the same
+  ``INSERT ... ON CONFLICT``, the layer's :func:`upsert` (VALUES) and its COPY path, each in
+  a transaction rolled back afterwards so every repetition starts from the same table;
+* ``--updates`` single-row versioned updates via :func:`update_versioned` and via the raw
+  psycopg statement, per update, rolled back likewise.
+
+Methods of one comparison run interleaved, repetition by repetition, after ``--warmup``
+untimed rounds, so drift (cache, dead tuples) hits all alike; each figure is the median of
+``--repeat`` (at least 5). The table goes to stdout; the exit status is 1 when a target fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Session as PlainSession
+
+from schemakit.db import Database, fetch_rows, keyset_page, paginate, update_versioned, upsert
+from schemakit.models import (
+    SoftDelete,
+    Timestamps,
+    UserOwned,
+    UUIDPrimaryKey,
+    Versioned,
+    service_base,
+)
+from schemakit.testing import Cluster
+
+LayerBase = service_base("bench")
+
+
+class LayerItem(UUIDPrimaryKey, UserOwned, SoftDelete, Versioned, Timestamps, LayerBase):
+    __tablename__ = "items"
+    __table_args__ = (sa.Index("idx_items_created_at_id", "created_at", "id"),)
+    sku: Mapped[str] = mapped_column(sa.Text, unique=True)
+    name: Mapped[str] = mapped_column(sa.Text)
+    qty: Mapped[int] = mapped_column(sa.Integer)
+
+
+class PlainBase(DeclarativeBase):
+    pass
+
+
+class PlainItem(PlainBase):
+    """The same table, mapped the way a service without schemakit would."""
+
+    __tablename__ = "items"
+    __table_args__ = {"schema": "bench"}  # noqa: RUF012
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[str]
+    sku: Mapped[str]
+    name: Mapped[str]
+    qty: Mapped[int]
+    is_deleted: Mapped[bool]
+    deleted_at: Mapped[datetime | None]
+    version: Mapped[int]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+COLUMNS = "id, user_id, sku, name, qty, is_deleted, deleted_at, version, created_at, updated_at"
+RAW_SELECT = f"SELECT {COLUMNS} FROM bench.items WHERE is_deleted = false"
+RAW_UPSERT = (
+    "INSERT INTO bench.items (user_id, sku, name, qty) VALUES (%s, %s, %s, %s) "
+    "ON CONFLICT (sku) DO UPDATE SET user_id = excluded.user_id, name = excluded.name, "
+    "qty = excluded.qty, updated_at = now(), version = bench.items.version + 1"
+)
+RAW_UPDATE = (
+    "UPDATE bench.items SET name = %s, version = version + 1, updated_at = now() "
+    f"WHERE id = %s AND version = %s AND is_deleted = false RETURNING {COLUMNS}"
+)
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Result:
+    name: str
+    seconds: float
+
+
+def measure(methods: dict[str, Callable[[], Any]], repeat: int, warmup: int) -> dict[str, float]:
+    """Median seconds per method, the methods interleaved round by round."""
+    for _ in range(warmup):
+        for fn in methods.values():
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in methods}
+    for _ in range(repeat):
+        for name, fn in methods.items():
+            gc.collect()
+            started = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def load(cluster: Cluster, dbname: str, rows: int) -> None:
+    cluster.create_database(dbname)
+    engine = sa.create_engine(cluster.url(dbname))
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE SCHEMA bench"))
+        LayerBase.metadata.create_all(conn)
+        # Distinct created_at values, so the keyset order is the insertion order.
+        conn.execute(
+            sa.text(
+                "INSERT INTO bench.items (user_id, sku, name, qty, created_at, updated_at) "
+                "SELECT 'user-' || (i % 50), 'sku-' || lpad(i::text, 6, '0'), 'item ' || i, i, "
+                "now() - (:n - i) * interval '1 second', now() - (:n - i) * interval '1 second' "
+                "FROM generate_series(1, :n) AS i"
+            ),
+            {"n": rows},
+        )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE bench.items"))
+    engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--page-limit", type=int, default=4)
+    parser.add_argument("--updates", type=int, default=200, help="updates per timed round")
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--warmup", type=int, default=2)
+    args = parser.parse_args(argv)
+    if args.repeat < 5:
+        parser.error("--repeat must be at least 5")
+    deep_page = args.rows // args.page_limit
+    with Cluster() as cluster:
+        _log(f"loading {args.rows:,} rows ...")
+        load(cluster, "bench", args.rows)
+        database = Database.get(cluster.url("bench"))
+        raw = psycopg.connect(cluster.dsn("bench"))
+        try:
+            return run(args, database, raw, deep_page)
+        finally:
+            raw.close()
+            database.close()
+
+
+def run(
+    args: argparse.Namespace, database: Database, raw: psycopg.Connection[Any], deep_page: int
+) -> int:
+    engine = database.engine
+    table = LayerItem.__table__
+    results: list[tuple[str, str, float]] = []
+    checks: list[tuple[str, float, float]] = []
+
+    def fetch_raw() -> int:
+        with raw.cursor() as cur:
+            cur.execute(RAW_SELECT)
+            n = len(cur.fetchall())
+        raw.rollback()
+        return n
+
+    def fetch_core() -> int:
+        with engine.connect() as conn:
+            return len(conn.execute(sa.select(table).where(table.c.is_deleted.is_(False))).all())
+
+    def fetch_plain_orm() -> int:
+        with PlainSession(engine) as s:
+            return len(s.scalars(sa.select(PlainItem)).all())
+
+    def fetch_layer_orm() -> int:
+        with database.session() as s:
+            return len(s.scalars(sa.select(LayerItem)).all())
+
+    def fetch_layer_rows() -> int:
+        with database.session() as s:
+            return len(fetch_rows(s, sa.select(LayerItem)))
+
+    fetchers = {
+        "raw psycopg": fetch_raw,
+        "SQLAlchemy Core": fetch_core,
+        "plain ORM": fetch_plain_orm,
+        "layer ORM (soft-delete)": fetch_layer_orm,
+        "layer fetch_rows": fetch_layer_rows,
+    }
+    counts = {name: fn() for name, fn in fetchers.items()}
+    assert set(counts.values()) == {args.rows}, counts
+    _log("timing fetches ...")
+    fetch = measure(fetchers, args.repeat, args.warmup)
+    results += [("fetch all rows", name, t) for name, t in fetch.items()]
+    checks.append(
+        ("layer ORM / plain ORM", fetch["layer ORM (soft-delete)"] / fetch["plain ORM"], 1.05)
+    )
+    checks.append(
+        ("fetch_rows / raw psycopg", fetch["layer fetch_rows"] / fetch["raw psycopg"], 1.2)
+    )
+
+    order_by = (LayerItem.created_at, LayerItem.id)
+    stmt = sa.select(LayerItem)
+    with database.session() as s:
+        # The cursor that ends page deep_page - 1: made by walking, as a client would.
+        cursor: str | None = None
+        for _ in range(deep_page - 1):
+            cursor = keyset_page(s, stmt, order_by, after=cursor, limit=args.page_limit).next_cursor
+        deep_keyset = keyset_page(s, stmt, order_by, after=cursor, limit=args.page_limit)
+        deep_offset = paginate(s, stmt.order_by(*order_by), deep_page, args.page_limit)
+        assert [i.id for i in deep_keyset.items] == [i.id for i in deep_offset.items]
+        assert len(deep_keyset.items) == args.page_limit
+
+    def page_call(fn: Callable[[Any], Any]) -> Callable[[], Any]:
+        def call() -> Any:
+            with database.session() as s:
+                return fn(s)
+
+        return call
+
+    pagers = {
+        "paginate page 1": page_call(
+            lambda s: paginate(s, stmt.order_by(*order_by), 1, args.page_limit)
+        ),
+        f"paginate page {deep_page:,}": page_call(
+            lambda s: paginate(s, stmt.order_by(*order_by), deep_page, args.page_limit)
+        ),
+        "keyset page 1": page_call(lambda s: keyset_page(s, stmt, order_by, limit=args.page_limit)),
+        f"keyset page {deep_page:,}": page_call(
+            lambda s: keyset_page(s, stmt, order_by, after=cursor, limit=args.page_limit)
+        ),
+    }
+    _log("timing pages ...")
+    pages = measure(pagers, max(args.repeat, 21), args.warmup)
+    results += [(f"page of {args.page_limit}", name, t) for name, t in pages.items()]
+    checks.append(
+        (
+            f"keyset page {deep_page:,} / page 1",
+            pages[f"keyset page {deep_page:,}"] / pages["keyset page 1"],
+            1.5,
+        )
+    )
+
+    with raw.cursor() as cur:
+        cur.execute("SELECT user_id, sku, name, qty FROM bench.items ORDER BY sku")
+        tuples = [(u, sku, f"{name} v2", qty + 1) for u, sku, name, qty in cur.fetchall()]
+    raw.rollback()
+    dicts = [{"user_id": u, "sku": sku, "name": name, "qty": qty} for u, sku, name, qty in tuples]
+
+    def upsert_raw() -> None:
+        with raw.cursor() as cur:
+            cur.executemany(RAW_UPSERT, tuples)
+        raw.rollback()
+
+    def upsert_layer(method: str) -> Callable[[], None]:
+        def call() -> None:
+            with database.session() as s:
+                result = upsert(s, LayerItem, dicts, conflict=("sku",), method=method)  # type: ignore[arg-type]
+                assert result.updated == len(dicts)
+                s.rollback()
+
+        return call
+
+    upserters = {
+        "psycopg executemany": upsert_raw,
+        "layer upsert() VALUES": upsert_layer("values"),
+        "layer upsert() COPY": upsert_layer("copy"),
+    }
+    _log("timing upserts ...")
+    ups = measure(upserters, args.repeat, args.warmup)
+    results += [(f"upsert {len(dicts):,} rows", name, t) for name, t in ups.items()]
+    checks.append(
+        ("upsert() / executemany", ups["layer upsert() VALUES"] / ups["psycopg executemany"], 1.0)
+    )
+    checks.append(
+        (
+            "upsert() COPY / executemany",
+            ups["layer upsert() COPY"] / ups["psycopg executemany"],
+            0.6,
+        )
+    )
+
+    with raw.cursor() as cur:
+        cur.execute("SELECT id FROM bench.items ORDER BY sku LIMIT %s", (args.updates,))
+        ids = [r[0] for r in cur.fetchall()]
+    raw.rollback()
+
+    def update_raw() -> None:
+        with raw.cursor() as cur:
+            for id in ids:
+                cur.execute(RAW_UPDATE, ("renamed", id, 1))
+                assert cur.fetchone() is not None
+        raw.rollback()
+
+    def update_layer() -> None:
+        with database.session() as s:
+            for id in ids:
+                update_versioned(s, LayerItem, id, 1, {"name": "renamed"})
+            s.rollback()
+
+    updaters = {"raw psycopg UPDATE": update_raw, "layer update_versioned": update_layer}
+    _log("timing versioned updates ...")
+    upd = measure(updaters, args.repeat, args.warmup)
+    results += [("versioned update (per row)", name, t / len(ids)) for name, t in upd.items()]
+    checks.append(
+        ("update_versioned / raw", upd["layer update_versioned"] / upd["raw psycopg UPDATE"], 2.0)
+    )
+
+    print(
+        f"rows={args.rows:,} page_limit={args.page_limit} repeat={args.repeat} "
+        f"warmup={args.warmup} (medians)"
+    )
+    print(f"{'operation':<28} {'method':<26} {'median':>12}")
+    for op, name, seconds in results:
+        shown = f"{seconds * 1e3:.3f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.1f} us"
+        print(f"{op:<28} {name:<26} {shown:>12}")
+    print()
+    print(f"{'ratio':<34} {'value':>7} {'target':>8}  verdict")
+    failed = 0
+    for label, value, target in checks:
+        verdict = "PASS" if value <= target else "FAIL"
+        failed += verdict == "FAIL"
+        print(f"{label:<34} {value:>6.2f}x {'<= ' + format(target, '.2f'):>8}  {verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

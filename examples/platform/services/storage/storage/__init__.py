@@ -1,0 +1,1 @@
+"""The storage service: files, folders and tags, on schemakit's data layer."""
