@@ -8,9 +8,12 @@ PostgreSQL cluster, one table of ``--rows`` (10,000) live rows, and on that same
   filter applied by :class:`schemakit.models.Session`) and the layer's :func:`fetch_rows`;
 * :func:`paginate` (with its count) and :func:`keyset_page` at page 1 and page 2,500
   (``--page-limit`` 4 rows a page, so page 2,500 is the last full page);
-* upsert every row (all conflicts: the update branch) via psycopg ``executemany`` of the same
-  ``INSERT ... ON CONFLICT``, the layer's :func:`upsert` (VALUES) and its COPY path, each in
-  a transaction rolled back afterwards so every repetition starts from the same table;
+* upsert as many rows as the table holds, ``--upsert-new`` of them with new keys (the insert
+  branch, default half) and the rest with existing keys (the conflict branch), via psycopg
+  ``executemany`` of the same ``INSERT ... ON CONFLICT``, the layer's :func:`upsert` (VALUES)
+  and its COPY path, each in a transaction rolled back afterwards so every repetition starts
+  from the same table. The same statement run purely server-side (``INSERT ... SELECT``) is
+  printed as the floor no client path can beat;
 * ``--updates`` single-row versioned updates via :func:`update_versioned` and via the raw
   psycopg statement, per update, rolled back likewise.
 
@@ -82,10 +85,16 @@ class PlainItem(PlainBase):
 
 COLUMNS = "id, user_id, sku, name, qty, is_deleted, deleted_at, version, created_at, updated_at"
 RAW_SELECT = f"SELECT {COLUMNS} FROM bench.items WHERE is_deleted = false"
-RAW_UPSERT = (
-    "INSERT INTO bench.items (user_id, sku, name, qty) VALUES (%s, %s, %s, %s) "
+_ON_CONFLICT = (
     "ON CONFLICT (sku) DO UPDATE SET user_id = excluded.user_id, name = excluded.name, "
     "qty = excluded.qty, updated_at = now(), version = bench.items.version + 1"
+)
+RAW_UPSERT = (
+    "INSERT INTO bench.items (user_id, sku, name, qty) VALUES (%s, %s, %s, %s) " + _ON_CONFLICT
+)
+SERVER_UPSERT = (
+    "INSERT INTO bench.items (user_id, sku, name, qty) "
+    "SELECT user_id, sku, name, qty FROM bench.upsert_source " + _ON_CONFLICT
 )
 RAW_UPDATE = (
     "UPDATE bench.items SET name = %s, version = version + 1, updated_at = now() "
@@ -144,6 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--page-limit", type=int, default=4)
     parser.add_argument("--updates", type=int, default=200, help="updates per timed round")
+    parser.add_argument(
+        "--upsert-new",
+        type=float,
+        default=0.5,
+        help="fraction of upserted rows with a new key (the rest hit the conflict branch)",
+    )
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--warmup", type=int, default=2)
     args = parser.parse_args(argv)
@@ -256,8 +271,13 @@ def run(
 
     with raw.cursor() as cur:
         cur.execute("SELECT user_id, sku, name, qty FROM bench.items ORDER BY sku")
-        tuples = [(u, sku, f"{name} v2", qty + 1) for u, sku, name, qty in cur.fetchall()]
+        existing = cur.fetchall()
     raw.rollback()
+    # Half the rows update an existing key (the conflict branch), half insert a new one.
+    fresh = int(len(existing) * args.upsert_new)
+    tuples = [(u, f"new-{sku}", name, qty) for u, sku, name, qty in existing[:fresh]] + [
+        (u, sku, f"{name} v2", qty + 1) for u, sku, name, qty in existing[fresh:]
+    ]
     dicts = [{"user_id": u, "sku": sku, "name": name, "qty": qty} for u, sku, name, qty in tuples]
 
     def upsert_raw() -> None:
@@ -269,12 +289,28 @@ def run(
         def call() -> None:
             with database.session() as s:
                 result = upsert(s, LayerItem, dicts, conflict=("sku",), method=method)  # type: ignore[arg-type]
-                assert result.updated == len(dicts)
+                assert result.updated == len(dicts) - fresh
                 s.rollback()
 
         return call
 
+    # The same rows already on the server: the floor no client-side path can go below.
+    with raw.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE bench.upsert_source (user_id text, sku text, name text, qty integer)"
+        )
+        with cur.copy("COPY bench.upsert_source FROM STDIN") as copy:
+            for row in tuples:
+                copy.write_row(row)
+    raw.commit()
+
+    def upsert_server_only() -> None:
+        with raw.cursor() as cur:
+            cur.execute(SERVER_UPSERT)
+        raw.rollback()
+
     upserters = {
+        "server-only (floor)": upsert_server_only,
         "psycopg executemany": upsert_raw,
         "layer upsert() VALUES": upsert_layer("values"),
         "layer upsert() COPY": upsert_layer("copy"),
@@ -334,6 +370,11 @@ def run(
         verdict = "PASS" if value <= target else "FAIL"
         failed += verdict == "FAIL"
         print(f"{label:<34} {value:>6.2f}x {'<= ' + format(target, '.2f'):>8}  {verdict}")
+    floor = ups["server-only (floor)"] / ups["psycopg executemany"]
+    print(
+        f"{'server-only floor / executemany':<34} {floor:>6.2f}x  (no client path can go below "
+        "this: the server's own INSERT ... SELECT ... ON CONFLICT of the same rows)"
+    )
     return 1 if failed else 0
 
 
