@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from schemakit.db import Database, count_statements, statement_shape
+from schemakit.db import Database
+from schemakit.testing import count_statements, statement_shape
 from tests.db._models import Item, Tag
 
 

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from schemakit.db import CursorError, Database, count_statements, fetch_rows, keyset_page, paginate
+from schemakit.db import CursorError, Database, fetch_rows, keyset_page, paginate
 from schemakit.models import INCLUDE_DELETED, Session
+from schemakit.testing import count_statements
 from tests.db._models import Item, ItemKind
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)

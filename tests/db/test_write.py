@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from schemakit.db import Database, count_statements, update_versioned, upsert
+from schemakit.db import Database, update_versioned, upsert
 from schemakit.errors import ConflictError
 from schemakit.models import INCLUDE_DELETED, Session, soft_delete
+from schemakit.testing import count_statements
 from tests.db._models import Item, ItemKind
 
 METHODS = pytest.mark.parametrize("method", ["values", "copy"])

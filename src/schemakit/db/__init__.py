@@ -4,7 +4,6 @@ FastAPI wiring lives in :mod:`schemakit.db.fastapi` (the ``fastapi`` extra), imp
 when asked for.
 """
 
-from schemakit.db._counting import StatementCounter, count_statements, statement_shape
 from schemakit.db._cursor import CursorError
 from schemakit.db._database import Database, PoolSettings, normalize_url
 from schemakit.db._queries import KeysetPage, Page, fetch_rows, keyset_page, paginate
@@ -17,14 +16,11 @@ __all__ = [
     "KeysetPage",
     "Page",
     "PoolSettings",
-    "StatementCounter",
     "UpsertResult",
-    "count_statements",
     "fetch_rows",
     "keyset_page",
     "normalize_url",
     "paginate",
-    "statement_shape",
     "update_versioned",
     "upsert",
 ]

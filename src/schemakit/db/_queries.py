@@ -8,12 +8,11 @@ from typing import Any, Generic, TypeVar, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as _Session
-from sqlalchemy.orm import with_loader_criteria
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from schemakit.db._cursor import decode_cursor, encode_cursor
-from schemakit.models import INCLUDE_DELETED, SoftDelete
+from schemakit.models import INCLUDE_DELETED, SOFT_DELETE_CRITERIA
 
 __all__ = ["KeysetPage", "Page", "fetch_rows", "keyset_page", "paginate"]
 
@@ -221,14 +220,7 @@ def fetch_rows(session: _Session, stmt: sa.Select[Any]) -> Sequence[sa.Row[Any]]
             columns.append(expr)
     query = stmt.with_only_columns(*columns, maintain_column_froms=True)
     if not stmt.get_execution_options().get(INCLUDE_DELETED, False):
-        query = query.options(_SOFT_DELETE_CRITERIA)
+        query = query.options(SOFT_DELETE_CRITERIA)
     if session.autoflush:
         session.flush()
     return session.connection().execute(query).all()
-
-
-# The criteria schemakit.models' do_orm_execute hook adds to ORM selects; the ORM compiler
-# applies it to every SoftDelete entity in the statement, joins and subqueries included.
-_SOFT_DELETE_CRITERIA = with_loader_criteria(
-    SoftDelete, lambda cls: cls.is_deleted == sa.false(), include_aliases=True
-)

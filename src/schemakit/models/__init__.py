@@ -19,10 +19,18 @@ from schemakit.models._mixins import (
     jsonb_column,
     relationship,
 )
-from schemakit.models._session import INCLUDE_DELETED, Session, hard_delete, restore, soft_delete
+from schemakit.models._session import (
+    INCLUDE_DELETED,
+    SOFT_DELETE_CRITERIA,
+    Session,
+    hard_delete,
+    restore,
+    soft_delete,
+)
 
 __all__ = [
     "INCLUDE_DELETED",
+    "SOFT_DELETE_CRITERIA",
     "TYPE_ANNOTATION_MAP",
     "ServiceEnum",
     "Session",

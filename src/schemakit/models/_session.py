@@ -14,7 +14,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from schemakit.errors import ConflictError
 from schemakit.models._mixins import SoftDelete
 
-__all__ = ["INCLUDE_DELETED", "Session", "hard_delete", "restore", "soft_delete"]
+__all__ = [
+    "INCLUDE_DELETED",
+    "SOFT_DELETE_CRITERIA",
+    "Session",
+    "hard_delete",
+    "restore",
+    "soft_delete",
+]
 
 INCLUDE_DELETED = "include_deleted"
 """Execution option that opts a statement out of the soft-delete filter; grep for it."""
@@ -36,6 +43,13 @@ class Session(_Session):
             ) from exc
 
 
+SOFT_DELETE_CRITERIA = with_loader_criteria(
+    SoftDelete, lambda cls: cls.is_deleted == sa.false(), include_aliases=True
+)
+"""The one soft-delete filter: every SoftDelete entity of a statement, joins and subqueries
+included. The session hook below adds it to ORM selects; Core read paths add it themselves."""
+
+
 @event.listens_for(_Session, "do_orm_execute")
 def _hide_soft_deleted(state: ORMExecuteState) -> None:
     # SQLAlchemy's with_loader_criteria recipe: applies to selects and to lazy, eager and
@@ -45,13 +59,7 @@ def _hide_soft_deleted(state: ORMExecuteState) -> None:
         and not state.is_column_load
         and not state.execution_options.get(INCLUDE_DELETED, False)
     ):
-        state.statement = state.statement.options(
-            with_loader_criteria(
-                SoftDelete,
-                lambda cls: cls.is_deleted == sa.false(),
-                include_aliases=True,
-            )
-        )
+        state.statement = state.statement.options(SOFT_DELETE_CRITERIA)
 
 
 def soft_delete(session: _Session, obj: SoftDelete) -> None:

@@ -2,5 +2,14 @@
 
 from schemakit.testing._cluster import Cluster, find_bindir
 from schemakit.testing._counting import QueryCounter, count_queries
+from schemakit.testing._statements import StatementCounter, count_statements, statement_shape
 
-__all__ = ["Cluster", "QueryCounter", "count_queries", "find_bindir"]
+__all__ = [
+    "Cluster",
+    "QueryCounter",
+    "StatementCounter",
+    "count_queries",
+    "count_statements",
+    "find_bindir",
+    "statement_shape",
+]

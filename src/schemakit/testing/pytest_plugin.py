@@ -8,6 +8,9 @@ Fixtures:
 - ``pg_database`` (function): name of a fresh database cloned from the template, dropped after.
 - ``pg_dsn`` (function): libpq connection string of that database.
 - ``pg_conn`` (function): an autocommit psycopg connection to it.
+- ``n_plus_one_guard`` (function): fails the test when one statement shape (literals and
+  parameters normalised) runs more than 3 times on any SQLAlchemy engine; raise the limit
+  with ``@pytest.mark.n_plus_one(threshold=N)``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 import pytest
 
 from schemakit.testing._cluster import Cluster
+from schemakit.testing._statements import StatementCounter
 
 _TEMPLATE = "schemakit_template"
 _counter = itertools.count(1)
@@ -66,3 +70,66 @@ def pg_dsn(pg_cluster: Cluster, pg_database: str) -> str:
 def pg_conn(pg_cluster: Cluster, pg_database: str) -> Iterator[Any]:
     with pg_cluster.connect(pg_database) as conn:
         yield conn
+
+
+N_PLUS_ONE_THRESHOLD = 3
+"""A statement shape may run this many times in one test; more fails it."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "n_plus_one(threshold): statements of one shape allowed by n_plus_one_guard"
+    )
+
+
+class NPlusOneGuard(StatementCounter):
+    """Every statement any engine sends during the test, checked by shape after it."""
+
+    def __init__(self, threshold: int) -> None:
+        super().__init__()
+        self.threshold = threshold
+
+    def check(self) -> None:
+        repeated = self.repeated(self.threshold)
+        if repeated:
+            lines = "\n".join(f"  {n}x {shape}" for shape, n in sorted(repeated.items()))
+            pytest.fail(
+                f"N+1 queries: statement shapes run more than {self.threshold} times:\n{lines}\n"
+                "load the relationship with selectinload()/joinedload(), or raise the limit "
+                "with @pytest.mark.n_plus_one(threshold=N)",
+                pytrace=False,
+            )
+
+
+@pytest.fixture
+def n_plus_one_guard(request: pytest.FixtureRequest) -> Iterator[NPlusOneGuard]:
+    """Fail the test when one statement shape repeats more than the threshold, on any
+    SQLAlchemy engine (sync or async)."""
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
+    marker = request.node.get_closest_marker("n_plus_one")
+    threshold = (
+        marker.kwargs.get("threshold", N_PLUS_ONE_THRESHOLD) if marker else N_PLUS_ONE_THRESHOLD
+    )
+    guard = NPlusOneGuard(threshold)
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        guard.statements.append(statement)
+
+    # Listening on the Engine class reaches every engine, including ones created earlier.
+    event.listen(sa.Engine, "before_cursor_execute", record)
+    try:
+        yield guard
+    finally:
+        event.remove(sa.Engine, "before_cursor_execute", record)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    # Check after the test body, so an N+1 is a test failure, not a teardown error.
+    result = yield
+    guard = getattr(item, "funcargs", {}).get("n_plus_one_guard")
+    if isinstance(guard, NPlusOneGuard):
+        guard.check()
+    return result
