@@ -130,3 +130,46 @@ def test_upsert_user_setting(client: Any) -> None:
     body = second.json()
     assert (body["theme"], body["preferences"], body["version"]) == ("light", {"a": 1}, 2)
     assert body["updated_at"] >= first.json()["updated_at"]
+
+
+def test_endpoints_over_a_real_socket(pg_cluster: Cluster, pg_database: str, pg_conn: Any) -> None:
+    """The same contract through uvicorn on 127.0.0.1 and an HTTP client, not in-process."""
+    import threading
+    import time
+
+    import httpx2
+    import uvicorn
+    from storage.app import create_app
+
+    _apply_migrations(pg_conn)
+    config = uvicorn.Config(
+        create_app(pg_cluster.url(pg_database)), host="127.0.0.1", port=0, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        with httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            file = _file(http, "u1", "a")
+            assert http.get("/files", params={"user_id": "u1"}).json()["total"] == 1
+            assert (
+                http.patch(f"/files/{file['id']}", json={"name": "b", "version": 1}).status_code
+                == 200
+            )
+            assert (
+                http.patch(f"/files/{file['id']}", json={"name": "c", "version": 1}).status_code
+                == 409
+            )
+            assert http.delete(f"/files/{file['id']}").status_code == 204
+            assert http.get(f"/files/{file['id']}").status_code == 404
+            settings = http.put("/users/u1/settings", json={"theme": "dark"})
+            assert settings.status_code == 200
+            assert settings.json()["theme"] == "dark"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
