@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from schemakit import __version__
+from schemakit.cli._migrate import register as _register_migrate
 from schemakit.errors import SchemakitError, redact, register_dsn
 
 __all__ = ["main", "run"]
@@ -304,6 +305,9 @@ def infer_types_command(module: str, output: Path | None) -> int:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {len(models)} models' types to {output}", err=True)
     return EXIT_CLEAN
+
+
+_register_migrate(cli)
 
 
 def _console() -> Any:

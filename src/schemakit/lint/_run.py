@@ -12,7 +12,7 @@ from schemakit.catalog import Catalog, from_database
 from schemakit.config import Config, load_config
 from schemakit.errors import DatabaseError, SchemakitError, redact
 from schemakit.lint._replay import replay
-from schemakit.migrate import discover
+from schemakit.migrate import database_for_url, discover
 from schemakit.rules import (
     RULES,
     CatalogContext,
@@ -93,7 +93,7 @@ def lint(
     findings: list[Finding] = []
     inline: list[InlineIgnore] = []
     if options.database_url:
-        database = _configured_database(config, options)
+        database = database_for_url(config, options.database_url, options.database)
         say(f"reading the catalog of {redact(options.database_url)}")
         catalog = _read_live(options.database_url)
         ctx = CatalogContext(catalog, config, database, has_registry=bool(config.services))
@@ -138,36 +138,6 @@ def _config_location(config: Config, text: str) -> Location | None:
     if config.path is None:
         return None
     return Location(config.path, config.line_of(text) or 1)
-
-
-def _configured_database(config: Config, options: LintOptions) -> str:
-    if options.database:
-        if config.services and options.database not in config.known_databases:
-            raise SchemakitError(
-                f"--database {options.database} is not a database of any service in {config.path}",
-                hint="known databases: " + ", ".join(config.known_databases),
-            )
-        return options.database
-    from psycopg.conninfo import conninfo_to_dict
-
-    try:
-        name = str(conninfo_to_dict(options.database_url or "").get("dbname") or "")
-    except psycopg.ProgrammingError as exc:
-        raise DatabaseError(
-            f"invalid database URL {redact(options.database_url or '')}: {redact(str(exc).strip())}",
-            hint="percent-encode special characters in the password (space is %20)",
-        ) from exc
-    if not config.services:
-        return name or config.default_database
-    if name in config.known_databases:
-        return name
-    if len(config.known_databases) == 1:
-        return config.known_databases[0]
-    raise SchemakitError(
-        f"the URL's database '{name}' matches none of the configured databases "
-        + ", ".join(config.known_databases),
-        hint="say which one it is with --database NAME",
-    )
 
 
 def _read_live(url: str) -> Catalog:

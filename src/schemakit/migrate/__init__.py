@@ -1,5 +1,29 @@
-"""Migrations: finding them per service (drizzle-kit and plain SQL folders)."""
+"""Migrations: finding them per service, and applying them once, under a lock."""
 
+from schemakit.migrate._runner import (
+    LEDGER,
+    MigrateOptions,
+    MigrationState,
+    ServiceResult,
+    checksum,
+    lock_key,
+    migrate,
+    service_status,
+)
 from schemakit.migrate._sources import MigrationFile, MigrationSet, discover
+from schemakit.migrate._target import database_for_url
 
-__all__ = ["MigrationFile", "MigrationSet", "discover"]
+__all__ = [
+    "LEDGER",
+    "MigrateOptions",
+    "MigrationFile",
+    "MigrationSet",
+    "MigrationState",
+    "ServiceResult",
+    "checksum",
+    "database_for_url",
+    "discover",
+    "lock_key",
+    "migrate",
+    "service_status",
+]

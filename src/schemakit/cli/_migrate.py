@@ -1,0 +1,267 @@
+"""``schemakit migrate``, ``status`` and ``history``: thin wrappers over schemakit.migrate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from schemakit.errors import SchemakitError, redact
+
+__all__ = ["register"]
+
+EXIT_CLEAN, EXIT_PENDING = 0, 1
+
+
+def _common(function: Any) -> Any:
+    options = [
+        click.argument("services", nargs=-1),
+        click.option(
+            "--config",
+            "start",
+            type=click.Path(path_type=Path),
+            default=Path("."),
+            show_default=True,
+            help="Config file, or a folder at or below it.",
+        ),
+        click.option(
+            "--database-url",
+            envvar="DATABASE_URL",
+            metavar="URL",
+            help="The database to migrate (also $DATABASE_URL).",
+        ),
+        click.option("--database", metavar="NAME", help="Which configured database the URL is."),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["text", "json"]),
+            default="text",
+            show_default=True,
+        ),
+        click.option(
+            "--timeout",
+            type=float,
+            default=300.0,
+            show_default=True,
+            help="Seconds for the whole run: connecting, waiting for the lock, retries, applying.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _say(message: str) -> None:
+    click.echo(f"schemakit: {redact(message)}", err=True)
+
+
+def _run(
+    start: Path,
+    url: str | None,
+    database: str | None,
+    services: tuple[str, ...],
+    options: Any,
+    *,
+    status_only: bool,
+) -> list[Any]:
+    from schemakit.config import load_config
+    from schemakit.migrate import database_for_url, migrate
+
+    if not url:
+        raise SchemakitError(
+            "no database to migrate",
+            hint="pass --database-url URL or set DATABASE_URL",
+        )
+    config = load_config(start)
+    target = database_for_url(config, url, database)
+    return migrate(
+        url,
+        config,
+        services,
+        options,
+        _say,
+        database=target,
+        status_only=status_only,
+    )
+
+
+def register(cli: click.Group) -> None:
+    @cli.command("migrate")
+    @_common
+    @click.option("--dry-run", is_flag=True, help="Print the SQL that would run; change nothing.")
+    @click.option(
+        "--lock-timeout",
+        default="5s",
+        show_default=True,
+        help="Per migration: how long a statement may wait for a table lock.",
+    )
+    @click.option("--statement-timeout", default="5min", show_default=True)
+    @click.option(
+        "--accept-checksum",
+        "accept",
+        multiple=True,
+        metavar="ID",
+        help="Record a deliberate edit of applied migration ID (repeatable).",
+    )
+    def migrate_command(
+        services: tuple[str, ...],
+        start: Path,
+        database_url: str | None,
+        database: str | None,
+        fmt: str,
+        timeout: float,
+        dry_run: bool,
+        lock_timeout: str,
+        statement_timeout: str,
+        accept: tuple[str, ...],
+    ) -> int:
+        """Apply pending migrations of SERVICES (default: every service of the database).
+
+        Each service migrates under its own PostgreSQL advisory lock (the key is derived from
+        its name), one transaction per migration with lock_timeout and statement_timeout set;
+        CONCURRENTLY steps run outside a transaction. Applied migrations whose files changed
+        are refused before anything runs. Transient errors (connection lost, deadlock, lock
+        timeout) are retried with backoff until --timeout.
+        """
+        from schemakit.migrate import MigrateOptions
+
+        options = MigrateOptions(
+            timeout=timeout,
+            lock_timeout=lock_timeout,
+            statement_timeout=statement_timeout,
+            dry_run=dry_run,
+            accept_checksums=accept,
+        )
+        results = _run(start, database_url, database, services, options, status_only=False)
+        if fmt == "json":
+            click.echo(
+                json.dumps(
+                    [
+                        {
+                            "service": r.service,
+                            "applied": r.applied,
+                            "sql": r.sql,
+                            "warnings": r.warnings,
+                        }
+                        for r in results
+                    ],
+                    indent=2,
+                )
+            )
+            return EXIT_CLEAN
+        for result in results:
+            for warning in result.warnings:
+                click.echo(f"warning: {result.service}: {warning}", err=True)
+            if dry_run:
+                click.echo(f"-- {result.service}: {len(result.sql)} statements would run")
+                for statement in result.sql:
+                    click.echo(statement.strip() + ("" if statement.strip().endswith(";") else ";"))
+            elif result.applied:
+                click.echo(f"{result.service}: applied {', '.join(result.applied)}")
+            else:
+                click.echo(f"{result.service}: up to date")
+        return EXIT_CLEAN
+
+    @cli.command("status")
+    @_common
+    @click.option(
+        "--check", is_flag=True, help="Exit 1 when anything is pending, edited or missing."
+    )
+    def status_command(
+        services: tuple[str, ...],
+        start: Path,
+        database_url: str | None,
+        database: str | None,
+        fmt: str,
+        timeout: float,
+        check: bool,
+    ) -> int:
+        """Show each migration as applied, pending, edited (checksum differs) or missing."""
+        from schemakit.migrate import MigrateOptions
+
+        results = _run(
+            start,
+            database_url,
+            database,
+            services,
+            MigrateOptions(timeout=timeout),
+            status_only=True,
+        )
+        rows = [(r.service, s) for r in results for s in r.states]
+        if fmt == "json":
+            click.echo(
+                json.dumps(
+                    [
+                        {
+                            "service": service,
+                            "id": s.id,
+                            "state": s.state,
+                            "checksum": s.checksum,
+                            "stored_checksum": s.stored_checksum,
+                        }
+                        for service, s in rows
+                    ],
+                    indent=2,
+                )
+            )
+        else:
+            for service, s in rows:
+                click.echo(f"{service:<20} {s.state:<8} {s.id}")
+        unclean = any(s.state != "applied" for _, s in rows)
+        return EXIT_PENDING if check and unclean else EXIT_CLEAN
+
+    @cli.command("history")
+    @_common
+    def history_command(
+        services: tuple[str, ...],
+        start: Path,
+        database_url: str | None,
+        database: str | None,
+        fmt: str,
+        timeout: float,
+    ) -> int:
+        """List applied migrations: when, how long, by whom."""
+        from schemakit.migrate import MigrateOptions
+
+        results = _run(
+            start,
+            database_url,
+            database,
+            services,
+            MigrateOptions(timeout=timeout),
+            status_only=True,
+        )
+        rows = [
+            (r.service, s)
+            for r in results
+            for s in sorted(
+                (s for s in r.states if s.applied_at is not None), key=lambda s: s.applied_at
+            )
+        ]
+        if fmt == "json":
+            click.echo(
+                json.dumps(
+                    [
+                        {
+                            "service": service,
+                            "id": s.id,
+                            "applied_at": s.applied_at.isoformat(),
+                            "duration_ms": s.duration_ms,
+                            "applied_by": s.applied_by,
+                        }
+                        for service, s in rows
+                    ],
+                    indent=2,
+                )
+            )
+            return EXIT_CLEAN
+        for service, s in rows:
+            click.echo(
+                f"{s.applied_at:%Y-%m-%d %H:%M:%S%z}  {service:<16} {s.id:<32} "
+                f"{s.duration_ms:>6} ms  {s.applied_by}"
+            )
+        if not rows:
+            click.echo("nothing applied yet", err=True)
+        return EXIT_CLEAN

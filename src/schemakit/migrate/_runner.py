@@ -1,0 +1,549 @@
+"""Apply migrations once, under a per-service advisory lock, with retries, timeouts and checksums.
+
+Each service runs on its own session: take ``pg_try_advisory_lock(key(service))`` (waiting
+and saying who holds it), make sure the ledger exists, compare every applied migration's
+stored checksum with its file, then apply what is pending, one transaction per migration (or
+statement by statement for steps PostgreSQL refuses inside a transaction). A migration and
+its ledger row commit together, so a killed runner leaves either both or neither.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import random
+import re
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from schemakit.config import Config, Service
+from schemakit.errors import DatabaseError, MigrationError, redact
+from schemakit.migrate._sources import MigrationFile, MigrationSet, discover
+
+__all__ = [
+    "LEDGER",
+    "MigrateOptions",
+    "MigrationState",
+    "ServiceResult",
+    "apply_service",
+    "lock_key",
+    "migrate",
+    "service_status",
+]
+
+LEDGER = "schemakit.migrations"
+DRIZZLE_TABLE = ("drizzle", "__drizzle_migrations")
+_TRANSIENT = {
+    "57P03",  # cannot_connect_now (starting up, shutting down)
+    "40001",  # serialization_failure
+    "40P01",  # deadlock_detected
+    "55P03",  # lock_not_available (lock_timeout hit)
+    "08000",
+    "08003",
+    "08006",
+    "08001",
+    "08004",  # connection exceptions
+    "57P01",
+    "57P02",  # admin/crash shutdown
+}
+_NON_TRANSACTIONAL = re.compile(
+    r"\b(CONCURRENTLY|VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM)\b", re.IGNORECASE
+)
+Say = Callable[[str], None]
+
+
+def lock_key(service: str) -> int:
+    """The advisory lock key of ``service``: derived from its name, no hand-assigned ids."""
+    digest = hashlib.sha256(f"schemakit:migrate:{service}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def checksum(text: str) -> str:
+    """sha256 hex of the whole file text: drizzle-orm's ``hash``, so both tools agree."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class MigrateOptions:
+    timeout: float = 300.0
+    """Whole run, lock wait and retries included (seconds)."""
+    lock_timeout: str = "5s"
+    """Per migration: how long a statement may wait for a table lock before giving up."""
+    statement_timeout: str = "5min"
+    dry_run: bool = False
+    accept_checksums: tuple[str, ...] = ()
+    retries: int = 5
+    application_name: str = "schemakit migrate"
+
+
+@dataclass
+class MigrationState:
+    id: str
+    state: str
+    """``applied``, ``pending``, ``edited`` (checksum differs) or ``missing`` (file gone)."""
+    checksum: str | None = None
+    stored_checksum: str | None = None
+    applied_at: Any = None
+    duration_ms: int | None = None
+    applied_by: str | None = None
+
+
+@dataclass
+class ServiceResult:
+    service: str
+    applied: list[str] = field(default_factory=list)
+    states: list[MigrationState] = field(default_factory=list)
+    sql: list[str] = field(default_factory=list)
+    """With dry_run: the statements that would run."""
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def check(self, doing: str) -> None:
+        if self.left() <= 0:
+            raise DatabaseError(
+                f"timed out after {self.seconds:g} s while {doing}",
+                hint="raise --timeout, or find what holds the database up (schemakit locks)",
+            )
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, psycopg.OperationalError) and getattr(exc, "sqlstate", None) is None:
+        return True  # could not connect / connection lost: no SQLSTATE from the server
+    return getattr(exc, "sqlstate", None) in _TRANSIENT
+
+
+def _connect(
+    url: str, options: MigrateOptions, deadline: _Deadline, say: Say
+) -> psycopg.Connection[Any]:
+    attempt = 0
+    while True:
+        try:
+            conn = psycopg.connect(
+                url,
+                autocommit=True,
+                connect_timeout=max(1, min(10, int(deadline.left()))),
+                application_name=options.application_name,
+            )
+            if conn.info.server_version >= 140000:
+                # A runner killed mid-statement must not leave its backend running (and holding
+                # the migration lock) until the statement ends: the server checks the client.
+                conn.execute("SET client_connection_check_interval = '1s'")
+            return conn
+        except psycopg.Error as exc:
+            attempt += 1
+            if not _is_transient(exc) or attempt > options.retries or deadline.left() <= 0:
+                raise DatabaseError(
+                    f"cannot connect to {redact(url)} after {attempt} attempt(s): "
+                    f"{redact(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))}",
+                    hint="check the URL and that the server runs; transient errors are retried "
+                    "with backoff until --timeout",
+                ) from exc
+            _backoff(attempt, deadline, say, f"connecting failed ({_short(exc)})")
+
+
+def _backoff(attempt: int, deadline: _Deadline, say: Say, why: str) -> None:
+    # Exponential with full jitter, capped, and never past the deadline.
+    delay = min(deadline.left(), random.uniform(0, min(8.0, 0.2 * 2**attempt)))
+    say(f"{why}; retry {attempt} in {delay:.1f} s")
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return redact(text[0]) if text else type(exc).__name__
+
+
+def _holders(conn: psycopg.Connection[Any], key: int) -> list[tuple[Any, ...]]:
+    classid, objid = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
+    return conn.execute(
+        "SELECT l.pid, coalesce(a.application_name, ''), a.backend_start, a.state, "
+        "coalesce(a.client_addr::text, 'local') "
+        "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s::oid "
+        "AND l.objid = %s::oid AND l.objsubid = 1 AND l.database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database())",
+        (classid, objid),
+    ).fetchall()
+
+
+def _lock(conn: psycopg.Connection[Any], service: str, deadline: _Deadline, say: Say) -> None:
+    key = lock_key(service)
+    announced = False
+    while True:
+        if conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:  # type: ignore[index]
+            return
+        if not announced:
+            for pid, app, since, state, addr in _holders(conn, key):
+                say(
+                    f"{service}: waiting for the migration lock held by pid {pid} "
+                    f"({app or 'no application_name'}, {addr}, connected since {since}, {state})"
+                )
+            announced = True
+        deadline.check(f"waiting for the migration lock of service {service}")
+        time.sleep(min(0.25, max(0.01, deadline.left())))
+
+
+def _unlock(conn: psycopg.Connection[Any], service: str) -> None:
+    if not conn.closed:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(service),))
+
+
+_BOOTSTRAP_KEY = lock_key("<ledger>")
+
+
+def _ensure_ledger(conn: psycopg.Connection[Any], drizzle_table: tuple[str, str] | None) -> None:
+    # Outside the migration transactions, under a global lock: two first runs at once must not
+    # both try to create the schema (a unique violation on pg_namespace).
+    conn.execute("SELECT pg_advisory_lock(%s)", (_BOOTSTRAP_KEY,))
+    try:
+        conn.execute(
+            b"CREATE SCHEMA IF NOT EXISTS schemakit;"
+            b"CREATE TABLE IF NOT EXISTS schemakit.migrations ("
+            b" service text NOT NULL, id text NOT NULL, checksum text NOT NULL,"
+            b" applied_at timestamptz NOT NULL DEFAULT now(), duration_ms integer NOT NULL,"
+            b" applied_by text NOT NULL, PRIMARY KEY (service, id))"
+        )
+        if drizzle_table:
+            schema, table = drizzle_table
+            conn.execute(
+                sql.SQL(
+                    "CREATE SCHEMA IF NOT EXISTS {};"
+                    "CREATE TABLE IF NOT EXISTS {}.{} ("
+                    " id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)"
+                ).format(sql.Identifier(schema), sql.Identifier(schema), sql.Identifier(table))
+            )
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (_BOOTSTRAP_KEY,))
+
+
+def _exists(conn: psycopg.Connection[Any], table: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()
+    return bool(row and row[0])
+
+
+def _applied(conn: psycopg.Connection[Any], service: str) -> dict[str, tuple[Any, ...]]:
+    rows = conn.execute(
+        "SELECT id, checksum, applied_at, duration_ms, applied_by FROM schemakit.migrations "
+        "WHERE service = %s ORDER BY applied_at, id",
+        (service,),
+    ).fetchall()
+    return {row[0]: row for row in rows}
+
+
+def _drizzle_applied(
+    conn: psycopg.Connection[Any], table: tuple[str, str], files: Sequence[MigrationFile]
+) -> dict[str, str]:
+    """Files drizzle's own migrator recorded (matched by journal ``when``), id -> stored hash."""
+    rows = conn.execute(
+        sql.SQL("SELECT hash, created_at FROM {}.{}").format(
+            sql.Identifier(table[0]), sql.Identifier(table[1])
+        )
+    ).fetchall()
+    by_when = {int(created): stored for stored, created in rows if created is not None}
+    return {f.id: by_when[f.when] for f in files if f.when is not None and f.when in by_when}
+
+
+def _states(
+    migrations: MigrationSet, applied: dict[str, tuple[Any, ...]], drizzle: dict[str, str]
+) -> list[MigrationState]:
+    states = []
+    known = set()
+    for file in migrations.files:
+        known.add(file.id)
+        current = checksum(file.text)
+        row = applied.get(file.id)
+        stored = row[1] if row else drizzle.get(file.id)
+        if stored is None:
+            states.append(MigrationState(file.id, "pending", current))
+            continue
+        state = "applied" if stored == current else "edited"
+        states.append(
+            MigrationState(
+                file.id,
+                state,
+                current,
+                stored,
+                row[2] if row else None,
+                row[3] if row else None,
+                row[4] if row else "drizzle-orm migrator",
+            )
+        )
+    for id_, row in applied.items():
+        if id_ not in known:
+            states.append(MigrationState(id_, "missing", None, row[1], row[2], row[3], row[4]))
+    return states
+
+
+def _needs_autocommit(file: MigrationFile) -> bool:
+    return any(_NON_TRANSACTIONAL.search(s.text) for s in file.statements)
+
+
+def _who() -> str:
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()} (schemakit)"
+
+
+def _apply_file(
+    conn: psycopg.Connection[Any],
+    migrations: MigrationSet,
+    file: MigrationFile,
+    options: MigrateOptions,
+    drizzle_table: tuple[str, str] | None,
+) -> None:
+    started = time.monotonic()
+    digest = checksum(file.text)
+    record = (
+        "INSERT INTO schemakit.migrations (service, id, checksum, duration_ms, applied_by) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (service, id) DO UPDATE SET "
+        "checksum = excluded.checksum, applied_at = now(), duration_ms = excluded.duration_ms, "
+        "applied_by = excluded.applied_by"
+    )
+
+    def write_ledger() -> None:
+        elapsed = int((time.monotonic() - started) * 1000)
+        conn.execute(record, (migrations.service, file.id, digest, elapsed, _who()))
+        if drizzle_table and file.when is not None:
+            conn.execute(
+                sql.SQL("INSERT INTO {}.{} (hash, created_at) VALUES (%s, %s)").format(
+                    sql.Identifier(drizzle_table[0]), sql.Identifier(drizzle_table[1])
+                ),
+                (digest, file.when),
+            )
+
+    timeouts = (
+        f"SET lock_timeout = '{options.lock_timeout}'; "
+        f"SET statement_timeout = '{options.statement_timeout}'"
+    )
+    if not _needs_autocommit(file):
+        with conn.transaction():
+            conn.execute(timeouts.replace("SET ", "SET LOCAL ").encode())
+            for statement in file.statements:
+                _run(conn, migrations, file, statement)
+            write_ledger()
+        return
+    # Steps PostgreSQL refuses inside a transaction block run one by one; if one fails, say
+    # exactly what ran and what it left behind.
+    conn.execute(timeouts.encode())
+    done = 0
+    try:
+        for statement in file.statements:
+            _run(conn, migrations, file, statement)
+            done += 1
+        write_ledger()
+    except MigrationError as exc:
+        left = _invalid_indexes(conn)
+        state = (
+            f"{done} of {len(file.statements)} statements of this non-transactional migration "
+            "ran and stay applied; it is not recorded as applied"
+        )
+        hint = "fix the failing statement and make the earlier ones re-runnable (IF NOT EXISTS)"
+        if left:
+            state += "; INVALID indexes left behind: " + ", ".join(left)
+            hint = "drop them with DROP INDEX CONCURRENTLY, then run migrate again"
+        raise MigrationError(f"{exc.message}\n  state: {state}", hint=hint) from exc
+    finally:
+        conn.execute(b"RESET lock_timeout; RESET statement_timeout")
+
+
+def _invalid_indexes(conn: psycopg.Connection[Any]) -> list[str]:
+    rows = conn.execute(
+        "SELECT n.nspname || '.' || c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid ORDER BY 1"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _run(
+    conn: psycopg.Connection[Any], migrations: MigrationSet, file: MigrationFile, statement: Any
+) -> None:
+    try:
+        conn.execute(statement.text.encode(), prepare=False)
+    except psycopg.Error as exc:
+        diag: Any = getattr(exc, "diag", None)
+        primary = (diag.message_primary if diag is not None else None) or _short(exc)
+        sqlstate = getattr(exc, "sqlstate", None)
+        error = MigrationError(
+            f"migration {file.id} of service {migrations.service} failed: {primary}"
+            + (f" (SQLSTATE {sqlstate})" if sqlstate else ""),
+            path=file.path,
+            line=statement.line,
+            statement=statement.text,
+            hint="the migration was rolled back; the database is as it was before it",
+        )
+        error.transient = _is_transient(exc)  # type: ignore[attr-defined]
+        raise error from exc
+
+
+def apply_service(
+    url: str,
+    service: Service,
+    migrations: MigrationSet,
+    options: MigrateOptions,
+    deadline: _Deadline,
+    say: Say,
+    *,
+    status_only: bool = False,
+) -> ServiceResult:
+    """Migrate (or, with ``status_only``, inspect) one service, retrying transient failures."""
+    result = ServiceResult(service.name)
+    drizzle_table = DRIZZLE_TABLE if migrations.kind == "drizzle" else None
+    attempt = 0
+    while True:
+        conn = _connect(url, options, deadline, say)
+        try:
+            if not status_only:
+                _lock(conn, service.name, deadline, say)
+            try:
+                if not status_only:
+                    _ensure_ledger(conn, drizzle_table)
+                # status reads without locking or creating anything
+                applied = _applied(conn, service.name) if _exists(conn, LEDGER) else {}
+                drizzle = (
+                    _drizzle_applied(conn, drizzle_table, migrations.files)
+                    if drizzle_table and _exists(conn, ".".join(drizzle_table))
+                    else {}
+                )
+                states = _states(migrations, applied, drizzle)
+                result.states = states
+                if status_only:
+                    return result
+                _check_edits(conn, service, migrations, states, options)
+                by_id = {f.id: f for f in migrations.files}
+                last_applied = max(
+                    (i for i, s in enumerate(states) if s.state == "applied"), default=-1
+                )
+                for index, state in enumerate(states):
+                    if state.state != "pending":
+                        continue
+                    file = by_id[state.id]
+                    if index < last_applied:
+                        result.warnings.append(
+                            f"{file.path.name} sorts before an applied migration; applying it "
+                            "out of order (drizzle's migrator would skip it)"
+                        )
+                    if options.dry_run:
+                        result.sql += [s.text for s in file.statements]
+                        continue
+                    deadline.check(f"applying {file.path.name}")
+                    say(f"{service.name}: applying {file.path.name}")
+                    _apply_file(conn, migrations, file, options, drizzle_table)
+                    result.applied.append(file.id)
+                    state.state = "applied"
+                return result
+            finally:
+                # If unlocking fails the session ends below, and PostgreSQL releases it then.
+                if not conn.closed and not status_only:
+                    with contextlib.suppress(psycopg.Error):
+                        _unlock(conn, service.name)
+        except (MigrationError, psycopg.Error) as exc:
+            transient = getattr(exc, "transient", False) or (
+                isinstance(exc, psycopg.Error) and _is_transient(exc)
+            )
+            attempt += 1
+            if not transient or attempt > options.retries or deadline.left() <= 0:
+                if isinstance(exc, psycopg.Error):
+                    raise DatabaseError(f"service {service.name}: {_short(exc)}") from exc
+                raise
+            _backoff(attempt, deadline, say, f"{service.name}: transient failure ({_short(exc)})")
+        finally:
+            conn.close()
+
+
+def _check_edits(
+    conn: psycopg.Connection[Any],
+    service: Service,
+    migrations: MigrationSet,
+    states: list[MigrationState],
+    options: MigrateOptions,
+) -> None:
+    by_id = {f.id: f for f in migrations.files}
+    for state in states:
+        if state.state != "edited":
+            continue
+        file = by_id[state.id]
+        if state.id in options.accept_checksums:
+            conn.execute(
+                "UPDATE schemakit.migrations SET checksum = %s WHERE service = %s AND id = %s",
+                (state.checksum, service.name, state.id),
+            )
+            state.state = "applied"
+            continue
+        raise MigrationError(
+            f"applied migration {state.id} of service {service.name} was edited: "
+            f"its checksum was {state.stored_checksum}, the file's is now {state.checksum}",
+            path=file.path,
+            hint="never edit an applied migration: revert the file and add a new one, or record "
+            f"a deliberate change with --accept-checksum {state.id}",
+        )
+
+
+def migrate(
+    url: str,
+    config: Config,
+    services: Sequence[str] = (),
+    options: MigrateOptions | None = None,
+    say: Say | None = None,
+    *,
+    database: str | None = None,
+    status_only: bool = False,
+) -> list[ServiceResult]:
+    """Migrate (or inspect) the named services, or every service of the URL's database."""
+    options = options or MigrateOptions()
+    say = say or (lambda message: None)
+    deadline = _Deadline(options.timeout)
+    chosen = _choose(config, services, database)
+    # Read and parse every file before connecting: a bad file costs nothing and changes nothing.
+    plans = []
+    for service in chosen:
+        found = discover(service, config.path)
+        if found is None:
+            continue
+        for file in found.files:
+            _ = file.statements
+        plans.append((service, found))
+    return [
+        apply_service(url, service, found, options, deadline, say, status_only=status_only)
+        for service, found in plans
+    ]
+
+
+def _choose(config: Config, names: Sequence[str], database: str | None) -> list[Service]:
+    if names:
+        unknown = [n for n in names if n not in config.services]
+        if unknown:
+            raise MigrationError(
+                f"unknown service(s): {', '.join(unknown)}",
+                hint="known: " + ", ".join(config.services),
+            )
+        return [config.services[n] for n in names]
+    return [
+        s
+        for s in config.services.values()
+        if s.migrations is not None and (database is None or s.database == database)
+    ]
+
+
+def service_status(*args: Any, **kwargs: Any) -> list[ServiceResult]:
+    """:func:`migrate` with ``status_only``: nothing is applied."""
+    return migrate(*args, status_only=True, **kwargs)

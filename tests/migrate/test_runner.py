@@ -1,0 +1,296 @@
+"""The migration runner against real PostgreSQL: once, under a lock, and trustworthy."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from schemakit.testing import Cluster
+
+SCHEMAKIT = str(Path(sys.executable).parent / "schemakit")
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Path:
+    write(
+        tmp_path / "schemakit.toml",
+        """
+        [services.app]
+        schemas = ["app"]
+        migrations = "app"
+
+        [services.billing]
+        schemas = ["billing"]
+        migrations = "billing"
+        """,
+    )
+    write(
+        tmp_path / "app" / "0001_init.sql",
+        "CREATE SCHEMA app;\nCREATE TABLE app.users (id int PRIMARY KEY);\n",
+    )
+    write(
+        tmp_path / "app" / "0002_more.sql",
+        "ALTER TABLE app.users ADD COLUMN name text;\nINSERT INTO app.users VALUES (1, 'a');\n",
+    )
+    write(
+        tmp_path / "billing" / "meta" / "_journal.json",
+        json.dumps(
+            {
+                "version": "7",
+                "dialect": "postgresql",
+                "entries": [
+                    {
+                        "idx": 0,
+                        "version": "7",
+                        "when": 1700000000000,
+                        "tag": "0000_init",
+                        "breakpoints": True,
+                    }
+                ],
+            }
+        ),
+    )
+    write(
+        tmp_path / "billing" / "0000_init.sql",
+        'CREATE SCHEMA "billing";\n--> statement-breakpoint\nCREATE TABLE "billing"."invoices" ("id" integer PRIMARY KEY)\n',
+    )
+    return tmp_path
+
+
+def run(
+    platform: Path, url: str, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [SCHEMAKIT, *args, "--config", str(platform)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "DATABASE_URL": url, **(env or {})},
+    )
+
+
+def url_of(cluster: Cluster, database: str) -> str:
+    return f"postgresql://postgres@/{database}?host={cluster.socket_dir}"
+
+
+def ledger(conn: Any) -> list[tuple[str, str]]:
+    return [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT service, id FROM schemakit.migrations ORDER BY 1, 2"
+        ).fetchall()
+    ]
+
+
+def test_migrate_status_history(
+    platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    url = url_of(pg_cluster, pg_database)
+    status = run(platform, url, "status", "--check")
+    assert status.returncode == 1
+    assert "app                  pending  0001_init" in status.stdout
+    done = run(platform, url, "migrate")
+    assert done.returncode == 0, done.stderr
+    assert "app: applied 0001_init, 0002_more" in done.stdout
+    assert ledger(pg_conn) == [("app", "0001_init"), ("app", "0002_more"), ("billing", "0000_init")]
+    again = run(platform, url, "migrate")
+    assert "app: up to date" in again.stdout
+    assert run(platform, url, "status", "--check").returncode == 0
+    history = run(platform, url, "history", "--format", "json")
+    assert [r["id"] for r in json.loads(history.stdout)] == ["0001_init", "0002_more", "0000_init"]
+
+
+def test_drizzle_tracking_table_matches_drizzle_orm(
+    platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    import hashlib
+
+    url = url_of(pg_cluster, pg_database)
+    assert run(platform, url, "migrate", "billing").returncode == 0
+    text = (platform / "billing" / "0000_init.sql").read_text()
+    rows = pg_conn.execute(
+        "SELECT id, hash, created_at FROM drizzle.__drizzle_migrations"
+    ).fetchall()
+    assert rows == [(1, hashlib.sha256(text.encode()).hexdigest(), 1700000000000)]
+
+
+def test_a_database_drizzle_migrated_is_up_to_date(
+    platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    import hashlib
+
+    text = (platform / "billing" / "0000_init.sql").read_text()
+    # what drizzle-orm's migrator leaves behind
+    pg_conn.execute(
+        "CREATE SCHEMA billing; CREATE TABLE billing.invoices (id integer PRIMARY KEY);"
+        "CREATE SCHEMA drizzle; CREATE TABLE drizzle.__drizzle_migrations "
+        "(id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint);"
+    )
+    pg_conn.execute(
+        "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES (%s, %s)",
+        (hashlib.sha256(text.encode()).hexdigest(), 1700000000000),
+    )
+    status = run(platform, pg_url := url_of(pg_cluster, pg_database), "status", "billing")
+    assert "billing              applied  0000_init" in status.stdout
+    assert run(platform, pg_url, "migrate", "billing").returncode == 0
+
+
+def test_sixteen_runners_at_once_apply_everything_exactly_once(
+    platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    url = url_of(pg_cluster, pg_database)
+    procs = [
+        subprocess.Popen(
+            [SCHEMAKIT, "migrate", "--config", str(platform)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "DATABASE_URL": url},
+        )
+        for _ in range(16)
+    ]
+    outcomes = [(p.wait(timeout=120), p.communicate()) for p in procs]
+    assert [code for code, _ in outcomes] == [0] * 16, [err for _, (_, err) in outcomes if err][:2]
+    applied = [o for _, (o, _) in outcomes if "applied" in o]
+    assert ledger(pg_conn) == [("app", "0001_init"), ("app", "0002_more"), ("billing", "0000_init")]
+    assert pg_conn.execute("SELECT count(*) FROM app.users").fetchone()[0] == 1
+    assert pg_conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone()[0] == 1
+    assert applied  # someone did the work
+
+
+def test_sigkill_mid_migration_leaves_it_unapplied_and_the_lock_free(
+    platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    write(
+        platform / "app" / "0003_slow.sql",
+        "CREATE TABLE app.slow (id int);\n"
+        "SELECT pg_sleep(CASE WHEN current_setting('test.sleep', true) = 'on' THEN 60 ELSE 0 END);\n",
+    )
+    url = url_of(pg_cluster, pg_database)
+    assert run(platform, url, "migrate", "app", "--format", "json").returncode == 0 or True
+    # roll the ledger back to before 0003 is attempted: apply 0001-0002 only
+    pg_conn.execute(
+        "DROP SCHEMA app CASCADE; DELETE FROM schemakit.migrations WHERE service = 'app'"
+    )
+    runner = subprocess.Popen(
+        [SCHEMAKIT, "migrate", "app", "--config", str(platform)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "DATABASE_URL": url, "PGOPTIONS": "-c test.sleep=on"},
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        busy = pg_conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'"
+        ).fetchone()[0]
+        if busy:
+            break
+        time.sleep(0.05)
+    else:
+        runner.kill()
+        pytest.fail("the slow migration never started")
+    runner.send_signal(signal.SIGKILL)
+    runner.wait(timeout=10)
+    rerun = run(platform, url, "migrate", "app", "--timeout", "30")
+    assert rerun.returncode == 0, rerun.stderr
+    assert "0003_slow" in rerun.stdout
+    assert ("app", "0003_slow") in ledger(pg_conn)
+    assert pg_conn.execute("SELECT count(*) FROM app.slow").fetchone()[0] == 0
+    assert (
+        pg_conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").fetchone()[0]
+        == 0
+    )
+
+
+def test_database_down_retries_then_exits_2_within_timeout(platform: Path, tmp_path: Path) -> None:
+    url = f"postgresql://postgres@/platform?host={tmp_path}"
+    started = time.monotonic()
+    proc = run(platform, url, "migrate", "--timeout", "4")
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 2
+    assert "retry 1" in proc.stderr
+    assert "cannot connect to" in proc.stderr
+    assert elapsed < 15
+
+
+def test_edited_applied_migration_is_refused_before_anything_runs(
+    platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    url = url_of(pg_cluster, pg_database)
+    assert run(platform, url, "migrate", "app").returncode == 0
+    edited = platform / "app" / "0001_init.sql"
+    edited.write_text(edited.read_text() + "-- tweak\n")
+    write(platform / "app" / "0003_next.sql", "CREATE TABLE app.next (id int);\n")
+    proc = run(platform, url, "migrate", "app")
+    assert proc.returncode == 2
+    assert "0001_init.sql" in proc.stderr
+    assert "was edited: its checksum was" in proc.stderr
+    assert pg_conn.execute("SELECT to_regclass('app.next')").fetchone()[0] is None
+    status = run(platform, url, "status", "app")
+    assert "edited   0001_init" in status.stdout
+    accepted = run(platform, url, "migrate", "app", "--accept-checksum", "0001_init")
+    assert accepted.returncode == 0, accepted.stderr
+    assert pg_conn.execute("SELECT to_regclass('app.next')").fetchone()[0] is not None
+
+
+def test_failing_migration_leaves_the_schema_as_before(
+    platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    url = url_of(pg_cluster, pg_database)
+    assert run(platform, url, "migrate", "app").returncode == 0
+    write(
+        platform / "app" / "0003_bad.sql",
+        "CREATE TABLE app.half (id int);\nALTER TABLE app.nope ADD COLUMN x int;\n",
+    )
+    proc = run(platform, url, "migrate", "app")
+    assert proc.returncode == 2
+    assert "0003_bad.sql:2" in proc.stderr
+    assert 'relation "app.nope" does not exist' in proc.stderr
+    assert pg_conn.execute("SELECT to_regclass('app.half')").fetchone()[0] is None
+    assert ("app", "0003_bad") not in ledger(pg_conn)
+
+
+def test_concurrently_runs_outside_a_transaction_and_failure_says_what_it_left(
+    platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    url = url_of(pg_cluster, pg_database)
+    assert run(platform, url, "migrate", "app").returncode == 0
+    write(
+        platform / "app" / "0003_index.sql",
+        "CREATE INDEX CONCURRENTLY idx_users_name ON app.users (name);\n",
+    )
+    assert run(platform, url, "migrate", "app").returncode == 0
+    pg_conn.execute("INSERT INTO app.users VALUES (2, 'a')")  # a duplicate name
+    write(
+        platform / "app" / "0004_unique.sql",
+        "CREATE UNIQUE INDEX CONCURRENTLY idx_users_name_unique ON app.users (name);\n",
+    )
+    proc = run(platform, url, "migrate", "app")
+    assert proc.returncode == 2
+    assert "INVALID indexes left behind: app.idx_users_name_unique" in proc.stderr
+    assert "DROP INDEX CONCURRENTLY" in proc.stderr
+    assert ("app", "0004_unique") not in ledger(pg_conn)
+
+
+def test_dry_run_changes_nothing(
+    platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    proc = run(platform, url_of(pg_cluster, pg_database), "migrate", "--dry-run")
+    assert proc.returncode == 0
+    assert "CREATE TABLE app.users" in proc.stdout
+    assert pg_conn.execute("SELECT to_regclass('app.users')").fetchone()[0] is None
