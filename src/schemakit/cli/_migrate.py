@@ -265,3 +265,48 @@ def register(cli: click.Group) -> None:
         if not rows:
             click.echo("nothing applied yet", err=True)
         return EXIT_CLEAN
+
+    @cli.command("drift")
+    @click.option(
+        "--config",
+        "start",
+        type=click.Path(path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Config file, or a folder at or below it.",
+    )
+    @click.option("--database-url", envvar="DATABASE_URL", metavar="URL", help="The live database.")
+    @click.option("--database", metavar="NAME", help="Which configured database the URL is.")
+    @click.option(
+        "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    )
+    def drift_command(start: Path, database_url: str | None, database: str | None, fmt: str) -> int:
+        """Compare the live database with what its migrations produce (exit 1 on drift).
+
+        The migrations of the URL's database are replayed into a throwaway PostgreSQL and its
+        services' schemas are compared object by object: schemas, tables, columns (type,
+        nullability, default), indexes, constraints, foreign keys, enums, functions.
+        """
+        from schemakit.config import load_config
+        from schemakit.lint import drift, read_live
+        from schemakit.migrate import database_for_url
+
+        if not database_url:
+            raise SchemakitError("no database to compare", hint="pass --database-url URL")
+        config = load_config(start)
+        target = database_for_url(config, database_url, database)
+        differences = drift(config, read_live(database_url), target, _say)
+        if fmt == "json":
+            click.echo(
+                json.dumps(
+                    [{"object": d.object, "kind": d.kind, "detail": d.detail} for d in differences],
+                    indent=2,
+                )
+            )
+        elif differences:
+            for difference in differences:
+                click.echo(difference.render())
+            click.echo(f"{len(differences)} difference(s) in database {target}")
+        else:
+            click.echo(f"no drift: database {target} is what its migrations produce")
+        return EXIT_PENDING if differences else EXIT_CLEAN

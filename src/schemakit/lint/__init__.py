@@ -1,5 +1,7 @@
-"""Linting a platform: a live database, or its migrations replayed into a throwaway one."""
+"""Linting a platform: a live database, or its migrations replayed into a throwaway one;
+and drift, the live database against what its migrations produce."""
 
-from schemakit.lint._run import LintOptions, LintResult, lint
+from schemakit.lint._drift import Difference, compare, drift
+from schemakit.lint._run import LintOptions, LintResult, lint, read_live
 
-__all__ = ["LintOptions", "LintResult", "lint"]
+__all__ = ["Difference", "LintOptions", "LintResult", "compare", "drift", "lint", "read_live"]

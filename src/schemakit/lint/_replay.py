@@ -104,7 +104,7 @@ class Origins:
 
 
 def replay(
-    config: Config, say: Progress, shared: Cluster | None = None
+    config: Config, say: Progress, shared: Cluster | None = None, *, only: str | None = None
 ) -> Iterator[tuple[str, Catalog, Origins]]:
     """Apply each database's migrations to a fresh throwaway database; yield its catalog.
 
@@ -113,6 +113,8 @@ def replay(
     plan: list[tuple[str, list[MigrationSet]]] = []
     total = 0
     for database in config.databases:
+        if only is not None and database != only:
+            continue
         sets = []
         for service in config.services_in(database):
             found = discover(service, config.path)

@@ -95,7 +95,7 @@ def lint(
     if options.database_url:
         database = database_for_url(config, options.database_url, options.database)
         say(f"reading the catalog of {redact(options.database_url)}")
-        catalog = _read_live(options.database_url)
+        catalog = read_live(options.database_url)
         ctx = CatalogContext(catalog, config, database, has_registry=bool(config.services))
         findings += run_catalog_rules(rules, ctx)
         result.databases.append(database)
@@ -140,7 +140,8 @@ def _config_location(config: Config, text: str) -> Location | None:
     return Location(config.path, config.line_of(text) or 1)
 
 
-def _read_live(url: str) -> Catalog:
+def read_live(url: str) -> Catalog:
+    """The Catalog of the database at ``url`` (errors name the redacted URL)."""
     from psycopg.conninfo import conninfo_to_dict
 
     try:
