@@ -294,3 +294,32 @@ def test_dry_run_changes_nothing(
     assert proc.returncode == 0
     assert "CREATE TABLE app.users" in proc.stdout
     assert pg_conn.execute("SELECT to_regclass('app.users')").fetchone()[0] is None
+
+
+def test_locks_lists_the_holder_and_a_waiting_runner_names_it(
+    platform: Path, pg_cluster: Cluster, pg_database: str
+) -> None:
+    from schemakit.migrate import lock_key
+
+    url = url_of(pg_cluster, pg_database)
+    with pg_cluster.connect(pg_database, application_name="stuck deploy") as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (lock_key("app"),))
+        pid = holder.info.backend_pid
+        listed = run(platform, url, "locks")
+        assert listed.returncode == 0
+        assert f"app              pid {pid}" in listed.stdout
+        assert "stuck deploy" in listed.stdout
+        waiting = run(platform, url, "migrate", "app", "--timeout", "2")
+        assert waiting.returncode == 2
+        assert f"waiting for the migration lock held by pid {pid} (stuck deploy" in waiting.stderr
+        assert (
+            "timed out after 2 s while waiting for the migration lock of service app"
+            in waiting.stderr
+        )
+        refused = run(platform, url, "locks", "--terminate", "1", "--yes")
+        assert refused.returncode == 2
+        assert "pid 1 holds no schemakit migration lock" in refused.stderr
+        ended = run(platform, url, "locks", "--terminate", str(pid), "--yes")
+        assert ended.returncode == 0, ended.stderr
+        assert "the lock of app is free" in ended.stdout
+    assert run(platform, url, "migrate", "app").returncode == 0

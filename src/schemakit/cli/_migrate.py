@@ -310,3 +310,48 @@ def register(cli: click.Group) -> None:
         else:
             click.echo(f"no drift: database {target} is what its migrations produce")
         return EXIT_PENDING if differences else EXIT_CLEAN
+
+    @cli.command("locks")
+    @click.option(
+        "--config",
+        "start",
+        type=click.Path(path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Config file, or a folder at or below it.",
+    )
+    @click.option("--database-url", envvar="DATABASE_URL", metavar="URL", help="The database.")
+    @click.option("--terminate", "pid", type=int, metavar="PID", help="End this holder's session.")
+    @click.option("--yes", is_flag=True, help="Do not ask before ending a session.")
+    def locks_command(start: Path, database_url: str | None, pid: int | None, yes: bool) -> int:
+        """List who holds the services' migration locks; end a stale holder's session.
+
+        An advisory session lock is released only by the session holding it (or when that
+        session ends), so a hung runner is cleared by ending its session.
+        """
+        from schemakit.config import load_config
+        from schemakit.migrate import lock_holders, terminate
+
+        if not database_url:
+            raise SchemakitError("no database", hint="pass --database-url URL")
+        config = load_config(start)
+        holders = lock_holders(database_url, config)
+        if pid is None:
+            if not holders:
+                click.echo("no migration locks are held")
+            for h in holders:
+                click.echo(
+                    f"{h.service:<16} pid {h.pid:<8} {h.application_name or '-':<20} {h.client:<12} "
+                    f"since {h.backend_start:%Y-%m-%d %H:%M:%S}  {h.state}"
+                )
+            return EXIT_CLEAN
+        holder = next((h for h in holders if h.pid == pid), None)
+        if holder is not None and not yes:
+            click.confirm(
+                f"end the session of pid {pid} ({holder.application_name or 'no name'}, "
+                f"holding the lock of {holder.service})?",
+                abort=True,
+            )
+        ended = terminate(database_url, config, pid)
+        click.echo(f"ended pid {ended.pid}; the lock of {ended.service} is free")
+        return EXIT_CLEAN

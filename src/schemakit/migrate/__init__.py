@@ -1,5 +1,6 @@
 """Migrations: finding them per service, and applying them once, under a lock."""
 
+from schemakit.migrate._locks import LockHolder, lock_holders, terminate
 from schemakit.migrate._runner import (
     LEDGER,
     MigrateOptions,
@@ -15,6 +16,7 @@ from schemakit.migrate._target import database_for_url
 
 __all__ = [
     "LEDGER",
+    "LockHolder",
     "MigrateOptions",
     "MigrationFile",
     "MigrationSet",
@@ -23,7 +25,9 @@ __all__ = [
     "checksum",
     "database_for_url",
     "discover",
+    "lock_holders",
     "lock_key",
     "migrate",
     "service_status",
+    "terminate",
 ]

@@ -1,0 +1,67 @@
+"""Who holds the migration locks, and ending a stale holder's session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from schemakit.config import Config
+from schemakit.errors import DatabaseError, SchemakitError, redact
+from schemakit.migrate._runner import lock_key
+
+__all__ = ["LockHolder", "lock_holders", "terminate"]
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    service: str
+    pid: int
+    application_name: str
+    client: str
+    backend_start: Any
+    state: str
+    query: str
+
+
+def _connect(url: str) -> psycopg.Connection[Any]:
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot connect to {redact(url)}: {redact(str(exc).strip())}") from exc
+
+
+def lock_holders(url: str, config: Config) -> list[LockHolder]:
+    """Sessions holding a service's migration lock (pg_locks + pg_stat_activity)."""
+    keys = {lock_key(name): name for name in config.services}
+    with _connect(url) as conn:
+        rows = conn.execute(
+            "SELECT (l.classid::bigint << 32) | l.objid::bigint, l.pid, "
+            "coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), "
+            "a.backend_start, coalesce(a.state, ''), coalesce(a.query, '') "
+            "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY l.pid"
+        ).fetchall()
+    holders = []
+    for raw_key, pid, app, client, since, state, query in rows:
+        key = raw_key - (1 << 64) if raw_key >= (1 << 63) else raw_key  # back to signed int8
+        if key in keys:
+            holders.append(LockHolder(keys[key], pid, app, client, since, state, query))
+    return holders
+
+
+def terminate(url: str, config: Config, pid: int) -> LockHolder:
+    """End the session ``pid`` if (and only if) it holds a migration lock."""
+    holder = next((h for h in lock_holders(url, config) if h.pid == pid), None)
+    if holder is None:
+        raise SchemakitError(
+            f"pid {pid} holds no schemakit migration lock",
+            hint="run 'schemakit locks' to see the holders",
+        )
+    with _connect(url) as conn:
+        row = conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()
+    if not row or not row[0]:
+        raise DatabaseError(f"could not end the session of pid {pid}")
+    return holder
