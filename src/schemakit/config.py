@@ -39,6 +39,10 @@ class Service:
     sources: tuple[Path, ...] = ()
     role: str | None = None
     line: int | None = None
+    models: str | None = None
+    """``package.module:Base`` of a Python service: its declarative base (Alembic autogenerate)."""
+    python_path: tuple[Path, ...] = ()
+    """Folders put on ``sys.path`` to import ``models`` and Alembic revisions."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,12 @@ class LintSettings:
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
     per_object_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    text_id_columns: tuple[str, ...] | None = None
+    """Columns that hold Better Auth ids (TYP001); None means the conventions' default."""
+    uncountable_nouns: tuple[str, ...] = ()
+    """Words a plural table name may end in, besides the conventions' list (NAM002)."""
+    extend_boolean_prefixes: tuple[str, ...] = ()
+    """Boolean column prefixes accepted besides ``is_`` and ``has_`` (NAM004)."""
 
 
 @dataclass(frozen=True)
@@ -260,7 +270,11 @@ class _Validator:
                 key, f"service name '{name}' must be lower case letters, digits, - or _"
             )
         table = self.table(key, raw)
-        self.check_keys(f"{key}.", table, ("schemas", "database", "migrations", "sources", "role"))
+        self.check_keys(
+            f"{key}.",
+            table,
+            ("schemas", "database", "migrations", "sources", "role", "models", "python-path"),
+        )
         if "schemas" not in table:
             raise self.fail(key, "missing key 'schemas'", f'add schemas = ["{name}"]')
         schemas = self.strings(f"{key}.schemas", table["schemas"], identifiers=True)
@@ -275,6 +289,17 @@ class _Validator:
             for item in self.strings(f"{key}.sources", table.get("sources", []))
         )
         role = self.identifier(f"{key}.role", table["role"]) if "role" in table else None
+        models = self.string(f"{key}.models", table["models"]) if "models" in table else None
+        if models is not None and not re.match(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", models):
+            raise self.fail(
+                f"{key}.models",
+                f"'{models}' is not 'package.module:Base'",
+                'for example models = "storage.db.schema:Base"',
+            )
+        python_path = tuple(
+            (root / item).resolve()
+            for item in self.strings(f"{key}.python-path", table.get("python-path", []))
+        )
         return Service(
             name=name,
             schemas=schemas,
@@ -283,10 +308,24 @@ class _Validator:
             sources=sources,
             role=role,
             line=self.line(f"[{self.prefix}services.{name}]"),
+            models=models,
+            python_path=python_path,
         )
 
     def lint(self, table: Mapping[str, Any]) -> LintSettings:
-        self.check_keys("lint.", table, ("select", "ignore", "extend-select", "per-object-ignores"))
+        self.check_keys(
+            "lint.",
+            table,
+            (
+                "select",
+                "ignore",
+                "extend-select",
+                "per-object-ignores",
+                "text-id-columns",
+                "uncountable-nouns",
+                "extend-boolean-prefixes",
+            ),
+        )
         per_object: dict[str, tuple[str, ...]] = {}
         raw = self.table("lint.per-object-ignores", table.get("per-object-ignores", {}))
         for pattern, codes in raw.items():
@@ -296,7 +335,40 @@ class _Validator:
             ignore=self.selectors("lint.ignore", table.get("ignore", [])),
             extend_select=self.selectors("lint.extend-select", table.get("extend-select", [])),
             per_object_ignores=per_object,
+            text_id_columns=(
+                self.strings("lint.text-id-columns", table["text-id-columns"], identifiers=True)
+                if "text-id-columns" in table
+                else None
+            ),
+            uncountable_nouns=self.words(
+                "lint.uncountable-nouns", table.get("uncountable-nouns", [])
+            ),
+            extend_boolean_prefixes=self.prefixes(
+                "lint.extend-boolean-prefixes", table.get("extend-boolean-prefixes", [])
+            ),
         )
+
+    def words(self, key: str, value: Any) -> tuple[str, ...]:
+        words = self.strings(key, value)
+        for i, word in enumerate(words):
+            if not re.match(r"^[a-z][a-z0-9]*$", word):
+                raise self.fail(
+                    f"{key}[{i}]",
+                    f"'{word}' is not one lower case word",
+                    "list the last word of the table name, e.g. 'feedback'",
+                )
+        return words
+
+    def prefixes(self, key: str, value: Any) -> tuple[str, ...]:
+        prefixes = self.strings(key, value)
+        for i, prefix in enumerate(prefixes):
+            if not re.match(r"^[a-z][a-z0-9]*_$", prefix):
+                raise self.fail(
+                    f"{key}[{i}]",
+                    f"'{prefix}' is not a column name prefix",
+                    "write a lower case word ending in an underscore, e.g. 'can_'",
+                )
+        return prefixes
 
 
 def _type(value: Any) -> str:

@@ -355,3 +355,39 @@ def register(cli: click.Group) -> None:
         ended = terminate(database_url, config, pid)
         click.echo(f"ended pid {ended.pid}; the lock of {ended.service} is free")
         return EXIT_CLEAN
+
+    @cli.command("generate")
+    @click.argument("service")
+    @click.option(
+        "--name", "message", required=True, help="What the revision does: add_user_preferences."
+    )
+    @click.option(
+        "--config",
+        "start",
+        type=click.Path(path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Config file, or a folder at or below it.",
+    )
+    def generate_command(service: str, message: str, start: Path) -> int:
+        """Autogenerate an Alembic revision for SERVICE's models, then lint the result.
+
+        The service's models (config key models = "package.module:Base") are compared with
+        its migrations applied to a throwaway PostgreSQL; only the service's schemas are
+        compared. Exit 1 when the lint finds something in the service.
+        """
+        from schemakit.config import load_config
+        from schemakit.lint import generate
+
+        config = load_config(start)
+        path, result = generate(config, service, message, _say)
+        click.echo(f"wrote {path}")
+        mine = [
+            f
+            for f in result.findings
+            if f.service == service
+            or (f.location is not None and str(f.location.path).startswith(str(path.parent.parent)))
+        ]
+        for finding in mine:
+            click.echo(f"{finding.code} {finding.message}")
+        return EXIT_PENDING if mine else EXIT_CLEAN

@@ -2,6 +2,16 @@
 and drift, the live database against what its migrations produce."""
 
 from schemakit.lint._drift import Difference, compare, drift
+from schemakit.lint._generate import generate
 from schemakit.lint._run import LintOptions, LintResult, lint, read_live
 
-__all__ = ["Difference", "LintOptions", "LintResult", "compare", "drift", "lint", "read_live"]
+__all__ = [
+    "Difference",
+    "LintOptions",
+    "LintResult",
+    "compare",
+    "drift",
+    "generate",
+    "lint",
+    "read_live",
+]

@@ -124,8 +124,9 @@ def replay(
         plan.append((database, sets))
     for _, sets in plan:
         for migration_set in sets:
-            for file in migration_set.files:
-                _ = file.statements
+            if migration_set.is_sql:
+                for file in migration_set.files:
+                    _ = file.statements
     say(
         f"replaying {total} migration files of {len(config.services)} services "
         "into a throwaway PostgreSQL"
@@ -143,7 +144,10 @@ def replay(
                 conn.execute(_SETUP.encode())
             statements: list[Origin] = []
             for migration_set in sets:
-                _apply(cluster.dsn(actual), migration_set, statements)
+                if migration_set.is_sql:
+                    _apply(cluster.dsn(actual), migration_set, statements)
+                else:
+                    _apply_alembic(cluster.dsn(actual), config, migration_set, statements)
             with cluster.connect(actual) as conn:
                 rows = conn.execute(
                     f"SELECT path, stmt FROM {_LOG_SCHEMA}.log WHERE stmt IS NOT NULL ORDER BY seq"
@@ -191,6 +195,22 @@ def _apply(dsn: str, migrations: MigrationSet, statements: list[Origin]) -> None
                         statement=statement.text,
                         hint=_hint(exc),
                     ) from exc
+
+
+def _apply_alembic(
+    dsn: str, config: Config, migrations: MigrationSet, statements: list[Origin]
+) -> None:
+    from schemakit.migrate import alembic_upgrade
+
+    # Alembic runs Python on its own connection: objects are attributed to the service and
+    # located at its migrations folder (which revision made them is not known here).
+    number = len(statements)
+    statements.append(Origin(Location(migrations.folder, 1), migrations.service))
+    alembic_upgrade(
+        dsn,
+        config.services[migrations.service],
+        timeouts=f"SELECT set_config('schemakit.stmt', '{number}', false)",
+    )
 
 
 def _hint(exc: psycopg.Error) -> str:

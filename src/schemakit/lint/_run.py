@@ -177,7 +177,7 @@ def _inline_ignores(config: Config, known: set[str]) -> tuple[list[InlineIgnore]
     report = InvalidSuppression()
     for service in config.services.values():
         migrations = discover(service, config.path)
-        if migrations is None:
+        if migrations is None or not migrations.is_sql:
             continue
         for file in migrations.files:
             if "schemakit:" not in file.text:

@@ -1,5 +1,6 @@
 """Migrations: finding them per service, and applying them once, under a lock."""
 
+from schemakit.migrate._alembic import alembic_upgrade, generate_revision, load_metadata
 from schemakit.migrate._locks import LockHolder, lock_holders, terminate
 from schemakit.migrate._runner import (
     LEDGER,
@@ -22,9 +23,12 @@ __all__ = [
     "MigrationSet",
     "MigrationState",
     "ServiceResult",
+    "alembic_upgrade",
     "checksum",
     "database_for_url",
     "discover",
+    "generate_revision",
+    "load_metadata",
     "lock_holders",
     "lock_key",
     "migrate",

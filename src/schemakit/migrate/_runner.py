@@ -25,6 +25,7 @@ from psycopg import sql
 
 from schemakit.config import Config, Service
 from schemakit.errors import DatabaseError, MigrationError, redact
+from schemakit.migrate._alembic import alembic_upgrade, current_revisions
 from schemakit.migrate._sources import MigrationFile, MigrationSet, discover
 
 __all__ = [
@@ -281,7 +282,7 @@ def _states(
                 stored,
                 row[2] if row else None,
                 row[3] if row else None,
-                row[4] if row else "drizzle-orm migrator",
+                row[4] if row else "recorded by the tool's own tracking table",
             )
         )
     for id_, row in applied.items():
@@ -424,11 +425,22 @@ def apply_service(
                     if drizzle_table and _exists(conn, ".".join(drizzle_table))
                     else {}
                 )
+                if migrations.kind == "alembic":
+                    # revisions Alembic itself recorded count as applied, as they are
+                    current = {f.id: checksum(f.text) for f in migrations.files}
+                    drizzle = {
+                        rev: current[rev]
+                        for rev in current_revisions(conn, service)
+                        if rev in current
+                    }
                 states = _states(migrations, applied, drizzle)
                 result.states = states
                 if status_only:
                     return result
                 _check_edits(conn, service, migrations, states, options)
+                if migrations.kind == "alembic":
+                    _apply_alembic(url, service, migrations, states, options, result, say)
+                    return result
                 by_id = {f.id: f for f in migrations.files}
                 last_applied = max(
                     (i for i, s in enumerate(states) if s.state == "applied"), default=-1
@@ -468,6 +480,46 @@ def apply_service(
             _backoff(attempt, deadline, say, f"{service.name}: transient failure ({_short(exc)})")
         finally:
             conn.close()
+
+
+def _apply_alembic(
+    url: str,
+    service: Service,
+    migrations: MigrationSet,
+    states: list[MigrationState],
+    options: MigrateOptions,
+    result: ServiceResult,
+    say: Say,
+) -> None:
+    pending = [s.id for s in states if s.state == "pending"]
+    if not pending:
+        return
+    if options.dry_run:
+        result.sql += [f"-- Alembic revision {rev}" for rev in pending]
+        return
+    by_id = {f.id: f for f in migrations.files}
+    started = [time.monotonic()]
+
+    def record(connection: Any, revision: str) -> None:
+        file = by_id[revision]
+        elapsed = int((time.monotonic() - started[0]) * 1000)
+        started[0] = time.monotonic()
+        connection.exec_driver_sql(
+            "INSERT INTO schemakit.migrations (service, id, checksum, duration_ms, applied_by) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (service, id) DO NOTHING",
+            (service.name, revision, checksum(file.text), elapsed, _who()),
+        )
+        say(f"{service.name}: applied revision {revision}")
+
+    result.applied += alembic_upgrade(
+        url,
+        service,
+        on_applied=record,
+        timeouts=(
+            f"SET lock_timeout = '{options.lock_timeout}'; "
+            f"SET statement_timeout = '{options.statement_timeout}'"
+        ),
+    )
 
 
 def _check_edits(
@@ -519,8 +571,9 @@ def migrate(
         found = discover(service, config.path)
         if found is None:
             continue
-        for file in found.files:
-            _ = file.statements
+        if found.is_sql:
+            for file in found.files:
+                _ = file.statements
         plans.append((service, found))
     return [
         apply_service(url, service, found, options, deadline, say, status_only=status_only)

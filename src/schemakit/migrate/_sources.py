@@ -36,14 +36,22 @@ class MigrationFile:
 class MigrationSet:
     service: str
     kind: str
-    """``sql`` (files ordered by name) or ``drizzle`` (ordered by meta/_journal.json)."""
+    """``sql`` (files ordered by name), ``drizzle`` (ordered by meta/_journal.json) or
+    ``alembic`` (revisions base to head; Python, so they have no SQL statements)."""
+
+    @property
+    def is_sql(self) -> bool:
+        return self.kind != "alembic"
+
     folder: Path
     files: tuple[MigrationFile, ...]
 
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        # Bytes, not read_text: universal newlines would turn CRLF into LF and the checksum
+        # would no longer be drizzle-orm's sha256 of the file as it is.
+        return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MigrationError(
             f"not UTF-8 text (byte {exc.start})", path=path, hint="save the file as UTF-8"
@@ -68,6 +76,14 @@ def discover(service: Service, config_path: Path | None = None) -> MigrationSet 
         )
     if (folder / JOURNAL).is_file():
         return _drizzle(service, folder)
+    if (folder / "versions").is_dir():
+        from schemakit.migrate._alembic import alembic_revisions
+
+        files = tuple(
+            MigrationFile(service.name, revision, path, _read(path))
+            for revision, path in alembic_revisions(folder)
+        )
+        return MigrationSet(service.name, "alembic", folder, files)
     files = tuple(
         MigrationFile(service.name, path.stem, path, _read(path))
         for path in sorted(folder.glob("*.sql"), key=lambda p: p.name)

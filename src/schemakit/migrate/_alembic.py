@@ -1,0 +1,264 @@
+"""Alembic for Python services, with the environment built in code (no env.py to copy around).
+
+Per service: the version table lives in the service's schema (never a shared
+``public.alembic_version``), the schema is created if missing, and autogenerate sees only the
+service's schemas. Alembic's ``context`` is a module-global proxy, so every use here is
+serialised by one lock: two runners in one process cannot trip on each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import shutil
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from schemakit.config import Service
+from schemakit.errors import ConfigError, MigrationError
+
+__all__ = [
+    "VERSION_TABLE",
+    "alembic_revisions",
+    "alembic_upgrade",
+    "current_revisions",
+    "generate_revision",
+    "is_alembic_folder",
+    "load_metadata",
+]
+
+VERSION_TABLE = "alembic_version"
+_ALEMBIC_GLOBALS = threading.Lock()
+
+
+def is_alembic_folder(folder: Path) -> bool:
+    return (folder / "versions").is_dir()
+
+
+@contextlib.contextmanager
+def _on_path(paths: tuple[Path, ...]) -> Iterator[None]:
+    added = [str(p) for p in paths if str(p) not in sys.path]
+    sys.path[:0] = added
+    try:
+        yield
+    finally:
+        for item in added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(item)
+
+
+def load_metadata(service: Service) -> Any:
+    """The MetaData of ``service.models`` (``package.module:Base``)."""
+    if service.models is None:
+        raise ConfigError(
+            f"service {service.name} names no models",
+            key=f"services.{service.name}.models",
+            hint='add models = "package.module:Base" (and python-path if needed)',
+        )
+    module_name, _, attr = service.models.partition(":")
+    with _on_path(service.python_path):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ConfigError(
+                f"cannot import {module_name} for service {service.name}: {exc}",
+                key=f"services.{service.name}.models",
+                hint="set python-path to the folder that holds the package",
+            ) from exc
+    base = getattr(module, attr, None)
+    metadata = getattr(base, "metadata", None)
+    if metadata is None:
+        raise ConfigError(
+            f"{service.models} is not a declarative base with a metadata",
+            key=f"services.{service.name}.models",
+        )
+    return metadata
+
+
+def _script(folder: Path) -> Any:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(folder))
+
+
+def alembic_revisions(folder: Path) -> list[tuple[str, Path]]:
+    """(revision id, file) from base to head; branches are refused (one line of history)."""
+    script = _script(folder)
+    heads = script.get_heads()
+    if len(heads) > 1:
+        raise MigrationError(
+            f"Alembic revisions have {len(heads)} heads: {', '.join(heads)}",
+            path=folder,
+            hint="merge them (alembic merge) so the service has one line of history",
+        )
+    ordered = [(rev.revision, Path(rev.path)) for rev in script.walk_revisions()]
+    return list(reversed(ordered))
+
+
+def _version_schema(service: Service) -> str:
+    if not service.schemas:
+        raise ConfigError(f"service {service.name} has no schema for its Alembic version table")
+    return service.schemas[0]
+
+
+def current_revisions(conn: Any, service: Service) -> set[str]:
+    """Revisions applied per the service's version table (ancestors of its head included)."""
+    schema = _version_schema(service)
+    row = conn.execute(
+        "SELECT to_regclass(%s) IS NOT NULL", (f"{schema}.{VERSION_TABLE}",)
+    ).fetchone()
+    if not row or not row[0]:
+        return set()
+    heads = [r[0] for r in conn.execute(f'SELECT version_num FROM "{schema}".{VERSION_TABLE}')]
+    if not heads or service.migrations is None:
+        return set()
+    script = _script(service.migrations)
+    applied: set[str] = set()
+    for head in heads:
+        for rev in script.iterate_revisions(head, "base"):
+            applied.add(rev.revision)
+    return applied
+
+
+def alembic_upgrade(
+    url: str,
+    service: Service,
+    *,
+    on_applied: Callable[[Any, str], None] | None = None,
+    timeouts: str = "",
+) -> list[str]:
+    """Upgrade ``service`` to head, one transaction per revision; returns the revisions run.
+
+    ``on_applied(connection, revision)`` runs inside each revision's transaction (the ledger
+    row commits with the migration).
+    """
+    from alembic.config import Config as AlembicConfig
+    from alembic.runtime.environment import EnvironmentContext
+
+    assert service.migrations is not None
+    schema = _version_schema(service)
+    script = _script(service.migrations)
+    ran: list[str] = []
+    engine = _engine(url)
+
+    def upgrade(rev: Any, context: Any) -> Any:
+        return script._upgrade_revs("head", rev)
+
+    def applied(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
+        if step.is_upgrade:
+            revision = step.up_revision_id
+            ran.append(revision)
+            if on_applied is not None:
+                on_applied(ctx.connection, revision)
+
+    try:
+        with _ALEMBIC_GLOBALS, engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            if timeouts:
+                conn.exec_driver_sql(timeouts)
+            conn.commit()
+            with (
+                _on_path(service.python_path),
+                EnvironmentContext(
+                    AlembicConfig(), script, fn=upgrade, destination_rev="head"
+                ) as env,
+            ):
+                env.configure(
+                    connection=conn,
+                    version_table=VERSION_TABLE,
+                    version_table_schema=schema,
+                    transaction_per_migration=True,
+                    on_version_apply=applied,
+                )
+                with env.begin_transaction():
+                    env.run_migrations()
+            conn.commit()
+    except MigrationError:
+        raise
+    except Exception as exc:
+        raise MigrationError(
+            f"Alembic upgrade of service {service.name} failed"
+            + (f" after {ran[-1]}" if ran else "")
+            + f": {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}",
+            path=service.migrations,
+            hint="the failing revision was rolled back; revisions before it stay applied",
+        ) from exc
+    finally:
+        engine.dispose()
+    return ran
+
+
+def _engine(url: str) -> Any:
+    """An SQLAlchemy engine on ``url`` (a URL or a libpq key/value DSN), one connection at a time."""
+    import psycopg
+    import sqlalchemy as sa
+
+    return sa.create_engine(
+        "postgresql+psycopg://",
+        creator=lambda: psycopg.connect(url),
+        poolclass=sa.NullPool,
+    )
+
+
+_TEMPLATE = Path("script.py.mako")
+
+
+def generate_revision(
+    service: Service, message: str, compare_url: str, *, rev_id: str | None = None
+) -> Path:
+    """Autogenerate a revision of ``service``'s models against ``compare_url`` (a database with
+    the service's current migrations applied); only the service's schemas are compared."""
+    import uuid
+
+    from alembic.autogenerate import produce_migrations, render_python_code
+    from alembic.runtime.migration import MigrationContext
+
+    assert service.migrations is not None
+    metadata = load_metadata(service)
+    folder = service.migrations
+    (folder / "versions").mkdir(parents=True, exist_ok=True)
+    if not (folder / _TEMPLATE).exists():
+        import alembic
+
+        shutil.copy(Path(alembic.__file__).parent / "templates" / "generic" / _TEMPLATE, folder)
+    schemas = set(service.schemas)
+
+    def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+        if type_ == "schema":
+            return name in schemas
+        return not (type_ == "table" and name == VERSION_TABLE)
+
+    engine = _engine(compare_url)
+    try:
+        with _ALEMBIC_GLOBALS, engine.connect() as conn:
+            context = MigrationContext.configure(
+                connection=conn,
+                opts={
+                    "target_metadata": metadata,
+                    "include_schemas": True,
+                    "include_name": include_name,
+                    "version_table_schema": _version_schema(service),
+                    "compare_type": True,
+                },
+            )
+            script = produce_migrations(context, metadata)
+            assert script.upgrade_ops is not None
+            assert script.downgrade_ops is not None
+            upgrades = render_python_code(script.upgrade_ops)
+            downgrades = render_python_code(script.downgrade_ops)
+    finally:
+        engine.dispose()
+    directory = _script(folder)
+    heads = directory.get_heads()
+    created = directory.generate_revision(
+        rev_id or uuid.uuid4().hex[:12],
+        message,
+        head=heads[0] if heads else "base",
+        upgrades=upgrades,
+        downgrades=downgrades,
+    )
+    assert created is not None
+    return Path(created.path)

@@ -1,0 +1,131 @@
+"""The Alembic adapter: environment built in code, version table in the service's schema."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from schemakit.testing import Cluster
+
+SCHEMAKIT = str(Path(sys.executable).parent / "schemakit")
+
+MODELS = '''
+"""Models of the shop service."""
+
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from schemakit.models import TYPE_ANNOTATION_MAP, Timestamps, UserOwned, UUIDPrimaryKey, service_metadata
+
+
+class Base(DeclarativeBase):
+    metadata = service_metadata("shop", service="shop")
+    type_annotation_map = TYPE_ANNOTATION_MAP
+
+
+class Order(UUIDPrimaryKey, UserOwned, Timestamps, Base):
+    __tablename__ = "orders"
+
+    total_cents: Mapped[int]
+'''
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Path:
+    (tmp_path / "schemakit.toml").write_text(
+        textwrap.dedent(
+            """
+            [services.shop]
+            schemas = ["shop"]
+            migrations = "shop/alembic"
+            models = "shopsvc.models:Base"
+            python-path = ["shop"]
+
+            [lint]
+            select = ["ISO"]
+            """
+        )
+    )
+    (tmp_path / "shop" / "alembic" / "versions").mkdir(parents=True)
+    (tmp_path / "shop" / "shopsvc").mkdir()
+    (tmp_path / "shop" / "shopsvc" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "shopsvc" / "models.py").write_text(MODELS)
+    return tmp_path
+
+
+def sk(platform: Path, *args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ}
+    if url:
+        env["DATABASE_URL"] = url
+    return subprocess.run(
+        [SCHEMAKIT, *args, "--config", str(platform)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        cwd=platform,
+    )
+
+
+def test_generate_migrate_status_history(
+    platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    first = sk(platform, "generate", "shop", "--name", "create orders")
+    assert first.returncode == 0, first.stdout + first.stderr
+    revisions = sorted((platform / "shop" / "alembic" / "versions").glob("*.py"))
+    assert len(revisions) == 1
+    text = revisions[0].read_text()
+    assert "op.create_table('orders'" in text or 'op.create_table("orders"' in text
+    assert "schema='shop'" in text or 'schema="shop"' in text
+
+    url = f"postgresql://postgres@/{pg_database}?host={pg_cluster.socket_dir}"
+    # drift replays the Alembic revisions into a throwaway database: the live one lacks them
+    undeployed = sk(platform, "drift", "--format", "json", url=url)
+    assert undeployed.returncode == 1, undeployed.stderr
+    assert {"object": "shop.orders", "kind": "missing", "detail": ""} in json.loads(
+        undeployed.stdout
+    )
+    applied = sk(platform, "migrate", url=url)
+    assert applied.returncode == 0, applied.stderr
+    assert pg_conn.execute("SELECT to_regclass('shop.alembic_version')").fetchone()[0] is not None
+    assert pg_conn.execute("SELECT to_regclass('public.alembic_version')").fetchone()[0] is None
+    assert pg_conn.execute("SELECT to_regclass('shop.orders')").fetchone()[0] is not None
+    assert sk(platform, "drift", url=url).returncode == 0
+
+    # the model grows; the next revision holds only the difference
+    models = platform / "shop" / "shopsvc" / "models.py"
+    models.write_text(models.read_text() + "    note: Mapped[str | None]\n")
+    second = sk(platform, "generate", "shop", "--name", "add note")
+    assert second.returncode == 0, second.stdout + second.stderr
+    newest = max(
+        (platform / "shop" / "alembic" / "versions").glob("*.py"), key=lambda p: p.stat().st_mtime
+    )
+    assert (
+        "add_column('orders'" in newest.read_text() or 'add_column("orders"' in newest.read_text()
+    )
+    assert "create_table" not in newest.read_text()
+
+    status = sk(platform, "status", "--format", "json", url=url)
+    assert [r["state"] for r in json.loads(status.stdout)] == ["applied", "pending"]
+    assert sk(platform, "migrate", url=url).returncode == 0
+    columns = [
+        r[0]
+        for r in pg_conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'shop' "
+            "AND table_name = 'orders' ORDER BY ordinal_position"
+        )
+    ]
+    assert columns[-1] == "note"
+    history = json.loads(sk(platform, "history", "--format", "json", url=url).stdout)
+    assert len(history) == 2
+    # editing an applied revision is refused like any other migration
+    revisions[0].write_text(revisions[0].read_text() + "\n# edited\n")
+    refused = sk(platform, "migrate", url=url)
+    assert refused.returncode == 2
+    assert "was edited" in refused.stderr
