@@ -323,3 +323,53 @@ def test_locks_lists_the_holder_and_a_waiting_runner_names_it(
         assert ended.returncode == 0, ended.stderr
         assert "the lock of app is free" in ended.stdout
     assert run(platform, url, "migrate", "app").returncode == 0
+
+
+def test_all_databases(tmp_path: Path, pg_cluster: Cluster) -> None:
+    write(
+        tmp_path / "schemakit.toml",
+        """
+        [services.a]
+        schemas = ["a"]
+        database = "fleet_one"
+        migrations = "a"
+
+        [services.b]
+        schemas = ["b"]
+        database = "fleet_two"
+        migrations = "b"
+
+        [services.c]
+        schemas = ["c"]
+        database = "fleet_three"
+        migrations = "c"
+        """,
+    )
+    for name in ("a", "b", "c"):
+        write(
+            tmp_path / name / "0001.sql",
+            f"CREATE SCHEMA {name};\nCREATE TABLE {name}.t (id int);\n",
+        )
+    for database in ("fleet_one", "fleet_two"):
+        pg_cluster.create_database(database)
+    try:
+        url = url_of(pg_cluster, "postgres")
+        proc = run(tmp_path, url, "migrate", "--all-databases", "--parallel", "2")
+        # fleet_three does not exist: the others are migrated, the failure is named
+        assert proc.returncode == 2
+        assert "1 of 3 databases failed" in proc.stderr
+        assert "fleet_three" in proc.stderr
+        for database, schema in (("fleet_one", "a"), ("fleet_two", "b")):
+            with pg_cluster.connect(database) as conn:
+                assert (
+                    conn.execute("SELECT to_regclass(%s)", (f"{schema}.t",)).fetchone()[0]
+                    is not None
+                )
+        pg_cluster.create_database("fleet_three")
+        again = run(tmp_path, url, "migrate", "--all-databases")
+        assert again.returncode == 0, again.stderr
+        assert "c: applied 0001" in again.stdout
+        assert "a: up to date" in again.stdout
+    finally:
+        for database in ("fleet_one", "fleet_two", "fleet_three"):
+            pg_cluster.drop_database(database)

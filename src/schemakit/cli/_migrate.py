@@ -99,6 +99,15 @@ def register(cli: click.Group) -> None:
     )
     @click.option("--statement-timeout", default="5min", show_default=True)
     @click.option(
+        "--all-databases",
+        is_flag=True,
+        help="Migrate every configured database on the URL's server (the URL's own database "
+        "name is replaced by each one's).",
+    )
+    @click.option(
+        "--parallel", default=4, show_default=True, help="Databases at once with --all-databases."
+    )
+    @click.option(
         "--accept-checksum",
         "accept",
         multiple=True,
@@ -115,6 +124,8 @@ def register(cli: click.Group) -> None:
         dry_run: bool,
         lock_timeout: str,
         statement_timeout: str,
+        all_databases: bool,
+        parallel: int,
         accept: tuple[str, ...],
     ) -> int:
         """Apply pending migrations of SERVICES (default: every service of the database).
@@ -134,7 +145,20 @@ def register(cli: click.Group) -> None:
             dry_run=dry_run,
             accept_checksums=accept,
         )
-        results = _run(start, database_url, database, services, options, status_only=False)
+        if all_databases:
+            from schemakit.config import load_config
+            from schemakit.migrate import migrate_all_databases
+
+            if services or database:
+                raise SchemakitError("--all-databases takes no SERVICES and no --database")
+            if not database_url:
+                raise SchemakitError("no database server", hint="pass --database-url URL")
+            by_database = migrate_all_databases(
+                database_url, load_config(start), options, _say, parallel=parallel
+            )
+            results = [r for rs in by_database.values() for r in rs]
+        else:
+            results = _run(start, database_url, database, services, options, status_only=False)
         if fmt == "json":
             click.echo(
                 json.dumps(

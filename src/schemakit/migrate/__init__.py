@@ -10,7 +10,9 @@ from schemakit.migrate._runner import (
     checksum,
     lock_key,
     migrate,
+    migrate_all_databases,
     service_status,
+    url_for_database,
 )
 from schemakit.migrate._sources import MigrationFile, MigrationSet, discover
 from schemakit.migrate._target import database_for_url
@@ -32,6 +34,8 @@ __all__ = [
     "lock_holders",
     "lock_key",
     "migrate",
+    "migrate_all_databases",
     "service_status",
     "terminate",
+    "url_for_database",
 ]

@@ -36,7 +36,9 @@ __all__ = [
     "apply_service",
     "lock_key",
     "migrate",
+    "migrate_all_databases",
     "service_status",
+    "url_for_database",
 ]
 
 LEDGER = "schemakit.migrations"
@@ -122,9 +124,14 @@ class _Deadline:
             )
 
 
+_PERMANENT_CONNECT = ("does not exist", "authentication failed", "no pg_hba.conf entry")
+
+
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, psycopg.OperationalError) and getattr(exc, "sqlstate", None) is None:
-        return True  # could not connect / connection lost: no SQLSTATE from the server
+        # could not connect / connection lost: no SQLSTATE; a wrong name or password will
+        # not fix itself by waiting
+        return not any(text in str(exc) for text in _PERMANENT_CONNECT)
     return getattr(exc, "sqlstate", None) in _TRANSIENT
 
 
@@ -579,6 +586,64 @@ def migrate(
         apply_service(url, service, found, options, deadline, say, status_only=status_only)
         for service, found in plans
     ]
+
+
+def url_for_database(url: str, database: str) -> str:
+    """``url`` pointed at ``database`` instead (same host, user, password and options)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    params["dbname"] = database
+    return make_conninfo("", **params)
+
+
+def migrate_all_databases(
+    url: str,
+    config: Config,
+    options: MigrateOptions | None = None,
+    say: Say | None = None,
+    *,
+    parallel: int = 4,
+    status_only: bool = False,
+) -> dict[str, list[ServiceResult]]:
+    """Every configured database, at most ``parallel`` at a time; the URL names the server.
+
+    Each database gets the URL with its own name; per-service locks keep concurrent runs on
+    one database safe, and one database's failure does not stop the others (it is raised
+    after all have finished, naming every failed database).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    databases = [d for d in config.databases if config.services_in(d)]
+    results: dict[str, list[ServiceResult]] = {}
+    failures: dict[str, BaseException] = {}
+
+    def one(database: str) -> None:
+        try:
+            results[database] = migrate(
+                url_for_database(url, database),
+                config,
+                (),
+                options,
+                (lambda message: say(f"[{database}] {message}")) if say else None,
+                database=database,
+                status_only=status_only,
+            )
+        except Exception as exc:  # collected, reported together below
+            failures[database] = exc
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        list(pool.map(one, databases))
+    if failures:
+        detail = "\n".join(
+            f"  {db}: {exc.message if isinstance(exc, MigrationError | DatabaseError) else redact(str(exc))}"
+            for db, exc in sorted(failures.items())
+        )
+        raise MigrationError(
+            f"{len(failures)} of {len(databases)} databases failed:\n{detail}",
+            hint="the other databases were migrated; fix these and run again",
+        )
+    return {db: results[db] for db in databases}
 
 
 def _choose(config: Config, names: Sequence[str], database: str | None) -> list[Service]:
