@@ -129,3 +129,33 @@ def test_generate_migrate_status_history(
     refused = sk(platform, "migrate", url=url)
     assert refused.returncode == 2
     assert "was edited" in refused.stderr
+
+
+def test_push_for_development(
+    platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    url = f"postgresql://postgres@/{pg_database}?host={pg_cluster.socket_dir}"
+    dry = sk(platform, "push", "shop", "--dry-run", url=url)
+    assert dry.returncode == 0, dry.stderr
+    assert "would apply CreateTableOp" in dry.stdout
+    assert pg_conn.execute("SELECT to_regclass('shop.orders')").fetchone()[0] is None
+    pushed = sk(platform, "push", "shop", url=url)
+    assert pushed.returncode == 0, pushed.stderr
+    assert pg_conn.execute("SELECT to_regclass('shop.orders')").fetchone()[0] is not None
+    assert "already matches" in sk(platform, "push", "shop", url=url).stdout
+    # a model that loses a column: refused, then allowed
+    models = platform / "shop" / "shopsvc" / "models.py"
+    models.write_text(models.read_text().replace("    total_cents: Mapped[int]\n", ""))
+    refused = sk(platform, "push", "shop", url=url)
+    assert refused.returncode == 2
+    assert "drops column shop.orders.total_cents" in refused.stderr
+    assert sk(platform, "push", "shop", "--allow-destructive", url=url).returncode == 0
+    production = subprocess.run(
+        [SCHEMAKIT, "push", "shop", "--config", str(platform)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "DATABASE_URL": url, "SCHEMAKIT_ENV": "production"},
+    )
+    assert production.returncode == 2
+    assert "SCHEMAKIT_ENV=production" in production.stderr

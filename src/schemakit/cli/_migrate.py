@@ -415,3 +415,58 @@ def register(cli: click.Group) -> None:
         for finding in mine:
             click.echo(f"{finding.code} {finding.message}")
         return EXIT_PENDING if mine else EXIT_CLEAN
+
+    @cli.command("push")
+    @click.argument("service")
+    @click.option(
+        "--config",
+        "start",
+        type=click.Path(path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Config file, or a folder at or below it.",
+    )
+    @click.option(
+        "--database-url", envvar="DATABASE_URL", metavar="URL", help="A development database."
+    )
+    @click.option("--allow-destructive", is_flag=True, help="Allow drops and type changes.")
+    @click.option("--dry-run", is_flag=True, help="List the changes; apply nothing.")
+    def push_command(
+        service: str,
+        start: Path,
+        database_url: str | None,
+        allow_destructive: bool,
+        dry_run: bool,
+    ) -> int:
+        """Development only: make the database match SERVICE's models, without a migration.
+
+        The guideline's `db:push`. Refuses when SCHEMAKIT_ENV=production, and refuses changes
+        that lose data (drop table or column, change a column type) unless
+        --allow-destructive. Needs the service's models (config key models); SQL and drizzle
+        services change through migrations.
+        """
+        from schemakit.config import load_config
+        from schemakit.migrate import push_models
+
+        if not database_url:
+            raise SchemakitError("no database", hint="pass --database-url URL")
+        config = load_config(start)
+        if service not in config.services:
+            raise SchemakitError(f"unknown service {service!r}")
+        if config.services[service].models is None:
+            raise SchemakitError(
+                f"service {service} has no models to push",
+                hint="push compares models with the database; SQL and drizzle services use "
+                "schemakit migrate",
+            )
+        changes = push_models(
+            database_url,
+            config.services[service],
+            allow_destructive=allow_destructive,
+            dry_run=dry_run,
+        )
+        for change in changes:
+            click.echo(("would apply " if dry_run else "applied ") + change)
+        if not changes:
+            click.echo(f"{service}: the database already matches the models")
+        return EXIT_CLEAN

@@ -1,6 +1,11 @@
 """Migrations: finding them per service, and applying them once, under a lock."""
 
-from schemakit.migrate._alembic import alembic_upgrade, generate_revision, load_metadata
+from schemakit.migrate._alembic import (
+    alembic_upgrade,
+    generate_revision,
+    load_metadata,
+    push_models,
+)
 from schemakit.migrate._locks import LockHolder, lock_holders, terminate
 from schemakit.migrate._runner import (
     LEDGER,
@@ -35,6 +40,7 @@ __all__ = [
     "lock_key",
     "migrate",
     "migrate_all_databases",
+    "push_models",
     "service_status",
     "terminate",
     "url_for_database",

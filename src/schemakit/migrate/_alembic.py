@@ -262,3 +262,101 @@ def generate_revision(
     )
     assert created is not None
     return Path(created.path)
+
+
+def _flatten(ops: Any) -> list[Any]:
+    from alembic.operations import ops as alembic_ops
+
+    flat: list[Any] = []
+    for op in ops:
+        if isinstance(op, alembic_ops.ModifyTableOps):
+            flat.extend(_flatten(op.ops))
+        else:
+            flat.append(op)
+    return flat
+
+
+def _destructive(op: Any) -> str | None:
+    """Why ``op`` can lose data, or None."""
+    from alembic.operations import ops as alembic_ops
+
+    if isinstance(op, alembic_ops.DropTableOp):
+        return f"drops table {op.schema}.{op.table_name}"
+    if isinstance(op, alembic_ops.DropColumnOp):
+        return f"drops column {op.schema}.{op.table_name}.{op.column_name}"
+    if isinstance(op, alembic_ops.AlterColumnOp) and op.modify_type is not None:
+        return f"changes the type of {op.schema}.{op.table_name}.{op.column_name}"
+    return None
+
+
+def push_models(
+    url: str, service: Service, *, allow_destructive: bool = False, dry_run: bool = False
+) -> list[str]:
+    """Make the live database match ``service``'s models directly (development only).
+
+    Returns a description of each change. Changes that can lose data (drop table or column,
+    change a column's type) are refused unless ``allow_destructive``; nothing is applied when
+    any is refused. Everything runs in one transaction.
+    """
+    import os
+
+    from alembic.autogenerate import produce_migrations
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    if os.environ.get("SCHEMAKIT_ENV", "").lower() in ("production", "prod"):
+        raise MigrationError(
+            "push refused: SCHEMAKIT_ENV=production",
+            hint="production changes go through tracked migrations: schemakit generate + migrate",
+        )
+    metadata = load_metadata(service)
+    schemas = set(service.schemas)
+
+    def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+        if type_ == "schema":
+            return name in schemas
+        return not (type_ == "table" and name == VERSION_TABLE)
+
+    engine = _engine(url)
+    try:
+        with _ALEMBIC_GLOBALS, engine.begin() as conn:
+            for schema in service.schemas:
+                conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            context = MigrationContext.configure(
+                connection=conn,
+                opts={
+                    "target_metadata": metadata,
+                    "include_schemas": True,
+                    "include_name": include_name,
+                    "compare_type": True,
+                },
+            )
+            script = produce_migrations(context, metadata)
+            assert script.upgrade_ops is not None
+            changes = _flatten(script.upgrade_ops.ops)
+            described = [
+                type(op).__name__ + ": " + (_destructive(op) or _describe(op)) for op in changes
+            ]
+            risky = [d for d in (_destructive(op) for op in changes) if d]
+            if risky and not allow_destructive:
+                raise MigrationError(
+                    "push refused: " + "; ".join(risky),
+                    hint="these lose data; pass --allow-destructive if that is what you want",
+                )
+            if dry_run:
+                conn.rollback()
+                return described
+            operations = Operations(context)
+            for op in changes:
+                operations.invoke(op)
+    finally:
+        engine.dispose()
+    return described
+
+
+def _describe(op: Any) -> str:
+    for attribute in ("table_name", "index_name", "constraint_name", "column_name"):
+        value = getattr(op, attribute, None)
+        if value:
+            return f"{attribute.removesuffix('_name')} {value}"
+    return ""
