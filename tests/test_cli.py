@@ -49,9 +49,19 @@ def test_example_platform_findings(capsys: pytest.CaptureFixture[str]) -> None:
         ("ISO007", "auth.credit_holds"),
         ("ISO008", "credits.balances.balances_user_id_users_id_fk"),
         ("ISO009", "mail"),
+        ("NAM002", "research.source"),
+        ("NAM004", "research.source.pinned"),
+        ("NAM008", "research.source_url_idx"),
+        ("TYP001", "research.source.user_id"),
+        ("TYP003", "research_scratch.import_rows.id"),
+        ("TYP004", "research.source.extract"),
+        ("COL001", "research_scratch.import_rows"),
+        ("COL003", "research.source.is_deleted"),
+        ("IDX001", "research.source.source_query_id_fkey"),
+        ("IDX002", "research.idx_source_user_id"),
     }
-    # the inline ignore and the per-object ignore each hid one finding
-    assert report["summary"]["suppressed"] == 2
+    # the inline ignore hid one finding, the per-object ignores three (Better Auth's auth.users)
+    assert report["summary"]["suppressed"] == 4
     # the Python storage service is clean
     assert not any(
         "storage" in (f["object"] or "") or "services/storage" in str(f["location"])
@@ -74,7 +84,9 @@ def test_console_script_text_output() -> None:
     assert proc.returncode == 1, proc.stderr
     assert "examples/platform/services/credits/drizzle/0001_transactions.sql" in proc.stdout
     assert "2:1 ISO002 [type-in-public]" in proc.stdout
-    assert "Found 9 findings (8 errors, 1 warning) in platform, sync; 2 suppressed" in proc.stdout
+    assert (
+        "Found 19 findings (12 errors, 7 warnings) in platform, sync; 4 suppressed" in proc.stdout
+    )
 
 
 def test_json_output_validates_against_schema(capsys: pytest.CaptureFixture[str]) -> None:
@@ -92,7 +104,17 @@ def test_schema_file_in_repo_rejects_a_malformed_report(capsys: pytest.CaptureFi
 
 def test_clean_platform_exits_zero(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     write(tmp_path / "schemakit.toml", '[services.app]\nschemas = ["app"]\nmigrations = "m"\n')
-    write(tmp_path / "m" / "0001.sql", "CREATE SCHEMA app;\nCREATE TABLE app.users (id uuid);\n")
+    write(
+        tmp_path / "m" / "0001.sql",
+        """
+        CREATE SCHEMA app;
+        CREATE TABLE app.users (
+            id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+            created_at timestamptz NOT NULL DEFAULT now(),
+            updated_at timestamptz NOT NULL DEFAULT now()
+        );
+        """,
+    )
     code, out, _ = run(capsys, "lint", str(tmp_path))
     assert code == 0
     assert "All checks passed" in out
@@ -335,7 +357,11 @@ def test_exempt_database_audited_live(
         'database = "platform"\nexempt-databases = ["mana_sync"]\n'
         '[services.auth]\nschemas = ["auth"]\n',
     )
-    pg_conn.execute("CREATE TABLE public.changes (id bigint)")
+    # append-only, as the guideline's mana_sync: an identity key and no updated_at are fine there
+    pg_conn.execute(
+        "CREATE TABLE public.changes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+        " created_at timestamptz NOT NULL DEFAULT now())"
+    )
     code, out, err = run(
         capsys,
         "lint",
@@ -352,7 +378,10 @@ def test_exempt_database_audited_live(
 def test_drizzle_chunks_without_semicolons(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    write(tmp_path / "schemakit.toml", '[services.app]\nschemas = ["app"]\nmigrations = "d"\n')
+    write(
+        tmp_path / "schemakit.toml",
+        '[services.app]\nschemas = ["app"]\nmigrations = "d"\n[lint]\nselect = ["ISO"]\n',
+    )
     write(tmp_path / "d" / "meta" / "_journal.json", '{"entries": [{"tag": "0000_x", "when": 1}]}')
     write(
         tmp_path / "d" / "0000_x.sql",

@@ -94,6 +94,22 @@ def test_pyproject_without_tool_table_is_skipped(tmp_path: Path) -> None:
         ("databse = 'x'\n", "databse", "did you mean 'database'"),
         ("[lint]\nselect = ['iso001']\n", "lint.select[0]", "not a rule code or prefix"),
         ("services = 3\n", "services", "must be a table"),
+        (
+            "[lint]\ntext-id-columns = ['User Id']\n",
+            "lint.text-id-columns[0]",
+            "not a plain PostgreSQL identifier",
+        ),
+        (
+            "[lint]\nuncountable-nouns = ['user_feedback']\n",
+            "lint.uncountable-nouns[0]",
+            "is not one lower case word",
+        ),
+        (
+            "[lint]\nextend-boolean-prefixes = ['can']\n",
+            "lint.extend-boolean-prefixes[0]",
+            "is not a column name prefix",
+        ),
+        ("[lint]\nuncountable-noun = ['inbox']\n", "lint.uncountable-noun", "did you mean"),
     ],
 )
 def test_bad_config_names_file_and_key(tmp_path: Path, text: str, key: str, words: str) -> None:
@@ -145,3 +161,27 @@ def test_non_utf8_config(tmp_path: Path) -> None:
     (tmp_path / "schemakit.toml").write_bytes(b"database = '\xff'\n")
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_config(tmp_path)
+
+
+def test_lint_thresholds_and_allowlists(tmp_path: Path) -> None:
+    write(
+        tmp_path / "schemakit.toml",
+        """
+        [lint]
+        text-id-columns = ["user_id", "owner_id"]
+        uncountable-nouns = ["inbox"]
+        extend-boolean-prefixes = ["can_", "should_"]
+        """,
+    )
+    lint = load_config(tmp_path).lint
+    assert lint.text_id_columns == ("user_id", "owner_id")
+    assert lint.uncountable_nouns == ("inbox",)
+    assert lint.extend_boolean_prefixes == ("can_", "should_")
+
+
+def test_lint_allowlists_default_to_the_conventions(tmp_path: Path) -> None:
+    write(tmp_path / "schemakit.toml", "[lint]\nselect = ['ALL']\n")
+    lint = load_config(tmp_path).lint
+    assert lint.text_id_columns is None  # the rule falls back to conventions.TEXT_ID_COLUMNS
+    assert lint.uncountable_nouns == ()
+    assert lint.extend_boolean_prefixes == ()

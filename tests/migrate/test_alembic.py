@@ -46,9 +46,6 @@ def platform(tmp_path: Path) -> Path:
             migrations = "shop/alembic"
             models = "shopsvc.models:Base"
             python-path = ["shop"]
-
-            [lint]
-            select = ["ISO"]
             """
         )
     )

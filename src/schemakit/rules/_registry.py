@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from schemakit.rules._base import Rule
+from schemakit.rules.col.incomplete_soft_delete import IncompleteSoftDelete
+from schemakit.rules.col.missing_timestamps import MissingTimestamps
+from schemakit.rules.col.nullable_or_defaultless_boolean import NullableOrDefaultlessBoolean
+from schemakit.rules.col.nullable_or_defaultless_timestamp import NullableOrDefaultlessTimestamp
+from schemakit.rules.idx.duplicate_index import DuplicateIndex
+from schemakit.rules.idx.fk_without_index import FkWithoutIndex
 from schemakit.rules.invalid_suppression import InvalidSuppression
 from schemakit.rules.iso.cross_service_foreign_key import CrossServiceForeignKey
 from schemakit.rules.iso.missing_service_schema import MissingServiceSchema
@@ -13,6 +19,19 @@ from schemakit.rules.iso.table_in_public import TableInPublic
 from schemakit.rules.iso.table_in_unclaimed_schema import TableInUnclaimedSchema
 from schemakit.rules.iso.type_in_public import TypeInPublic
 from schemakit.rules.iso.unclaimed_schema import UnclaimedSchema
+from schemakit.rules.nam.boolean_without_prefix import BooleanWithoutPrefix
+from schemakit.rules.nam.count_without_count_suffix import CountWithoutCountSuffix
+from schemakit.rules.nam.foreign_key_without_id_suffix import ForeignKeyWithoutIdSuffix
+from schemakit.rules.nam.misnamed_junction_table import MisnamedJunctionTable
+from schemakit.rules.nam.non_snake_case_name import NonSnakeCaseName
+from schemakit.rules.nam.singular_table_name import SingularTableName
+from schemakit.rules.nam.timestamp_without_at_suffix import TimestampWithoutAtSuffix
+from schemakit.rules.nam.unconventional_index_name import UnconventionalIndexName
+from schemakit.rules.nam.verbose_schema_name import VerboseSchemaName
+from schemakit.rules.typ.json_column import JsonColumn
+from schemakit.rules.typ.non_uuid_primary_key import NonUuidPrimaryKey
+from schemakit.rules.typ.timestamp_without_time_zone import TimestampWithoutTimeZone
+from schemakit.rules.typ.user_id_not_text import UserIdNotText
 from schemakit.rules.unused_suppression import UnusedSuppression
 
 __all__ = ["RULES", "get_rule", "matches", "select_rules"]
@@ -27,6 +46,25 @@ RULES: tuple[type[Rule], ...] = (
     ObjectInForeignSchema,
     CrossServiceForeignKey,
     MissingServiceSchema,
+    NonSnakeCaseName,
+    SingularTableName,
+    MisnamedJunctionTable,
+    BooleanWithoutPrefix,
+    TimestampWithoutAtSuffix,
+    ForeignKeyWithoutIdSuffix,
+    CountWithoutCountSuffix,
+    UnconventionalIndexName,
+    VerboseSchemaName,
+    UserIdNotText,
+    TimestampWithoutTimeZone,
+    NonUuidPrimaryKey,
+    JsonColumn,
+    MissingTimestamps,
+    NullableOrDefaultlessTimestamp,
+    IncompleteSoftDelete,
+    NullableOrDefaultlessBoolean,
+    FkWithoutIndex,
+    DuplicateIndex,
     UnusedSuppression,
     InvalidSuppression,
 )

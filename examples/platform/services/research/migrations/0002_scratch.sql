@@ -18,6 +18,7 @@ END;
 $$;
 
 -- DELIBERATE (ISO004, ISO005): a scratch schema nobody registered.
+-- DELIBERATE (TYP003, COL001): an identity key and no created_at/updated_at on its table.
 CREATE SCHEMA research_scratch;
 CREATE TABLE research_scratch.import_rows (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,0 +1,1 @@
+"""COL: the columns every table carries, and the shape of its flags."""

@@ -1,0 +1,1 @@
+"""IDX: indexes that are missing or redundant."""

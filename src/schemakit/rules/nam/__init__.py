@@ -1,0 +1,1 @@
+"""NAM: naming conventions, after the guideline's Naming Conventions tables."""

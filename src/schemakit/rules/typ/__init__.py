@@ -1,0 +1,1 @@
+"""TYP: column types the guideline prescribes."""
