@@ -452,6 +452,8 @@ def apply_service(
                 last_applied = max(
                     (i for i, s in enumerate(states) if s.state == "applied"), default=-1
                 )
+                total = sum(1 for s in states if s.state == "pending")
+                done = 0
                 for index, state in enumerate(states):
                     if state.state != "pending":
                         continue
@@ -465,7 +467,8 @@ def apply_service(
                         result.sql += [s.text for s in file.statements]
                         continue
                     deadline.check(f"applying {file.path.name}")
-                    say(f"{service.name}: applying {file.path.name}")
+                    done += 1
+                    say(f"{service.name}: applying {file.path.name} ({done}/{total})")
                     _apply_file(conn, migrations, file, options, drizzle_table)
                     result.applied.append(file.id)
                     state.state = "applied"
