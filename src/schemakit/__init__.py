@@ -1,10 +1,17 @@
 """schemakit: schema-per-service PostgreSQL platforms, made executable."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("schemakit")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+from typing import Any
 
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    # importlib.metadata costs ~35 ms at start-up; only --version and reports need it.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("schemakit")
+        except PackageNotFoundError:  # a source tree that was never installed
+            return "0.0.0"
+    raise AttributeError(name)

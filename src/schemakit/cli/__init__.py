@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from schemakit import __version__
+import schemakit
 from schemakit.cli._migrate import register as _register_migrate
 from schemakit.errors import SchemakitError, redact, register_dsn
 
@@ -36,7 +36,7 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.group(
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(__version__, "--version", "-V", prog_name="schemakit")
+@click.version_option(None, "--version", "-V", package_name="schemakit", prog_name="schemakit")
 def cli() -> None:
     """schemakit: one PostgreSQL database, many services, one schema each.
 
@@ -130,7 +130,7 @@ def lint(
     report = LintReport(
         findings=result.findings,
         rules=result.rules,
-        version=__version__,
+        version=schemakit.__version__,
         databases=result.databases,
         sources=result.sources,
         suppressed=result.suppressed,

@@ -10,6 +10,7 @@ its ledger row commit together, so a killed runner leaves either both or neither
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import random
@@ -302,6 +303,7 @@ def _needs_autocommit(file: MigrationFile) -> bool:
     return any(_NON_TRANSACTIONAL.search(s.text) for s in file.statements)
 
 
+@functools.cache
 def _who() -> str:
     import getpass
 
@@ -328,27 +330,44 @@ def _apply_file(
         "applied_by = excluded.applied_by"
     )
 
-    def write_ledger() -> None:
+    def ledger_params() -> tuple[Any, ...]:
         elapsed = int((time.monotonic() - started) * 1000)
-        conn.execute(record, (migrations.service, file.id, digest, elapsed, _who()))
+        return (migrations.service, file.id, digest, elapsed, _who())
+
+    def write_ledger() -> None:
+        # One round trip for both rows: the ledger and, for drizzle folders, drizzle's own.
         if drizzle_table and file.when is not None:
             conn.execute(
-                sql.SQL("INSERT INTO {}.{} (hash, created_at) VALUES (%s, %s)").format(
-                    sql.Identifier(drizzle_table[0]), sql.Identifier(drizzle_table[1])
+                sql.SQL(
+                    "WITH ledger AS ({}) INSERT INTO {}.{} (hash, created_at) VALUES (%s, %s)"
+                ).format(
+                    sql.SQL(record),
+                    sql.Identifier(drizzle_table[0]),
+                    sql.Identifier(drizzle_table[1]),
                 ),
-                (digest, file.when),
+                (*ledger_params(), digest, file.when),
             )
+        else:
+            conn.execute(record, ledger_params())
 
     timeouts = (
         f"SET lock_timeout = '{options.lock_timeout}'; "
         f"SET statement_timeout = '{options.statement_timeout}'"
     )
     if not _needs_autocommit(file):
-        with conn.transaction():
-            conn.execute(timeouts.replace("SET ", "SET LOCAL ").encode())
+        # BEGIN and the transaction's settings travel in one message; the session is in
+        # autocommit mode, so COMMIT/ROLLBACK are ours to send.
+        conn.execute(("BEGIN; " + timeouts.replace("SET ", "SET LOCAL ")).encode())
+        try:
             for statement in file.statements:
                 _run(conn, migrations, file, statement)
             write_ledger()
+        except BaseException:
+            if not conn.closed:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute(b"ROLLBACK")
+            raise
+        conn.execute(b"COMMIT")
         return
     # Steps PostgreSQL refuses inside a transaction block run one by one; if one fails, say
     # exactly what ran and what it left behind.
@@ -454,6 +473,9 @@ def apply_service(
                 )
                 total = sum(1 for s in states if s.state == "pending")
                 done = 0
+                for state in states:
+                    if state.state == "pending":
+                        _ = by_id[state.id].statements  # parse errors surface before any change
                 for index, state in enumerate(states):
                     if state.state != "pending":
                         continue
@@ -575,16 +597,14 @@ def migrate(
     say = say or (lambda message: None)
     deadline = _Deadline(options.timeout)
     chosen = _choose(config, services, database)
-    # Read and parse every file before connecting: a bad file costs nothing and changes nothing.
+    # Every file is read (and checksummed) before connecting; pending files are parsed before
+    # the first of them runs, so a syntax error changes nothing. Applied files are not parsed:
+    # the no-op run stays cheap however long the history.
     plans = []
     for service in chosen:
         found = discover(service, config.path)
-        if found is None:
-            continue
-        if found.is_sql:
-            for file in found.files:
-                _ = file.statements
-        plans.append((service, found))
+        if found is not None:
+            plans.append((service, found))
     return [
         apply_service(url, service, found, options, deadline, say, status_only=status_only)
         for service, found in plans
