@@ -51,6 +51,7 @@ BIN = Path(sys.executable).parent
 SCHEMAKIT = BIN / "schemakit"
 BREAKPOINT = "--> statement-breakpoint"
 WHEN0 = 1_735_689_600_000
+ALEMBIC_RATIO_TARGET = 1.1
 NOOP_TARGET = 0.4
 DRIZZLE_RATIO_TARGET = 1.0
 
@@ -112,6 +113,72 @@ def generate(root: Path, count: int) -> tuple[Path, Path, Path, int]:
     concatenated = root / "all.sql"
     concatenated.write_text("".join(everything))
     return drizzle_dir, plain_dir, concatenated, total
+
+
+ALEMBIC_ENV = """
+from alembic import context
+
+connection_url = context.config.get_main_option("sqlalchemy.url")
+
+
+def run() -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(connection_url, poolclass=sa.NullPool)
+    with engine.connect() as connection:
+        connection.exec_driver_sql('CREATE SCHEMA IF NOT EXISTS "bench"')
+        connection.commit()
+        context.configure(
+            connection=connection,
+            version_table_schema="bench",
+            transaction_per_migration=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run()
+"""
+
+
+def generate_alembic(root: Path, count: int) -> Path:
+    """The same migrations as Alembic revisions (op.execute per statement); the folder also
+    has an env.py, so Alembic's own command.upgrade can run it."""
+    platform = root / "alembic_platform"
+    versions = platform / "alembic" / "versions"
+    versions.mkdir(parents=True)
+    previous = None
+    for i in range(count):
+        revision = f"r{i:04d}"
+        # Alembic's env creates the schema first (its version table lives there).
+        statements = [
+            st.replace('CREATE SCHEMA "bench"', 'CREATE SCHEMA IF NOT EXISTS "bench"')
+            for st in statements_of(i)
+        ]
+        body = "\n".join(f"    op.execute({statement!r})" for statement in statements)
+        (versions / f"{revision}_step.py").write_text(
+            f"revision = {revision!r}\ndown_revision = {previous!r}\n"
+            "branch_labels = None\ndepends_on = None\n\nfrom alembic import op\n\n\n"
+            f"def upgrade():\n{body}\n\n\ndef downgrade():\n    pass\n"
+        )
+        previous = revision
+    (platform / "alembic" / "env.py").write_text(ALEMBIC_ENV)
+    (platform / "schemakit.toml").write_text(
+        '[services.bench]\nschemas = ["bench"]\nmigrations = "alembic"\n'
+    )
+    return platform
+
+
+ALEMBIC_OWN = (
+    "import sys\n"
+    "from alembic import command\n"
+    "from alembic.config import Config\n"
+    "cfg = Config()\n"
+    "cfg.set_main_option('script_location', sys.argv[1])\n"
+    "cfg.set_main_option('sqlalchemy.url', sys.argv[2])\n"
+    "command.upgrade(cfg, 'head')\n"
+)
 
 
 # --- the tools ------------------------------------------------------------------------------
@@ -213,7 +280,8 @@ def check(cluster: Cluster, database: str, count: int, *, ledger: bool, drizzle:
     tables = -(-count // 5)
     with cluster.connect(database) as conn:
         found = conn.execute(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'bench'"
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'bench' "
+            "AND tablename <> 'alembic_version'"
         ).fetchone()[0]
         assert found == tables, (database, found, tables)
         if ledger:
@@ -361,6 +429,9 @@ def run(
     psql_label = "psql -1 -f (concatenated SQL)"
     dz_label = "drizzle-orm migrator (node)"
     noop_label = "schemakit migrate no-op (all applied)"
+    sk_alembic = "schemakit Alembic adapter"
+    own_alembic = "Alembic's own command.upgrade"
+    alembic_cfg = generate_alembic(drizzle_cfg.parent, n)
     psql_cmd = [str(psql), "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-h", str(cluster.socket_dir)]
     psql_cmd += ["-U", cluster.user, "-f", str(concatenated), "-d"]
     node_cmd = ["node", str(MIGRATE_MJS), str(drizzle_cfg / "migrations"), str(cluster.socket_dir)]
@@ -386,7 +457,18 @@ def run(
         record(dz_label, meter.run([*node_cmd, db, cluster.user]))
         check(cluster, db, n, ledger=False, drizzle=True)
 
-    methods = [schemakit_drizzle, schemakit_plain, psql_once]
+    def schemakit_alembic(db: str) -> None:
+        record(sk_alembic, meter.run(schemakit_cmd(alembic_cfg), schemakit_env(cluster, db)))
+        check(cluster, db, n, ledger=True, drizzle=False)
+
+    def alembic_own(db: str) -> None:
+        sa_url = f"postgresql+psycopg://{cluster.user}@/{db}?host={cluster.socket_dir}"
+        record(
+            own_alembic,
+            meter.run([sys.executable, "-c", ALEMBIC_OWN, str(alembic_cfg / "alembic"), sa_url]),
+        )
+
+    methods = [schemakit_drizzle, schemakit_plain, psql_once, schemakit_alembic, alembic_own]
     if why_no_node is None:
         methods.append(drizzle_orm)
     noop_db = ""
@@ -419,7 +501,7 @@ def run(
         f"{load_after[0]:.2f} after (wall times are noisy when it exceeds the CPU count)"
     )
     print(f"{'method':<40} {'wall':>8} {'per migr.':>10} {'vs psql':>8} {'CPU client+server':>18}")
-    for label in (sk_drizzle, sk_plain, psql_label, dz_label, noop_label):
+    for label in (sk_drizzle, sk_plain, psql_label, dz_label, noop_label, sk_alembic, own_alembic):
         if label not in medians:
             print(f"{label:<40} skipped: {why_no_node}")
             continue
@@ -433,7 +515,6 @@ def run(
         f"{import_label:<40} {statistics.median(import_samples):>7.3f}s"
         f"   (python -c pass: {statistics.median(python_samples):.3f} s)"
     )
-    print("Alembic adapter comparison: not built yet (no schemakit Alembic adapter to time)")
 
     print(f"\n{'check':<52} {'value':>9} {'target':>9}  verdict")
     failed = ratio_failed = False
@@ -450,6 +531,14 @@ def run(
         print(f"{'  (the same ratio in CPU time, for information)':<52} {cpu_ratio:>8.2f}x")
     else:
         print(f"{'schemakit (drizzle folder) / drizzle-orm migrator':<52} skipped: {why_no_node}")
+    alembic_ratio = medians[sk_alembic] / medians[own_alembic]
+    alembic_failed = alembic_ratio > ALEMBIC_RATIO_TARGET
+    failed |= alembic_failed
+    print(
+        f"{'schemakit Alembic adapter / Alembic command.upgrade':<52} {alembic_ratio:>8.2f}x "
+        f"{'<= ' + format(ALEMBIC_RATIO_TARGET, '.1f') + 'x':>9}  "
+        f"{'FAIL' if alembic_failed else 'PASS'}"
+    )
     noop = medians[noop_label]
     noop_ok = noop <= NOOP_TARGET
     failed |= not noop_ok
