@@ -1,6 +1,7 @@
-"""The Catalog IR and its builders."""
+"""The Catalog IR and its builders: a live database, or SQLAlchemy models."""
 
 from schemakit.catalog._database import QUERIES, from_database
+from schemakit.catalog._metadata import from_metadata
 from schemakit.catalog._model import (
     Catalog,
     Column,
@@ -29,4 +30,5 @@ __all__ = [
     "Table",
     "TypeDef",
     "from_database",
+    "from_metadata",
 ]

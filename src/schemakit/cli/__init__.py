@@ -93,6 +93,12 @@ def cli() -> None:
 @click.option(
     "--color/--no-color", default=None, help="Force colour on or off (default: on a TTY)."
 )
+@click.option(
+    "--models",
+    metavar="MODULE:BASE",
+    help="Also lint these SQLAlchemy models (package.module:Base), as the service owning "
+    "their schema.",
+)
 def lint(
     path: Path,
     database_url: str | None,
@@ -104,6 +110,7 @@ def lint(
     extend_select: str | None,
     exit_zero: bool,
     color: bool | None,
+    models: str | None,
 ) -> int:
     """Lint the platform configured at or above PATH.
 
@@ -124,6 +131,7 @@ def lint(
         select=_codes(select),
         ignore=_codes(ignore) or (),
         extend_select=_codes(extend_select) or (),
+        models=models,
     )
     progress = _progress if sys.stderr.isatty() else None
     result = run_lint(path, options, progress)

@@ -1,18 +1,28 @@
-"""``schemakit lint``: audit a live database, or replay migrations into a throwaway one."""
+"""``schemakit lint``: audit a live database, or replay migrations into a throwaway one.
+
+Services with ``models`` configured (or the base named by ``--models``) are also linted from
+their SQLAlchemy models, with no database: the table-shape rules (``MODEL_FAMILIES``) run over
+:func:`~schemakit.catalog.from_metadata`, and each finding points at the model class's line.
+A rule code reported for the same object by both the models and the database is kept once,
+at the model (the file to edit); the database's other findings stay as they are.
+"""
 
 from __future__ import annotations
 
+import inspect
+import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
-from schemakit.catalog import Catalog, from_database
-from schemakit.config import Config, load_config
+from schemakit.catalog import Catalog, from_database, from_metadata
+from schemakit.config import Config, Service, load_config
 from schemakit.errors import DatabaseError, SchemakitError, redact
 from schemakit.lint._replay import replay
-from schemakit.migrate import database_for_url, discover
+from schemakit.migrate import database_for_url, discover, load_metadata
 from schemakit.rules import (
     RULES,
     CatalogContext,
@@ -29,7 +39,7 @@ from schemakit.rules.invalid_suppression import InvalidSuppression
 from schemakit.sql import Statement, read_suppressions
 from schemakit.testing import Cluster
 
-__all__ = ["LintOptions", "LintResult", "lint"]
+__all__ = ["MODEL_FAMILIES", "LintOptions", "LintResult", "lint"]
 
 Progress = Callable[[str], None]
 
@@ -42,6 +52,8 @@ class LintOptions:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
+    models: str | None = None
+    """``package.module:Base`` to lint as the models of the service owning its schema."""
 
 
 @dataclass
@@ -111,6 +123,9 @@ def lint(
         inline, invalid = _inline_ignores(config, {rule.code for rule in RULES})
         if InvalidSuppression in rules:
             findings += invalid
+    model_findings, model_sources = _lint_models(config, rules, options.models, say)
+    findings = _merge(findings, model_findings)
+    result.sources += model_sources
     outcome = apply_suppressions(
         findings,
         enabled=rules,
@@ -121,6 +136,104 @@ def lint(
     result.findings = sorted(outcome.findings, key=lambda f: f.sort_key)
     result.suppressed = len(outcome.suppressed)
     return result
+
+
+MODEL_FAMILIES = ("NAM", "TYP", "COL", "IDX")
+"""Rule families run over models: they judge a table's shape. The ISO rules judge a whole
+database (schema ownership, grants, what else lives there), which models do not describe."""
+
+
+def _lint_models(
+    config: Config, rules: tuple[type[Rule], ...], spec: str | None, say: Progress
+) -> tuple[list[Finding], list[str]]:
+    """Findings of the table-shape rules over each service's models, located at the classes."""
+    services = [s for s in config.services.values() if s.models is not None]
+    if spec is not None:
+        owner = _owner_of_models(config, spec)
+        services = [s for s in services if s.name != owner.name] + [replace(owner, models=spec)]
+    model_rules = tuple(rule for rule in rules if rule.family() in MODEL_FAMILIES)
+    findings: list[Finding] = []
+    sources: list[str] = []
+    for service in services:
+        assert service.models is not None
+        say(f"reading the models of service {service.name} ({service.models})")
+        metadata = load_metadata(service)
+        catalog = from_metadata(metadata, service.database)
+        ctx = CatalogContext(
+            catalog,
+            config,
+            service.database,
+            has_registry=bool(config.services),
+            creator=_created_by(service.name),
+        )
+        locate = _model_locator(_base_of(service.models))
+        findings += run_catalog_rules(model_rules, ctx, locate)
+        sources.append(service.models)
+    return findings, sources
+
+
+def _created_by(service: str) -> Callable[[str], str | None]:
+    """Every object of a service's models is that service's."""
+    return lambda path: service
+
+
+def _owner_of_models(config: Config, spec: str) -> Service:
+    """The first configured service owning a schema of ``spec``'s tables (``--models``)."""
+    paths = (Path.cwd(), *(p for s in config.services.values() for p in s.python_path))
+    probe = Service("--models", (), "", models=spec, python_path=tuple(dict.fromkeys(paths)))
+    metadata = load_metadata(probe)
+    schemas = sorted({t.schema or "public" for t in metadata.tables.values()})
+    for service in config.services.values():
+        if set(service.schemas) & set(schemas):
+            return replace(service, python_path=(*service.python_path, *probe.python_path))
+    raise SchemakitError(
+        f"--models {spec}: no configured service owns schema {', '.join(schemas) or '(none)'}",
+        hint="register the schema to a service in the config, or pass the right base",
+    )
+
+
+def _base_of(spec: str) -> Any:
+    module, _, attr = spec.partition(":")
+    return getattr(sys.modules[module], attr)
+
+
+def _model_locator(base: Any) -> Callable[[str], Location | None]:
+    """Object path -> the line of the class mapped to its table (or the base's, for the rest)."""
+    where: dict[str, Location] = {}
+    for mapper in base.registry.mappers:
+        location = _source_of(mapper.class_)
+        if location is None:
+            continue
+        for table in mapper.tables:
+            where.setdefault(f"{table.schema or 'public'}.{table.name}", location)
+    fallback = _source_of(base)
+
+    def locate(path: str) -> Location | None:
+        path = path.split("(", 1)[0]
+        while path:
+            if path in where:
+                return where[path]
+            if "." not in path:
+                break
+            path = path.rsplit(".", 1)[0]
+        return fallback
+
+    return locate
+
+
+def _source_of(cls: type) -> Location | None:
+    try:
+        file = inspect.getsourcefile(cls)
+        _, line = inspect.getsourcelines(cls)
+    except (OSError, TypeError):
+        return None
+    return Location(Path(file), line) if file else None
+
+
+def _merge(database: list[Finding], models: list[Finding]) -> list[Finding]:
+    """Both lists, without a database finding whose code and object a model finding has."""
+    seen = {(f.code, f.object) for f in models if f.object}
+    return [f for f in database if (f.code, f.object) not in seen] + models
 
 
 def _check_selectors(selectors: tuple[str, ...], config: Config) -> None:
