@@ -76,7 +76,7 @@ def cli() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["github", "json", "sarif", "text"]),
     default="text",
     show_default=True,
     help="Output format.",

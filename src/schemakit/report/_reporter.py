@@ -6,11 +6,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Protocol
 
+from schemakit.report._github import render_github
 from schemakit.report._json import render_json
+from schemakit.report._sarif import render_sarif
 from schemakit.report._text import render_text
 from schemakit.rules import Finding, Rule
 
-__all__ = ["REPORTERS", "JsonReporter", "LintReport", "Reporter", "TextReporter", "rules_table"]
+__all__ = [
+    "REPORTERS",
+    "GithubReporter",
+    "JsonReporter",
+    "LintReport",
+    "Reporter",
+    "SarifReporter",
+    "TextReporter",
+    "rules_table",
+]
 
 
 @dataclass(frozen=True)
@@ -56,7 +67,22 @@ class JsonReporter:
         )
 
 
-REPORTERS: dict[str, Reporter] = {"text": TextReporter(), "json": JsonReporter()}
+class SarifReporter:
+    def write(self, report: LintReport, stream: IO[str], *, color: bool | None = None) -> None:
+        stream.write(render_sarif(report.findings, version=report.version, rules=report.rules))
+
+
+class GithubReporter:
+    def write(self, report: LintReport, stream: IO[str], *, color: bool | None = None) -> None:
+        stream.write(render_github(report.findings))
+
+
+REPORTERS: dict[str, Reporter] = {
+    "text": TextReporter(),
+    "json": JsonReporter(),
+    "sarif": SarifReporter(),
+    "github": GithubReporter(),
+}
 
 
 def rules_table(rules: Sequence[type[Rule]]) -> list[dict[str, str]]:
