@@ -196,7 +196,8 @@ def test_sigkill_mid_migration_leaves_it_unapplied_and_the_lock_free(
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         busy = pg_conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'"
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'schemakit migrate' "
+            "AND query LIKE '%pg_sleep%'"
         ).fetchone()[0]
         if busy:
             break

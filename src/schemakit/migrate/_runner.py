@@ -355,19 +355,7 @@ def _apply_file(
         f"SET statement_timeout = '{options.statement_timeout}'"
     )
     if not _needs_autocommit(file):
-        # BEGIN and the transaction's settings travel in one message; the session is in
-        # autocommit mode, so COMMIT/ROLLBACK are ours to send.
-        conn.execute(("BEGIN; " + timeouts.replace("SET ", "SET LOCAL ")).encode())
-        try:
-            for statement in file.statements:
-                _run(conn, migrations, file, statement)
-            write_ledger()
-        except BaseException:
-            if not conn.closed:
-                with contextlib.suppress(psycopg.Error):
-                    conn.execute(b"ROLLBACK")
-            raise
-        conn.execute(b"COMMIT")
+        _apply_in_one_message(conn, migrations, file, timeouts, digest, drizzle_table)
         return
     # Steps PostgreSQL refuses inside a transaction block run one by one; if one fails, say
     # exactly what ran and what it left behind.
@@ -391,6 +379,73 @@ def _apply_file(
         raise MigrationError(f"{exc.message}\n  state: {state}", hint=hint) from exc
     finally:
         conn.execute(b"RESET lock_timeout; RESET statement_timeout")
+
+
+def _apply_in_one_message(
+    conn: psycopg.Connection[Any],
+    migrations: MigrationSet,
+    file: MigrationFile,
+    timeouts: str,
+    digest: str,
+    drizzle_table: tuple[str, str] | None,
+) -> None:
+    """BEGIN, the settings, every statement, the ledger rows and COMMIT as one simple-protocol
+    message: one round trip per migration. If it fails, the transaction is rolled back and the
+    statements are run again one by one inside a transaction that is rolled back too, only to
+    name the failing statement and its line."""
+    ledger = sql.SQL(
+        "INSERT INTO schemakit.migrations (service, id, checksum, duration_ms, applied_by) "
+        "VALUES ({}, {}, {}, (extract(epoch FROM clock_timestamp() - now()) * 1000)::integer, {}) "
+        "ON CONFLICT (service, id) DO UPDATE SET checksum = excluded.checksum, "
+        "applied_at = now(), duration_ms = excluded.duration_ms, applied_by = excluded.applied_by"
+    ).format(
+        sql.Literal(migrations.service),
+        sql.Literal(file.id),
+        sql.Literal(digest),
+        sql.Literal(_who()),
+    )
+    if drizzle_table and file.when is not None:
+        ledger = sql.SQL(
+            "WITH ledger AS ({}) INSERT INTO {}.{} (hash, created_at) VALUES ({}, {})"
+        ).format(
+            ledger,
+            sql.Identifier(drizzle_table[0]),
+            sql.Identifier(drizzle_table[1]),
+            sql.Literal(digest),
+            sql.Literal(file.when),
+        )
+    local = timeouts.replace("SET ", "SET LOCAL ")
+    parts = [b"BEGIN", local.encode()]
+    parts += [statement.text.encode() for statement in file.statements]
+    parts += [ledger.as_bytes(conn), b"COMMIT"]
+    try:
+        conn.execute(b";\n".join(parts), prepare=False)
+        return
+    except psycopg.Error as exc:
+        failure = exc
+    if not conn.closed:
+        with contextlib.suppress(psycopg.Error):
+            conn.execute(b"ROLLBACK")
+    if _is_transient(failure) or conn.closed:
+        error = MigrationError(
+            f"migration {file.id} of service {migrations.service} failed: {_short(failure)}",
+            path=file.path,
+            hint="the migration was rolled back; the database is as it was before it",
+        )
+        error.transient = _is_transient(failure)  # type: ignore[attr-defined]
+        raise error from failure
+    conn.execute(f"BEGIN; {local}".encode())
+    try:
+        for statement in file.statements:
+            _run(conn, migrations, file, statement)
+    finally:
+        with contextlib.suppress(psycopg.Error):
+            conn.execute(b"ROLLBACK")
+    raise MigrationError(
+        f"migration {file.id} of service {migrations.service} failed: {_short(failure)}",
+        path=file.path,
+        hint="the migration was rolled back; the database is as it was before it",
+    ) from failure
 
 
 def _invalid_indexes(conn: psycopg.Connection[Any]) -> list[str]:
