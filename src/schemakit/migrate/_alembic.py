@@ -9,6 +9,7 @@ serialised by one lock: two runners in one process cannot trip on each other.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import shutil
 import sys
@@ -79,9 +80,18 @@ def load_metadata(service: Service) -> Any:
 
 
 def _script(folder: Path) -> Any:
+    # Reading the revisions imports every revision module: do it once per run, and again only
+    # when the versions folder changed (generate adds a file).
+    versions = folder / "versions"
+    stamp = max((p.stat().st_mtime_ns for p in versions.glob("*.py")), default=0)
+    return _cached_script(str(folder.resolve()), versions.stat().st_mtime_ns, stamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_script(folder: str, folder_mtime: int, newest_file: int) -> Any:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory(str(folder))
+    return ScriptDirectory(folder)
 
 
 def alembic_revisions(folder: Path) -> list[tuple[str, Path]]:
