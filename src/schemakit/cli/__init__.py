@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 import schemakit
+from schemakit.cli._migrate import config_option
 from schemakit.cli._migrate import register as _register_migrate
 from schemakit.errors import SchemakitError, redact, register_dsn
 
@@ -260,14 +261,7 @@ def services_command(path: Path) -> int:
     type=click.Path(path_type=Path, file_okay=False),
     help="Where to create it (default: services/NAME next to the config).",
 )
-@click.option(
-    "--config",
-    "start",
-    type=click.Path(path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Config file, or a folder at or below it.",
-)
+@config_option
 def new_service_command(
     name: str, schema: str | None, database: str | None, folder: Path | None, start: Path
 ) -> int:

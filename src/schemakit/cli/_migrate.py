@@ -10,7 +10,17 @@ import click
 
 from schemakit.errors import SchemakitError, redact
 
-__all__ = ["register"]
+__all__ = ["config_option", "register"]
+
+config_option = click.option(
+    "--config",
+    "start",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Config file, or a folder at or below it.",
+)
+"""``--config``: the config file, or a folder at or below it (every command that needs one)."""
 
 EXIT_CLEAN, EXIT_PENDING = 0, 1
 
@@ -18,14 +28,7 @@ EXIT_CLEAN, EXIT_PENDING = 0, 1
 def _common(function: Any) -> Any:
     options = [
         click.argument("services", nargs=-1),
-        click.option(
-            "--config",
-            "start",
-            type=click.Path(path_type=Path),
-            default=Path("."),
-            show_default=True,
-            help="Config file, or a folder at or below it.",
-        ),
+        config_option,
         click.option(
             "--database-url",
             envvar="DATABASE_URL",
@@ -291,14 +294,7 @@ def register(cli: click.Group) -> None:
         return EXIT_CLEAN
 
     @cli.command("drift")
-    @click.option(
-        "--config",
-        "start",
-        type=click.Path(path_type=Path),
-        default=Path("."),
-        show_default=True,
-        help="Config file, or a folder at or below it.",
-    )
+    @config_option
     @click.option("--database-url", envvar="DATABASE_URL", metavar="URL", help="The live database.")
     @click.option("--database", metavar="NAME", help="Which configured database the URL is.")
     @click.option(
@@ -336,14 +332,7 @@ def register(cli: click.Group) -> None:
         return EXIT_PENDING if differences else EXIT_CLEAN
 
     @cli.command("locks")
-    @click.option(
-        "--config",
-        "start",
-        type=click.Path(path_type=Path),
-        default=Path("."),
-        show_default=True,
-        help="Config file, or a folder at or below it.",
-    )
+    @config_option
     @click.option("--database-url", envvar="DATABASE_URL", metavar="URL", help="The database.")
     @click.option("--terminate", "pid", type=int, metavar="PID", help="End this holder's session.")
     @click.option("--yes", is_flag=True, help="Do not ask before ending a session.")
@@ -385,14 +374,7 @@ def register(cli: click.Group) -> None:
     @click.option(
         "--name", "message", required=True, help="What the revision does: add_user_preferences."
     )
-    @click.option(
-        "--config",
-        "start",
-        type=click.Path(path_type=Path),
-        default=Path("."),
-        show_default=True,
-        help="Config file, or a folder at or below it.",
-    )
+    @config_option
     def generate_command(service: str, message: str, start: Path) -> int:
         """Autogenerate an Alembic revision for SERVICE's models, then lint the result.
 
@@ -418,14 +400,7 @@ def register(cli: click.Group) -> None:
 
     @cli.command("push")
     @click.argument("service")
-    @click.option(
-        "--config",
-        "start",
-        type=click.Path(path_type=Path),
-        default=Path("."),
-        show_default=True,
-        help="Config file, or a folder at or below it.",
-    )
+    @config_option
     @click.option(
         "--database-url", envvar="DATABASE_URL", metavar="URL", help="A development database."
     )

@@ -216,6 +216,18 @@ def _engine(url: str) -> Any:
 _TEMPLATE = Path("script.py.mako")
 
 
+def _only_schemas_of(service: Service) -> Callable[[str | None, str, Any], bool]:
+    """Autogenerate's ``include_name``: the service's schemas, never Alembic's own table."""
+    schemas = set(service.schemas)
+
+    def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+        if type_ == "schema":
+            return name in schemas
+        return not (type_ == "table" and name == VERSION_TABLE)
+
+    return include_name
+
+
 def generate_revision(
     service: Service, message: str, compare_url: str, *, rev_id: str | None = None
 ) -> Path:
@@ -234,13 +246,6 @@ def generate_revision(
         import alembic
 
         shutil.copy(Path(alembic.__file__).parent / "templates" / "generic" / _TEMPLATE, folder)
-    schemas = set(service.schemas)
-
-    def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-        if type_ == "schema":
-            return name in schemas
-        return not (type_ == "table" and name == VERSION_TABLE)
-
     engine = _engine(compare_url)
     try:
         with _ALEMBIC_GLOBALS, engine.connect() as conn:
@@ -249,7 +254,7 @@ def generate_revision(
                 opts={
                     "target_metadata": metadata,
                     "include_schemas": True,
-                    "include_name": include_name,
+                    "include_name": _only_schemas_of(service),
                     "version_table_schema": _version_schema(service),
                     "compare_type": True,
                 },
@@ -320,12 +325,6 @@ def push_models(
             hint="production changes go through tracked migrations: schemakit generate + migrate",
         )
     metadata = load_metadata(service)
-    schemas = set(service.schemas)
-
-    def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-        if type_ == "schema":
-            return name in schemas
-        return not (type_ == "table" and name == VERSION_TABLE)
 
     engine = _engine(url)
     try:
@@ -337,7 +336,7 @@ def push_models(
                 opts={
                     "target_metadata": metadata,
                     "include_schemas": True,
-                    "include_name": include_name,
+                    "include_name": _only_schemas_of(service),
                     "compare_type": True,
                 },
             )
