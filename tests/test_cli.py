@@ -82,8 +82,9 @@ def test_console_script_text_output() -> None:
         env={**os.environ, "DATABASE_URL": ""},
     )
     assert proc.returncode == 1, proc.stderr
-    assert "examples/platform/services/credits/drizzle/0001_transactions.sql" in proc.stdout
-    assert "2:1 ISO002 [type-in-public]" in proc.stdout
+    assert "examples/platform/services/credits/src/db/schema/index.ts" in proc.stdout
+    # the Drizzle source, not the generated migration: that is where it is fixed
+    assert "10:1 ISO002 [type-in-public]" in proc.stdout
     assert (
         "Found 19 findings (12 errors, 7 warnings) in platform, sync; 4 suppressed" in proc.stdout
     )

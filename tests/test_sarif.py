@@ -99,9 +99,9 @@ def test_sarif_database_objects_have_logical_locations(sarif: dict[str, Any]) ->
         {"fullyQualifiedName": "public.transaction_type", "kind": "type"}
     ]
     assert location["physicalLocation"]["artifactLocation"]["uri"] == (
-        "examples/platform/services/credits/drizzle/0001_transactions.sql"
+        "examples/platform/services/credits/src/db/schema/index.ts"
     )
-    assert location["physicalLocation"]["region"]["startLine"] == 2
+    assert location["physicalLocation"]["region"]["startLine"] == 10
     assert iso002["properties"]["database"] == "platform"
 
 
@@ -177,8 +177,8 @@ def test_github_annotations_for_the_example(capsys: pytest.CaptureFixture[str]) 
     assert lines
     assert all(re.match(r"^::(error|warning) .*::.+$", line) for line in lines), out
     assert (
-        "::error file=examples/platform/services/credits/drizzle/0001_transactions.sql,"
-        "line=2,col=1,title=ISO002 type-in-public::Enum type public.transaction_type is in "
+        "::error file=examples/platform/services/credits/src/db/schema/index.ts,"
+        "line=10,col=1,title=ISO002 type-in-public::Enum type public.transaction_type is in "
         "the public schema"
     ) in lines
     assert any(line.startswith("::warning file=") for line in lines)

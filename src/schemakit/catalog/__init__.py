@@ -1,6 +1,7 @@
-"""The Catalog IR and its builders: a live database, or SQLAlchemy models."""
+"""The Catalog IR and its builders: a live database, SQLAlchemy models or Drizzle files."""
 
 from schemakit.catalog._database import QUERIES, from_database
+from schemakit.catalog._drizzle import from_drizzle
 from schemakit.catalog._metadata import from_metadata
 from schemakit.catalog._model import (
     Catalog,
@@ -30,5 +31,6 @@ __all__ = [
     "Table",
     "TypeDef",
     "from_database",
+    "from_drizzle",
     "from_metadata",
 ]

@@ -13,12 +13,13 @@ import inspect
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from schemakit.catalog import Catalog, from_database, from_metadata
+from schemakit.catalog import Catalog, from_database, from_drizzle, from_metadata
 from schemakit.config import Config, Service, load_config
 from schemakit.errors import DatabaseError, SchemakitError, redact
 from schemakit.lint._replay import replay
@@ -126,6 +127,9 @@ def lint(
     model_findings, model_sources = _lint_models(config, rules, options.models, say)
     findings = _merge(findings, model_findings)
     result.sources += model_sources
+    source_findings, source_files = _lint_drizzle_sources(config, rules, say)
+    findings = _merge(findings, source_findings)
+    result.sources += source_files
     outcome = apply_suppressions(
         findings,
         enabled=rules,
@@ -170,6 +174,67 @@ def _lint_models(
         findings += run_catalog_rules(model_rules, ctx, locate)
         sources.append(service.models)
     return findings, sources
+
+
+SOURCE_PUBLIC_RULES = ("ISO001", "ISO002")
+"""ISO rules that judge a single source file: a raw ``pgTable(`` or a module-level ``pgEnum(``
+lands in public. The other ISO rules need the whole database."""
+
+
+def _drizzle_files(paths: tuple[Path, ...]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(
+                p
+                for p in path.rglob("*.ts")
+                if "node_modules" not in p.parts and not p.name.endswith(".d.ts")
+            )
+        elif path.suffix == ".ts" and path.is_file():
+            files.append(path)
+    return files
+
+
+def _lint_drizzle_sources(
+    config: Config, rules: tuple[type[Rule], ...], say: Progress
+) -> tuple[list[Finding], list[str]]:
+    """Findings over each service's Drizzle TypeScript sources (``sources = [...]``), located at
+    the ``pgTable(``/``.table(``/``pgEnum(`` call that declares each object."""
+    chosen = tuple(
+        rule
+        for rule in rules
+        if rule.family() in MODEL_FAMILIES or rule.code in SOURCE_PUBLIC_RULES
+    )
+    findings: list[Finding] = []
+    read: list[str] = []
+    for service in config.services.values():
+        files = _drizzle_files(service.sources)
+        if not files:
+            continue
+        say(f"parsing {len(files)} Drizzle files of service {service.name}")
+        catalog, where = from_drizzle(files, service.database)
+        ctx = CatalogContext(
+            catalog,
+            config,
+            service.database,
+            has_registry=bool(config.services),
+            creator=_created_by(service.name),
+        )
+        findings += run_catalog_rules(chosen, ctx, partial(_locate_in, where))
+        read += [str(f) for f in files]
+    return findings, read
+
+
+def _locate_in(where: dict[str, tuple[Path, int]], path: str) -> Location | None:
+    path = path.split("(", 1)[0]
+    while path:
+        if path in where:
+            file, line = where[path]
+            return Location(file, line)
+        if "." not in path:
+            return None
+        path = path.rsplit(".", 1)[0]
+    return None
 
 
 def _created_by(service: str) -> Callable[[str], str | None]:

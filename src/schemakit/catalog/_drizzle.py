@@ -1,0 +1,781 @@
+"""Build a Catalog from Drizzle ORM (``drizzle-orm/pg-core``) TypeScript schema files.
+
+The files are parsed with tree-sitter's TypeScript grammar, never with regular expressions,
+so occurrences in comments, strings and import statements are not mistaken for code. The
+result aims at what ``drizzle-kit`` (0.x) would create in PostgreSQL, spelled as
+:func:`~schemakit.catalog.from_metadata` spells it (``format_type``/``pg_get_expr`` texts).
+
+Understood:
+
+* ``const s = pgSchema('name')``; ``s.table('t', {...}, extras?)`` is a table in ``name``,
+  ``s.enum('n', [...])`` an enum there. Raw ``pgTable('t', {...}, extras?)`` and
+  ``pgEnum('n', [...])`` land in ``public``. Import aliases from ``drizzle-orm/pg-core``
+  (``import { pgTable as table }``) are followed.
+* Column builders ``text``, ``uuid``, ``varchar``/``char`` (``{ length }``), ``integer``,
+  ``bigint``, ``smallint``, ``serial``/``bigserial``/``smallserial``, ``boolean``,
+  ``timestamp``/``time`` (``{ withTimezone, precision }``), ``date``, ``interval``, ``json``,
+  ``jsonb``, ``numeric``/``decimal`` (``{ precision, scale }``), ``doublePrecision``, ``real``,
+  ``inet``, ``cidr``, ``macaddr``, ``macaddr8``; an enum column is a call of an enum
+  variable (``typeEnum('type')``). The SQL name is the first string argument, else the
+  TypeScript key (no ``casing`` option is applied).
+* Chains ``.notNull()``, ``.primaryKey()`` (``<table>_pkey``), ``.defaultRandom()``,
+  ``.defaultNow()``, ``.default(literal | sql`...`)``, ``.unique(name?)``
+  (``<table>_<col>_unique``, drizzle-kit's name, plus its unique index), ``.array()``,
+  ``.references(() => t.col, { onDelete })`` (``<table>_<col>_<reftable>_<refcol>_fk``,
+  drizzle-kit's name; the target resolves across all the files given),
+  ``.generatedAlwaysAsIdentity()``/``.generatedByDefaultAsIdentity()``. ``$type``,
+  ``$defaultFn`` and other client-side methods are ignored.
+* The extras callback, object form ``(t) => ({ k: index('i').on(t.a) })`` or array form
+  ``(t) => [index('i').on(t.a)]``: ``index``/``uniqueIndex`` with ``.on``/``.using(method,
+  ...)``/``.where(sql`...`)`` (``t.a.desc()`` keeps ``DESC``), ``primaryKey({ columns })``
+  (``<table>_<cols>_pk``), ``unique(name?).on(...)`` and ``foreignKey({ columns,
+  foreignColumns, name })``.
+* A serial column is approximated as ``integer`` with ``nextval('<table>_<col>_seq'::regclass)``
+  and its owned sequence, as PostgreSQL makes it.
+
+Not understood, skipped without a finding: unknown or custom column builders (the column is
+left out), index keys that are neither ``t.col`` nor ``sql`...```, ``check``, views,
+``pgTableCreator``, ``casing``, tables built in loops or through spreads, defaults that are not
+literals or ``sql`...``` (kept as their source text). Names longer than 63 characters are
+not truncated. Owners, grants and functions are not known: left empty.
+
+Variables (schemas, enums, tables) are resolved by name across all the files given, not by
+imports: when two files bind the same name, the later one wins. An object defined twice keeps
+its first definition. tree-sitter is imported only when this function runs, so the rest of
+the catalog package works without it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from schemakit.catalog._metadata import _quote
+from schemakit.catalog._model import (
+    Catalog,
+    Column,
+    Constraint,
+    ForeignKey,
+    Index,
+    Schema,
+    Table,
+    TypeDef,
+)
+from schemakit.catalog._model import Sequence as SequenceDef
+from schemakit.errors import SchemakitError
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+__all__ = ["from_drizzle"]
+
+# Drizzle builder -> (format_type spelling, pg_type.typname).
+_TYPES: dict[str, tuple[str, str]] = {
+    "text": ("text", "text"),
+    "uuid": ("uuid", "uuid"),
+    "varchar": ("character varying", "varchar"),
+    "char": ("character", "bpchar"),
+    "integer": ("integer", "int4"),
+    "int": ("integer", "int4"),
+    "bigint": ("bigint", "int8"),
+    "smallint": ("smallint", "int2"),
+    "serial": ("integer", "int4"),
+    "bigserial": ("bigint", "int8"),
+    "smallserial": ("smallint", "int2"),
+    "boolean": ("boolean", "bool"),
+    "timestamp": ("timestamp without time zone", "timestamp"),
+    "time": ("time without time zone", "time"),
+    "date": ("date", "date"),
+    "interval": ("interval", "interval"),
+    "json": ("json", "json"),
+    "jsonb": ("jsonb", "jsonb"),
+    "numeric": ("numeric", "numeric"),
+    "decimal": ("numeric", "numeric"),
+    "doublePrecision": ("double precision", "float8"),
+    "real": ("real", "float4"),
+    "inet": ("inet", "inet"),
+    "cidr": ("cidr", "cidr"),
+    "macaddr": ("macaddr", "macaddr"),
+    "macaddr8": ("macaddr8", "macaddr8"),
+}
+_SERIALS = {"serial", "bigserial", "smallserial"}
+_INTEGERS = {"int2", "int4", "int8"}
+_ON_DELETE = {
+    "no action": "a",
+    "restrict": "r",
+    "cascade": "c",
+    "set null": "n",
+    "set default": "d",
+}
+_API = {"pgSchema", "pgTable", "pgEnum", "index", "uniqueIndex", "primaryKey", "unique"}
+_API |= {"foreignKey", *_TYPES}
+_ORDERING = re.compile(r"( DESC)?( NULLS (FIRST|LAST))?$")
+"""Ordering options: in an index's definition, not in its key columns (as ``pg_index``)."""
+
+
+@dataclass
+class _TableDraft:
+    schema: str
+    name: str
+    file: Path
+    line: int
+    call: Node
+    keys: dict[str, str] = field(default_factory=dict)
+    """TypeScript property -> SQL column name."""
+    columns: list[Column] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    constraints: list[Constraint] = field(default_factory=list)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    references: list[tuple[str, Node, str]] = field(default_factory=list)
+    """(column, arrow body ``t.col``, on delete code) awaiting resolution."""
+
+    @property
+    def path(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass
+class _File:
+    path: Path
+    root: Node
+    aliases: dict[str, str]
+    """Local name -> drizzle name, for drizzle-orm imports."""
+
+    def api(self, node: Node) -> str | None:
+        """The drizzle function an identifier names, if any."""
+        if node.type != "identifier":
+            return None
+        name = _text(node)
+        if name in self.aliases:
+            return self.aliases[name]
+        return name if name in _API else None
+
+
+def from_drizzle(
+    paths: Sequence[Path], database: str = ""
+) -> tuple[Catalog, dict[str, tuple[Path, int]]]:
+    """The Catalog drizzle-kit would create from ``paths``, and each object's (file, line).
+
+    Locations are keyed by object path (``schema``, ``schema.table``, ``schema.enum``); lines
+    are 1-based. See the module docstring for what is and is not understood.
+    """
+    parser = _parser()
+    files: list[_File] = []
+    for path in paths:
+        tree = parser.parse(Path(path).read_bytes())
+        files.append(_File(Path(path), tree.root_node, _aliases(tree.root_node)))
+
+    schemas: dict[str, Schema] = {}
+    where: dict[str, tuple[Path, int]] = {}
+    schema_vars: dict[str, str] = {}
+    enum_vars: dict[str, TypeDef] = {}
+    types: dict[str, TypeDef] = {}
+    drafts: dict[str, _TableDraft] = {}
+    table_vars: dict[str, _TableDraft] = {}
+
+    # Pass 1: schemas, then enums (they are needed by columns), then tables.
+    for file in files:
+        for call in _calls(file.root):
+            if file.api(call.child_by_field_name("function") or call) == "pgSchema":
+                name = _first_string(call)
+                var = _bound_to(call)
+                if name is None:
+                    continue
+                schemas.setdefault(name, Schema(name))
+                where.setdefault(name, (file.path, _line(call)))
+                if var:
+                    schema_vars[var] = name
+    for file in files:
+        for call in _calls(file.root):
+            schema = _defines(file, call, schema_vars, "pgEnum", "enum")
+            name = _first_string(call) if schema else None
+            if schema is None or name is None:
+                continue
+            labels = tuple(_strings(_arg(call, 1)))
+            typedef = TypeDef(schema, name, "enum", labels=labels)
+            types.setdefault(typedef.path, typedef)
+            schemas.setdefault(schema, Schema(schema))
+            where.setdefault(typedef.path, (file.path, _line(call)))
+            var = _bound_to(call)
+            if var:
+                enum_vars[var] = typedef
+    sequences: dict[str, SequenceDef] = {}
+    for file in files:
+        for call in _calls(file.root):
+            schema = _defines(file, call, schema_vars, "pgTable", "table")
+            name = _first_string(call) if schema else None
+            if schema is None or name is None:
+                continue
+            draft = _TableDraft(schema, name, file.path, _line(call), call)
+            _columns(file, draft, _arg(call, 1), enum_vars, sequences)
+            drafts.setdefault(draft.path, draft)
+            schemas.setdefault(schema, Schema(schema))
+            where.setdefault(draft.path, (file.path, draft.line))
+            var = _bound_to(call)
+            if var:
+                table_vars[var] = draft
+
+    # Pass 2: extras and references, which need every table's columns.
+    files_by_path = {f.path: f for f in files}
+    for draft in drafts.values():
+        file = files_by_path[draft.file]
+        _extras(file, draft, _arg(draft.call, 2), table_vars)
+        for column, target, on_delete in draft.references:
+            resolved = _column_ref(target, table_vars)
+            if resolved is None:
+                continue
+            ref, ref_column = resolved
+            draft.foreign_keys.append(
+                ForeignKey(
+                    f"{draft.name}_{column}_{ref.name}_{ref_column}_fk",
+                    (column,),
+                    ref.schema,
+                    ref.name,
+                    (ref_column,),
+                    on_delete,
+                )
+            )
+
+    tables = {
+        path: Table(
+            d.schema,
+            d.name,
+            columns=tuple(d.columns),
+            indexes=_sorted(d.indexes),
+            foreign_keys=_sorted(d.foreign_keys),
+            constraints=_sorted(d.constraints),
+        )
+        for path, d in drafts.items()
+    }
+    catalog = Catalog(
+        database=database,
+        schemas=dict(sorted(schemas.items())),
+        tables=dict(sorted(tables.items())),
+        types=dict(sorted(types.items())),
+        sequences=dict(sorted(sequences.items())),
+    )
+    return catalog, where
+
+
+# --- tree helpers ---------------------------------------------------------------------------
+
+
+def _parser() -> Any:
+    """A TypeScript parser; tree-sitter is imported only when Drizzle files are read."""
+    try:
+        import tree_sitter_typescript
+        from tree_sitter import Language, Parser
+    except ImportError as exc:
+        raise SchemakitError(
+            f"reading Drizzle schema files needs tree-sitter: {exc}",
+            hint="pip install tree-sitter tree-sitter-typescript",
+        ) from exc
+    return Parser(Language(tree_sitter_typescript.language_typescript()))
+
+
+def _text(node: Node | None) -> str:
+    if node is None or node.text is None:
+        return ""
+    return node.text.decode("utf-8", "replace")
+
+
+def _line(node: Node) -> int:
+    return node.start_point[0] + 1
+
+
+def _calls(root: Node) -> Iterator[Node]:
+    """Every call expression outside import statements, in source order."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type in ("import_statement", "comment", "string", "template_string"):
+            continue
+        if node.type == "call_expression":
+            yield node
+        stack.extend(reversed(node.named_children))
+
+
+def _aliases(root: Node) -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for statement in root.named_children:
+        if statement.type != "import_statement":
+            continue
+        source = statement.child_by_field_name("source")
+        if "drizzle-orm" not in _text(source):
+            continue
+        for spec in _descendants(statement, "import_specifier"):
+            name = _text(spec.child_by_field_name("name"))
+            alias = spec.child_by_field_name("alias")
+            if alias is not None and name in _API:
+                aliases[_text(alias)] = name
+    return aliases
+
+
+def _descendants(node: Node, kind: str) -> Iterator[Node]:
+    for child in node.named_children:
+        if child.type == kind:
+            yield child
+        yield from _descendants(child, kind)
+
+
+def _args(call: Node) -> list[Node]:
+    arguments = call.child_by_field_name("arguments")
+    if arguments is None:
+        return []
+    return [a for a in arguments.named_children if a.type != "comment"]
+
+
+def _arg(call: Node, index: int) -> Node | None:
+    args = _args(call)
+    return args[index] if index < len(args) else None
+
+
+def _string(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if node.type == "string":
+        return "".join(_text(c) for c in node.named_children if c.type == "string_fragment")
+    if node.type == "template_string" and not any(
+        c.type == "template_substitution" for c in node.named_children
+    ):
+        return _text(node)[1:-1]
+    return None
+
+
+def _first_string(call: Node) -> str | None:
+    return _string(_arg(call, 0))
+
+
+def _strings(node: Node | None) -> Iterator[str]:
+    if node is None or node.type != "array":
+        return
+    for item in node.named_children:
+        value = _string(item)
+        if value is not None:
+            yield value
+
+
+def _bound_to(call: Node) -> str | None:
+    """The variable a call is assigned to (``const x = call``), if any."""
+    parent = call.parent
+    if parent is not None and parent.type == "variable_declarator":
+        return _text(parent.child_by_field_name("name")) or None
+    return None
+
+
+def _defines(
+    file: _File, call: Node, schema_vars: dict[str, str], raw: str, method: str
+) -> str | None:
+    """The schema a ``pgTable``/``pgEnum`` or ``s.table``/``s.enum`` call defines into."""
+    function = call.child_by_field_name("function")
+    if function is None:
+        return None
+    if file.api(function) == raw:
+        return "public"
+    if function.type == "member_expression":
+        obj = function.child_by_field_name("object")
+        prop = _text(function.child_by_field_name("property"))
+        if obj is not None and obj.type == "identifier" and prop == method:
+            return schema_vars.get(_text(obj))
+    return None
+
+
+def _object(node: Node | None) -> dict[str, Node]:
+    """An object literal's ``key: value`` pairs."""
+    while node is not None and node.type == "parenthesized_expression":
+        node = node.named_children[0] if node.named_children else None
+    if node is None or node.type != "object":
+        return {}
+    pairs: dict[str, Node] = {}
+    for pair in node.named_children:
+        if pair.type != "pair":
+            continue
+        key = pair.child_by_field_name("key")
+        value = pair.child_by_field_name("value")
+        if key is None or value is None:
+            continue
+        name = _string(key) if key.type == "string" else _text(key)
+        if name is not None:
+            pairs[name] = value
+    return pairs
+
+
+def _chain(node: Node) -> tuple[Node, list[tuple[str, Node]]] | None:
+    """``base(...).m1(...).m2(...)`` -> (the base, [(m1, call), (m2, call)])."""
+    methods: list[tuple[str, Node]] = []
+    while node.type == "call_expression":
+        function = node.child_by_field_name("function")
+        if function is None:
+            return None
+        if function.type == "member_expression":
+            prop = _text(function.child_by_field_name("property"))
+            methods.append((prop, node))
+            inner = function.child_by_field_name("object")
+            if inner is None:
+                return None
+            node = inner
+            continue
+        break
+    methods.reverse()
+    return node, methods
+
+
+# --- columns --------------------------------------------------------------------------------
+
+
+def _columns(
+    file: _File,
+    draft: _TableDraft,
+    node: Node | None,
+    enum_vars: dict[str, TypeDef],
+    sequences: dict[str, SequenceDef],
+) -> None:
+    for key, value in _object(node).items():
+        chained = _chain(value)
+        if chained is None:
+            continue
+        base, methods = chained
+        function = base.child_by_field_name("function")
+        if base.type != "call_expression" or function is None:
+            continue
+        builder = file.api(function)
+        enum = enum_vars.get(_text(function)) if function.type == "identifier" else None
+        if builder not in _TYPES and enum is None:
+            continue  # unknown or custom builder: left out
+        name = _first_string(base) or key
+        options = _object(_arg(base, 1) if _first_string(base) else _arg(base, 0))
+        if enum is not None:
+            shown = _quote(enum.name)
+            if enum.schema != "public":
+                shown = f"{_quote(enum.schema)}.{shown}"
+            type_, type_schema, type_name = shown, enum.schema, enum.name
+        else:
+            assert builder is not None
+            type_, type_name = _type(builder, options)
+            type_schema = "pg_catalog"
+        draft.keys[key] = name
+        nullable = True
+        default: str | None = None
+        identity = ""
+        if builder in _SERIALS:
+            nullable = False
+            sequence = f"{draft.name}_{name}_seq"
+            qualified = (
+                sequence
+                if draft.schema == "public"
+                else f"{_quote(draft.schema)}.{_quote(sequence)}"
+            )
+            default = f"nextval('{qualified}'::regclass)"
+            seq = SequenceDef(
+                draft.schema, sequence, owned_by=f"{draft.schema}.{draft.name}.{name}"
+            )
+            sequences[seq.path] = seq
+        for method, call in methods:
+            if method == "array":
+                type_ += "[]"
+                type_name = "_" + type_name
+            elif method == "notNull":
+                nullable = False
+            elif method == "primaryKey":
+                nullable = False
+                _primary(draft, f"{draft.name}_pkey", (name,))
+            elif method == "defaultRandom":
+                default = "gen_random_uuid()"
+            elif method == "defaultNow":
+                default = "now()"
+            elif method == "default":
+                default = _default(_arg(call, 0), type_, type_name)
+            elif method == "unique":
+                constraint = _first_string(call) or f"{draft.name}_{name}_unique"
+                _unique(draft, constraint, (name,))
+            elif method in ("generatedAlwaysAsIdentity", "generatedByDefaultAsIdentity"):
+                nullable = False
+                identity = "a" if method == "generatedAlwaysAsIdentity" else "d"
+            elif method == "references":
+                target = _arg(call, 0)
+                body = target.child_by_field_name("body") if target is not None else None
+                action = _string(_object(_arg(call, 1)).get("onDelete")) or "no action"
+                if body is not None:
+                    draft.references.append((name, body, _ON_DELETE.get(action.lower(), "a")))
+        draft.columns.append(
+            Column(name, type_, nullable, default, type_schema, type_name, identity)
+        )
+
+
+def _type(builder: str, options: dict[str, Node]) -> tuple[str, str]:
+    shown, type_name = _TYPES[builder]
+    precision = _text(options.get("precision")) or None
+    if builder in ("varchar", "char"):
+        length = _text(options.get("length")) or None
+        if length is not None:
+            shown = f"{shown}({length})"
+        elif builder == "char":
+            shown = "character(1)"
+    elif builder in ("timestamp", "time"):
+        if _text(options.get("withTimezone")) == "true":
+            shown = shown.replace("without", "with")
+            type_name += "tz"
+        if precision is not None:
+            head, _, tail = shown.partition(" ")
+            shown = f"{head}({precision}) {tail}"
+    elif builder in ("numeric", "decimal") and precision is not None:
+        scale = _text(options.get("scale")) or None
+        shown = f"numeric({precision},{scale})" if scale else f"numeric({precision})"
+    return shown, type_name
+
+
+def _default(node: Node | None, type_: str, type_name: str) -> str | None:
+    if node is None:
+        return None
+    if node.type in ("true", "false"):
+        return node.type
+    if node.type == "number":
+        return _text(node)
+    if node.type == "unary_expression" and _text(node).startswith("-"):
+        return f"'{_text(node)}'::{re.sub(r'[(][^)]*[)]', '', type_)}"
+    if node.type == "call_expression" or node.type == "template_string":
+        sql = _sql(node)
+        if sql is not None:
+            return sql
+    bare = re.sub(r"\([^)]*\)", "", type_)
+    value = _string(node)
+    if value is not None:
+        if type_name in _INTEGERS and value.isdigit():
+            return value
+        return "'" + value.replace("'", "''") + f"'::{bare}"
+    if node.type in ("object", "array"):
+        try:
+            literal = json.dumps(json.loads(_text(node)), separators=(", ", ": "))
+        except ValueError:
+            return _text(node)
+        return "'" + literal.replace("'", "''") + f"'::{bare}"
+    return _text(node)
+
+
+def _sql(node: Node) -> str | None:
+    """The text of a ``sql`...``` tagged template without substitutions."""
+    if node.type != "call_expression" or _text(node.child_by_field_name("function")) != "sql":
+        return None
+    template = node.child_by_field_name("arguments")
+    if template is None or template.type != "template_string":
+        return None
+    return _string(template)
+
+
+# --- extras ---------------------------------------------------------------------------------
+
+
+def _extras(
+    file: _File, draft: _TableDraft, node: Node | None, table_vars: dict[str, _TableDraft]
+) -> None:
+    if node is None or node.type not in ("arrow_function", "function_expression"):
+        return
+    params = node.child_by_field_name("parameters")
+    param = next(iter(_descendants(params, "identifier")), None) if params else None
+    table_param = _text(param) if param is not None else ""
+    body = node.child_by_field_name("body")
+    while body is not None and body.type == "parenthesized_expression":
+        body = body.named_children[0] if body.named_children else None
+    if body is None:
+        return
+    if body.type == "statement_block":
+        returned = next(iter(_descendants(body, "return_statement")), None)
+        body = returned.named_children[0] if returned and returned.named_children else None
+    if body is None:
+        return
+    items = list(_object(body).values()) if body.type == "object" else body.named_children
+    if body.type not in ("object", "array"):
+        return
+    for item in items:
+        _extra(file, draft, item, table_param, table_vars)
+
+
+def _extra(
+    file: _File,
+    draft: _TableDraft,
+    item: Node,
+    table_param: str,
+    table_vars: dict[str, _TableDraft],
+) -> None:
+    chained = _chain(item)
+    if chained is None:
+        return
+    base, methods = chained
+    function = base.child_by_field_name("function")
+    if base.type != "call_expression":
+        return
+    kind = file.api(function) if function is not None else None
+    if kind in ("index", "uniqueIndex"):
+        _index(draft, base, methods, table_param, unique=kind == "uniqueIndex")
+    elif kind == "unique":
+        for method, call in methods:
+            if method == "on":
+                cols = _keys(draft, _args(call), table_param)
+                if cols:
+                    name = _first_string(base) or f"{draft.name}_{'_'.join(cols)}_unique"
+                    _unique(draft, name, cols)
+    elif kind == "primaryKey":
+        options = _object(_arg(base, 0))
+        cols = _keys(draft, _array(options.get("columns")), table_param)
+        if cols:
+            name = _string(options.get("name")) or f"{draft.name}_{'_'.join(cols)}_pk"
+            _primary(draft, name, cols)
+    elif kind == "foreignKey":
+        options = _object(_arg(base, 0))
+        cols = _keys(draft, _array(options.get("columns")), table_param)
+        refs = [_column_ref(n, table_vars) for n in _array(options.get("foreignColumns"))]
+        if not cols or not refs or None in refs or len(refs) != len(cols):
+            return
+        resolved = [r for r in refs if r is not None]
+        ref_table = resolved[0][0]
+        ref_cols = tuple(c for _, c in resolved)
+        on_delete = "a"
+        for method, call in methods:
+            if method == "onDelete":
+                on_delete = _ON_DELETE.get((_first_string(call) or "").lower(), "a")
+        name = _string(options.get("name")) or (
+            f"{draft.name}_{'_'.join(cols)}_{ref_table.name}_{'_'.join(ref_cols)}_fk"
+        )
+        draft.foreign_keys.append(
+            ForeignKey(name, cols, ref_table.schema, ref_table.name, ref_cols, on_delete)
+        )
+
+
+def _index(
+    draft: _TableDraft, base: Node, methods: list[tuple[str, Node]], param: str, *, unique: bool
+) -> None:
+    name = _first_string(base)
+    method = "btree"
+    keys: list[str] = []
+    predicate: str | None = None
+    for chained, call in methods:
+        args = _args(call)
+        if chained == "using" and args:
+            method = _string(args[0]) or "btree"
+            args = args[1:]
+        if chained in ("on", "onOnly", "using"):
+            for arg in args:
+                key = _index_key(draft, arg, param)
+                if key is None:
+                    return  # an expression this module does not read: skip the index
+                keys.append(key)
+        elif chained == "where" and args:
+            predicate = _sql(args[0])
+    if not keys:
+        return
+    if name is None:  # drizzle-kit's default: <table>_<cols>_index
+        bare = (_ORDERING.sub("", k).strip('"') for k in keys)
+        name = f"{draft.name}_{'_'.join(bare)}_index"
+    definition = (
+        f"CREATE {'UNIQUE ' if unique else ''}INDEX {_quote(name)} ON "
+        f"{_quote(draft.schema)}.{_quote(draft.name)} USING {method} ({', '.join(keys)})"
+        + (f" WHERE ({predicate})" if predicate else "")
+    )
+    draft.indexes.append(
+        Index(
+            name,
+            tuple(_ORDERING.sub("", k) for k in keys),
+            unique,
+            predicate=predicate,
+            method=method,
+            definition=definition,
+        )
+    )
+
+
+def _index_key(draft: _TableDraft, node: Node, param: str) -> str | None:
+    """``t.col`` (with ``.asc()``/``.desc()``/``.nullsFirst()``/``.nullsLast()``) or ``sql`...```."""
+    sql = _sql(node)
+    if sql is not None:
+        return sql
+    chained = _chain(node)
+    if chained is None:
+        return None
+    base, methods = chained
+    column = _keys(draft, [base], param)
+    if not column:
+        return None
+    suffix = ""
+    for method, _ in methods:
+        if method == "desc":
+            suffix += " DESC"
+        elif method == "nullsFirst":
+            suffix += " NULLS FIRST"
+        elif method == "nullsLast":
+            suffix += " NULLS LAST"
+        elif method != "asc":
+            return None
+    return _quote(column[0]) + suffix
+
+
+def _keys(draft: _TableDraft, nodes: Sequence[Node], param: str) -> tuple[str, ...]:
+    """SQL column names of ``t.prop`` nodes; empty if any is something else."""
+    names: list[str] = []
+    for node in nodes:
+        if node.type != "member_expression":
+            return ()
+        obj = node.child_by_field_name("object")
+        prop = _text(node.child_by_field_name("property"))
+        if obj is None or obj.type != "identifier" or (param and _text(obj) != param):
+            return ()
+        if prop not in draft.keys:
+            return ()
+        names.append(draft.keys[prop])
+    return tuple(names)
+
+
+def _array(node: Node | None) -> list[Node]:
+    if node is None or node.type != "array":
+        return []
+    return list(node.named_children)
+
+
+def _column_ref(node: Node, table_vars: dict[str, _TableDraft]) -> tuple[_TableDraft, str] | None:
+    """``other.prop`` -> (the other table, its SQL column name)."""
+    if node.type != "member_expression":
+        return None
+    obj = node.child_by_field_name("object")
+    prop = _text(node.child_by_field_name("property"))
+    if obj is None or obj.type != "identifier":
+        return None
+    target = table_vars.get(_text(obj))
+    if target is None or prop not in target.keys:
+        return None
+    return target, target.keys[prop]
+
+
+# --- constraints ----------------------------------------------------------------------------
+
+
+def _primary(draft: _TableDraft, name: str, cols: tuple[str, ...]) -> None:
+    quoted = ", ".join(_quote(c) for c in cols)
+    draft.constraints.append(Constraint(name, "p", cols, f"PRIMARY KEY ({quoted})"))
+    draft.indexes.append(_constraint_index(draft, name, cols, primary=True))
+
+
+def _unique(draft: _TableDraft, name: str, cols: tuple[str, ...]) -> None:
+    quoted = ", ".join(_quote(c) for c in cols)
+    draft.constraints.append(Constraint(name, "u", cols, f"UNIQUE ({quoted})"))
+    draft.indexes.append(_constraint_index(draft, name, cols, primary=False))
+
+
+def _constraint_index(
+    draft: _TableDraft, name: str, cols: tuple[str, ...], *, primary: bool
+) -> Index:
+    quoted = tuple(_quote(c) for c in cols)
+    definition = (
+        f"CREATE UNIQUE INDEX {_quote(name)} ON {_quote(draft.schema)}.{_quote(draft.name)} "
+        f"USING btree ({', '.join(quoted)})"
+    )
+    return Index(name, quoted, True, primary, definition=definition, constraint=name)
+
+
+_T = TypeVar("_T", Index, ForeignKey, Constraint)
+
+
+def _sorted(items: list[_T]) -> tuple[_T, ...]:
+    return tuple(sorted(items, key=lambda item: item.name))
