@@ -1,9 +1,9 @@
 """One violation, several sources: the same rule code on the same object path.
 
-Each case is written twice, as a SQL migration (replayed by ``lint`` into a throwaway
-PostgreSQL) and as an SQLAlchemy model (linted from ``models`` with no database), on a
-mini platform of one service. Drizzle schemas join as the third source once a Drizzle
-Catalog builder exists: a case then gains its TypeScript spelling and one more run.
+Each case is written three times: as a SQL migration (replayed by ``lint`` into a throwaway
+PostgreSQL), as an SQLAlchemy model (linted from ``models`` with no database) and as a Drizzle
+TypeScript schema (linted from ``sources``, parsed with tree-sitter), each on a mini platform of
+one service.
 """
 
 from __future__ import annotations
@@ -75,6 +75,36 @@ CASES = [
 ]
 IDS = [case[0] for case in CASES]
 
+TIMESTAMPS_TS = (
+    "createdAt: timestamp('created_at', { withTimezone: true }).defaultNow().notNull(),\n"
+    "  updatedAt: timestamp('updated_at', { withTimezone: true }).defaultNow().notNull(),"
+)
+DRIZZLE = {
+    "TYP001": f"userId: uuid('user_id').notNull(),\n  {TIMESTAMPS_TS}",
+    "TYP002": f"seenAt: timestamp('seen_at').notNull(),\n  {TIMESTAMPS_TS}",
+    "TYP004": f"settings: json('settings'),\n  {TIMESTAMPS_TS}",
+    "COL001": "body: text('body').notNull(),\n"
+    "  createdAt: timestamp('created_at', { withTimezone: true }).defaultNow().notNull(),",
+    "NAM004": f"public: boolean('public').default(false).notNull(),\n  {TIMESTAMPS_TS}",
+}
+
+
+def _drizzle_platform(root: Path, code: str, table: str) -> Path:
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "schema.ts").write_text(
+        "import { boolean, json, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';\n"
+        "export const app = pgSchema('app');\n"
+        f"export const model = app.table('{table}', {{\n"
+        "  id: uuid('id').primaryKey().defaultRandom(),\n"
+        f"  {DRIZZLE[code]}\n"
+        "});\n"
+    )
+    (root / "schemakit.toml").write_text(
+        f'[services.app]\nschemas = ["app"]\nsources = ["src"]\n\n[lint]\nselect = ["{code}"]\n'
+    )
+    return root
+
+
 MODEL = """\
 import uuid
 from datetime import datetime
@@ -138,7 +168,7 @@ def _models_platform(root: Path, code: str, module: str, table: str, columns: st
 
 
 @pytest.mark.parametrize(("code", "table", "sql", "python", "path"), CASES, ids=IDS)
-def test_sql_and_models_agree(
+def test_sql_models_and_drizzle_agree(
     code: str,
     table: str,
     sql: str,
@@ -154,8 +184,14 @@ def test_sql_and_models_agree(
     from_models = lint(
         _models_platform(tmp_path / "models", code, module, table, python), cluster=pg_cluster
     )
+    from_drizzle = lint(_drizzle_platform(tmp_path / "drizzle", code, table), cluster=pg_cluster)
     assert {(f.code, f.object) for f in from_sql.findings} == {(code, path)}
     assert {(f.code, f.object) for f in from_models.findings} == {(code, path)}
+    assert {(f.code, f.object) for f in from_drizzle.findings} == {(code, path)}
+    (ts_finding,) = from_drizzle.findings
+    assert ts_finding.location is not None
+    assert ts_finding.location.path.name == "schema.ts"
+    assert ts_finding.location.line == 3
     (finding,) = from_models.findings
     assert finding.location is not None
     assert finding.location.path.resolve() == (tmp_path / "models" / f"{module}.py").resolve()
