@@ -95,6 +95,12 @@ def cli() -> None:
     "--color/--no-color", default=None, help="Force colour on or off (default: on a TTY)."
 )
 @click.option(
+    "--fix-sql",
+    "fix_sql",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the findings' proposed fixes as a reviewable SQL file (never applied).",
+)
+@click.option(
     "--models",
     metavar="MODULE:BASE",
     help="Also lint these SQLAlchemy models (package.module:Base), as the service owning "
@@ -112,6 +118,7 @@ def lint(
     exit_zero: bool,
     color: bool | None,
     models: str | None,
+    fix_sql: Path | None,
 ) -> int:
     """Lint the platform configured at or above PATH.
 
@@ -144,6 +151,17 @@ def lint(
         sources=result.sources,
         suppressed=result.suppressed,
     )
+    if fix_sql is not None:
+        from schemakit.report import render_fix_sql
+
+        text, safe, review = render_fix_sql(result.findings)
+        with _open_output(fix_sql) as stream:
+            stream.write(text)
+        click.echo(
+            f"wrote {safe + review} proposed fixes to {fix_sql} ({review} need review); "
+            "nothing was applied",
+            err=True,
+        )
     reporter = REPORTERS[fmt]
     if output is None:
         reporter.write(report, sys.stdout, color=color)

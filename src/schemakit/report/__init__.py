@@ -2,6 +2,7 @@
 
 from importlib import resources
 
+from schemakit.report._fix import render_fix_sql
 from schemakit.report._github import render_github
 from schemakit.report._json import SCHEMA_VERSION, render_json, to_dict
 from schemakit.report._reporter import (
@@ -28,6 +29,7 @@ __all__ = [
     "SarifReporter",
     "TextReporter",
     "json_schema",
+    "render_fix_sql",
     "render_github",
     "render_json",
     "render_sarif",

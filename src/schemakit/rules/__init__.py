@@ -5,9 +5,11 @@ from schemakit.rules._base import (
     CatalogContext,
     CatalogRule,
     Finding,
+    Fix,
     Location,
     Rule,
     Severity,
+    quote_ident,
 )
 from schemakit.rules._engine import InlineIgnore, Outcome, apply_suppressions, run_catalog_rules
 from schemakit.rules._registry import RULES, get_rule, matches, select_rules
@@ -18,6 +20,7 @@ __all__ = [
     "CatalogContext",
     "CatalogRule",
     "Finding",
+    "Fix",
     "InlineIgnore",
     "Location",
     "Outcome",
@@ -26,6 +29,7 @@ __all__ = [
     "apply_suppressions",
     "get_rule",
     "matches",
+    "quote_ident",
     "run_catalog_rules",
     "select_rules",
 ]

@@ -17,9 +17,11 @@ __all__ = [
     "CatalogContext",
     "CatalogRule",
     "Finding",
+    "Fix",
     "Location",
     "Rule",
     "Severity",
+    "quote_ident",
 ]
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Guideline")
@@ -37,6 +39,22 @@ class Location:
     column: int = 1
 
 
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A proposed fix: SQL, and whether a person must review it before it runs."""
+
+    sql: str
+    review: str | None = None
+    """Why it needs review (a rewrite, a lock, a data conversion); None when it is safe."""
+
+
+def quote_ident(name: str) -> str:
+    """``name`` as an SQL identifier, quoted only when it must be."""
+    if re.match(r"^[a-z_][a-z0-9_$]*$", name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem: data, not an exception."""
@@ -51,6 +69,8 @@ class Finding:
     database: str | None = None
     location: Location | None = None
     service: str | None = None
+    fix: Fix | None = None
+    """SQL that fixes it, for ``lint --fix-sql`` (never applied by schemakit)."""
 
     def at(self, location: Location | None) -> Finding:
         return replace(self, location=location) if location else self
@@ -114,6 +134,7 @@ class Rule:
         location: Location | None = None,
         database: str | None = None,
         service: str | None = None,
+        fix: Fix | None = None,
     ) -> Finding:
         return Finding(
             code=self.code,
@@ -125,6 +146,7 @@ class Rule:
             database=database,
             location=location,
             service=service,
+            fix=fix,
         )
 
 

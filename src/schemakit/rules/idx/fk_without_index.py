@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from schemakit.catalog import ForeignKey, Table
 from schemakit.conventions import index_name
-from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Severity
+from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Fix, Severity, quote_ident
 from schemakit.rules._scope import checked_tables, index_columns
 
 
@@ -63,6 +63,12 @@ class FkWithoutIndex(CatalogRule):
                     f"({', '.join(fk.columns)});",
                     object=f"{table.path}.{fk.name}",
                     database=ctx.database,
+                    fix=Fix(
+                        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS "
+                        f"{quote_ident(index_name(table.name, fk.columns))} ON "
+                        f"{quote_ident(table.schema)}.{quote_ident(table.name)} "
+                        f"({', '.join(quote_ident(c) for c in fk.columns)});"
+                    ),
                 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemakit.conventions import index_name, index_name_matches, snake_case
-from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Severity
+from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Fix, Severity, quote_ident
 from schemakit.rules._scope import checked_tables, index_columns
 
 
@@ -61,4 +61,9 @@ class UnconventionalIndexName(CatalogRule):
                     f"{index_name(table.name, [snake_case(c) for c in columns])}.",
                     object=f"{table.schema}.{index.name}",
                     database=ctx.database,
+                    fix=Fix(
+                        f"ALTER INDEX {quote_ident(table.schema)}.{quote_ident(index.name)} "
+                        "RENAME TO "
+                        f"{quote_ident(index_name(table.name, [snake_case(c) for c in columns]))};"
+                    ),
                 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from schemakit.rules._base import CatalogContext, CatalogRule, Finding
+from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Fix, quote_ident
 from schemakit.rules._scope import checked_tables
 
 
@@ -53,4 +53,12 @@ class TimestampWithoutTimeZone(CatalogRule):
                     f"{column.type.replace('without time zone', 'with time zone')};",
                     object=f"{table.path}.{column.name}",
                     database=ctx.database,
+                    fix=Fix(
+                        f"ALTER TABLE {quote_ident(table.schema)}.{quote_ident(table.name)} "
+                        f"ALTER COLUMN {quote_ident(column.name)} TYPE "
+                        f"{column.type.replace('without time zone', 'with time zone')} "
+                        f"USING {quote_ident(column.name)} AT TIME ZONE 'UTC';",
+                        review="rewrites the table under an ACCESS EXCLUSIVE lock, and reads "
+                        "the stored values as UTC: check that they are",
+                    ),
                 )
