@@ -185,3 +185,57 @@ def test_lint_allowlists_default_to_the_conventions(tmp_path: Path) -> None:
     assert lint.text_id_columns is None  # the rule falls back to conventions.TEXT_ID_COLUMNS
     assert lint.uncountable_nouns == ()
     assert lint.extend_boolean_prefixes == ()
+
+
+def test_per_file_per_service_and_severity_overrides(tmp_path: Path) -> None:
+    from schemakit.lint import lint
+    from schemakit.testing import Cluster
+
+    write(
+        tmp_path / "schemakit.toml",
+        """
+        [services.app]
+        schemas = ["app"]
+        migrations = "app"
+
+        [services.legacy]
+        schemas = ["legacy"]
+        migrations = "legacy"
+
+        [lint]
+        select = ["TYP", "COL001"]
+        severity = { "TYP" = "warning", "TYP004" = "error" }
+        per-file-ignores = { "app/0002_*.sql" = ["COL001"] }
+        per-service-ignores = { legacy = ["TYP"] }
+        """,
+    )
+    stamps = "created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now()"
+    write(
+        tmp_path / "app" / "0001_init.sql",
+        f"CREATE SCHEMA app;\nCREATE TABLE app.a (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid, doc json, {stamps});\n",
+    )
+    write(
+        tmp_path / "app" / "0002_more.sql",
+        "CREATE TABLE app.b (id uuid PRIMARY KEY DEFAULT gen_random_uuid());\n",
+    )
+    write(
+        tmp_path / "legacy" / "0001.sql",
+        "CREATE SCHEMA legacy;\nCREATE TABLE legacy.c (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid);\n",
+    )
+    with Cluster() as cluster:
+        result = lint(tmp_path, cluster=cluster)
+    found = {(f.code, f.object, f.severity.value) for f in result.findings}
+    assert found == {
+        ("TYP001", "app.a.user_id", "warning"),  # TYP overridden to warning
+        ("TYP004", "app.a.doc", "error"),  # the more specific override wins
+        ("COL001", "legacy.c", "error"),  # legacy ignores TYP only
+    }
+    assert result.suppressed == 2  # app.b's COL001 (per file) and legacy's TYP001 (per service)
+
+
+def test_bad_severity_value(tmp_path: Path) -> None:
+    write(tmp_path / "schemakit.toml", '[lint]\nseverity = { "ISO001" = "fatal" }\n')
+    with pytest.raises(
+        ConfigError, match=r"lint\.severity\.ISO001: 'fatal' is not error or warning"
+    ):
+        load_config(tmp_path)

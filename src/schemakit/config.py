@@ -58,6 +58,12 @@ class LintSettings:
     uncountable_nouns: tuple[str, ...] = ()
     """Words a plural table name may end in, besides the conventions' list (NAM002)."""
     extend_boolean_prefixes: tuple[str, ...] = ()
+    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Glob (relative to the config file) -> codes ignored for findings located in it."""
+    per_service_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Service name -> codes ignored for its findings (its migrations, schemas, sources)."""
+    severity: Mapping[str, str] = field(default_factory=dict)
+    """Code or prefix -> ``error`` or ``warning``, overriding the rule's own."""
     """Boolean column prefixes accepted besides ``is_`` and ``has_`` (NAM004)."""
 
 
@@ -324,8 +330,29 @@ class _Validator:
                 "text-id-columns",
                 "uncountable-nouns",
                 "extend-boolean-prefixes",
+                "per-file-ignores",
+                "per-service-ignores",
+                "severity",
             ),
         )
+        per_file = {
+            pattern: self.selectors(f"lint.per-file-ignores.{pattern}", codes)
+            for pattern, codes in self.table(
+                "lint.per-file-ignores", table.get("per-file-ignores", {})
+            ).items()
+        }
+        per_service = {
+            name: self.selectors(f"lint.per-service-ignores.{name}", codes)
+            for name, codes in self.table(
+                "lint.per-service-ignores", table.get("per-service-ignores", {})
+            ).items()
+        }
+        severity: dict[str, str] = {}
+        for code, level in self.table("lint.severity", table.get("severity", {})).items():
+            self.selectors(f"lint.severity.{code}", [code])
+            if level not in ("error", "warning"):
+                raise self.fail(f"lint.severity.{code}", f"'{level}' is not error or warning")
+            severity[code] = level
         per_object: dict[str, tuple[str, ...]] = {}
         raw = self.table("lint.per-object-ignores", table.get("per-object-ignores", {}))
         for pattern, codes in raw.items():
@@ -346,6 +373,9 @@ class _Validator:
             extend_boolean_prefixes=self.prefixes(
                 "lint.extend-boolean-prefixes", table.get("extend-boolean-prefixes", [])
             ),
+            per_file_ignores=per_file,
+            per_service_ignores=per_service,
+            severity=severity,
         )
 
     def words(self, key: str, value: Any) -> tuple[str, ...]:
