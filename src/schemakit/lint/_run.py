@@ -30,15 +30,17 @@ from schemakit.rules import (
     Finding,
     InlineIgnore,
     Location,
+    MigrationStep,
     Rule,
     Severity,
     apply_suppressions,
     matches,
     run_catalog_rules,
+    run_sql_rules,
     select_rules,
 )
 from schemakit.rules.invalid_suppression import InvalidSuppression
-from schemakit.sql import Statement, read_suppressions
+from schemakit.sql import attached_span, read_suppressions
 from schemakit.testing import Cluster
 
 __all__ = ["MODEL_FAMILIES", "LintOptions", "LintResult", "lint"]
@@ -122,6 +124,7 @@ def lint(
         for service in config.services.values():
             if service.migrations is not None:
                 result.sources.append(str(service.migrations))
+        findings += _statement_findings(config, rules)
         inline, invalid = _inline_ignores(config, {rule.code for rule in RULES})
         if InvalidSuppression in rules:
             findings += invalid
@@ -142,6 +145,20 @@ def lint(
     result.findings = sorted(outcome.findings, key=lambda f: f.sort_key)
     result.suppressed = len(outcome.suppressed) + overridden
     return result
+
+
+def _statement_findings(config: Config, rules: tuple[type[Rule], ...]) -> list[Finding]:
+    """The MIG rules over each service's migrations, in order, located at each statement."""
+    found: list[Finding] = []
+    for service in config.services.values():
+        migrations = discover(service, config.path)
+        if migrations is None or not migrations.is_sql:
+            continue
+        steps = [MigrationStep(service.name, f.id, f.path, f.statements) for f in migrations.files]
+        # drizzle-orm's migrator runs a drizzle folder's pending files in one transaction
+        for finding in run_sql_rules(rules, steps, in_transaction=migrations.kind == "drizzle"):
+            found.append(replace(finding, database=service.database))
+    return found
 
 
 def _service_of(finding: Finding, config: Config) -> str | None:
@@ -439,20 +456,10 @@ def _inline_ignores(config: Config, known: set[str]) -> tuple[list[InlineIgnore]
                             location=where,
                         )
                     )
-                span = _attached_span(statements, suppression.line)
+                span = attached_span(statements, suppression.line)
                 for code in suppression.codes:
                     if code in bad:
                         continue
                     first, last = span
                     items.append(InlineIgnore(file.path, first, last, code, suppression.line))
     return items, invalid
-
-
-def _attached_span(statements: list[Statement], line: int) -> tuple[int, int]:
-    """The statement a comment on ``line`` belongs to: the one spanning it, else the next."""
-    previous_end = 0
-    for statement in statements:
-        if previous_end < line <= statement.end_line:
-            return statement.line, statement.end_line
-        previous_end = statement.end_line
-    return 0, -1

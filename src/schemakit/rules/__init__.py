@@ -13,6 +13,7 @@ from schemakit.rules._base import (
 )
 from schemakit.rules._engine import InlineIgnore, Outcome, apply_suppressions, run_catalog_rules
 from schemakit.rules._registry import RULES, get_rule, matches, select_rules
+from schemakit.rules._sql import MigrationStep, SqlContext, SqlRule, run_sql_rules
 
 __all__ = [
     "DOC_SECTIONS",
@@ -23,13 +24,17 @@ __all__ = [
     "Fix",
     "InlineIgnore",
     "Location",
+    "MigrationStep",
     "Outcome",
     "Rule",
     "Severity",
+    "SqlContext",
+    "SqlRule",
     "apply_suppressions",
     "get_rule",
     "matches",
     "quote_ident",
     "run_catalog_rules",
+    "run_sql_rules",
     "select_rules",
 ]

@@ -19,6 +19,10 @@ from schemakit.rules.iso.table_in_public import TableInPublic
 from schemakit.rules.iso.table_in_unclaimed_schema import TableInUnclaimedSchema
 from schemakit.rules.iso.type_in_public import TypeInPublic
 from schemakit.rules.iso.unclaimed_schema import UnclaimedSchema
+from schemakit.rules.mig.concurrently_in_transaction import ConcurrentlyInTransaction
+from schemakit.rules.mig.drop_column_or_table import DropColumnOrTable
+from schemakit.rules.mig.index_without_concurrently import IndexWithoutConcurrently
+from schemakit.rules.mig.not_null_column_without_default import NotNullColumnWithoutDefault
 from schemakit.rules.nam.boolean_without_prefix import BooleanWithoutPrefix
 from schemakit.rules.nam.count_without_count_suffix import CountWithoutCountSuffix
 from schemakit.rules.nam.foreign_key_without_id_suffix import ForeignKeyWithoutIdSuffix
@@ -65,6 +69,10 @@ RULES: tuple[type[Rule], ...] = (
     NullableOrDefaultlessBoolean,
     FkWithoutIndex,
     DuplicateIndex,
+    IndexWithoutConcurrently,
+    ConcurrentlyInTransaction,
+    NotNullColumnWithoutDefault,
+    DropColumnOrTable,
     UnusedSuppression,
     InvalidSuppression,
 )

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from schemakit.errors import MigrationError
 
-__all__ = ["Statement", "Suppression", "line_starts", "read_suppressions", "split_statements"]
+__all__ = [
+    "Statement",
+    "Suppression",
+    "attached_span",
+    "line_starts",
+    "read_suppressions",
+    "split_statements",
+]
 
 BREAKPOINT = "--> statement-breakpoint"
 _SUPPRESSION = re.compile(r"schemakit:\s*ignore\[(?P<codes>[^\]]*)\]")
@@ -144,3 +151,14 @@ def _split_chunk(chunk: str, text: str, offset: int, path: Path | None) -> list[
             line=line,
             hint="fix the SQL; the file was not applied",
         ) from exc
+
+
+def attached_span(statements: list[Statement], line: int) -> tuple[int, int]:
+    """(first, last) line of the statement a comment on ``line`` belongs to: the statement
+    spanning it, else the next one; ``(0, -1)`` when none follows (a dangling comment)."""
+    previous_end = 0
+    for statement in statements:
+        if previous_end < line <= statement.end_line:
+            return statement.line, statement.end_line
+        previous_end = statement.end_line
+    return 0, -1

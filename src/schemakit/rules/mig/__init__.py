@@ -1,0 +1,1 @@
+"""MIG: migration safety, over the statement stream."""

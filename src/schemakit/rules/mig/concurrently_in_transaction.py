@@ -1,0 +1,60 @@
+"""MIG002: CONCURRENTLY in a migration that runs inside a transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from schemakit.rules._base import Finding
+from schemakit.rules._sql import SqlContext, SqlRule
+from schemakit.sql import Statement
+
+
+class ConcurrentlyInTransaction(SqlRule):
+    """`CONCURRENTLY` in a migration that runs inside a transaction block.
+
+    ## What it does
+    Flags `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY` and `REINDEX ...
+    CONCURRENTLY` in a drizzle-kit folder, whose migrator (drizzle-orm) runs every pending file
+    in one transaction.
+
+    ## Why is this bad?
+    PostgreSQL refuses it: `CREATE INDEX CONCURRENTLY cannot run inside a transaction block`
+    (25001). The deploy fails at that file, after the ones before it ran. The guideline asks
+    for CONCURRENTLY and, with drizzle's migrator, makes it impossible.
+
+    ## Example
+    ```sql
+    -- in a drizzle-kit folder
+    CREATE INDEX CONCURRENTLY idx_files_user_id ON storage.files (user_id);
+    ```
+
+    ## Use instead
+    Run that migration with `schemakit migrate`, which applies a file containing
+    CONCURRENTLY statement by statement outside a transaction, or build the index outside the
+    drizzle folder.
+
+    ## Guideline
+    Migrations, Best Practices: "Use CONCURRENTLY for index creation"; Key Concepts.
+    """
+
+    code = "MIG002"
+    name = "concurrently-in-transaction"
+
+    def check(self, ctx: SqlContext, statement: Statement, node: Any) -> Iterator[Finding]:
+        from pglast import ast
+
+        if not ctx.in_transaction:
+            return
+        concurrent = (isinstance(node, ast.IndexStmt | ast.DropStmt) and bool(node.concurrent)) or (
+            isinstance(node, ast.ReindexStmt) and "concurrently" in statement.text.lower()
+        )
+        if concurrent:
+            yield self.finding(
+                "CONCURRENTLY cannot run inside the transaction drizzle-orm's migrator wraps "
+                f"around {ctx.path.name}",
+                "Apply this migration with schemakit migrate, or run the index build outside "
+                "the drizzle folder.",
+                location=self.at(statement),
+                service=ctx.service,
+            )
