@@ -374,3 +374,42 @@ def test_all_databases(tmp_path: Path, pg_cluster: Cluster) -> None:
     finally:
         for database in ("fleet_one", "fleet_two", "fleet_three"):
             pg_cluster.drop_database(database)
+
+
+def test_mig_gate_blocks_unsafe_pending_migrations(
+    platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    url = url_of(pg_cluster, pg_database)
+    assert run(platform, url, "migrate", "app").returncode == 0
+    unsafe = write(
+        platform / "app" / "0003_unsafe.sql",
+        "CREATE TABLE app.ok (id int);\nALTER TABLE app.users ADD COLUMN email text NOT NULL;\n",
+    )
+    blocked = run(platform, url, "migrate", "app")
+    assert blocked.returncode == 2
+    assert "0003_unsafe.sql:2: MIG003" in blocked.stderr
+    assert "nothing was applied" in blocked.stderr
+    assert pg_conn.execute("SELECT to_regclass('app.ok')").fetchone()[0] is None
+    # accepted per migration, inline on the statement: the gate lets it through and the
+    # server has its say (the table has a row, so NOT NULL without a default fails there)
+    unsafe.write_text(
+        "CREATE TABLE app.ok (id int);\n-- schemakit: ignore[MIG003]\n"
+        "ALTER TABLE app.users ADD COLUMN email text NOT NULL;\n"
+    )
+    passed_gate = run(platform, url, "migrate", "app")
+    assert passed_gate.returncode == 2
+    assert "unsafe statement" not in passed_gate.stderr
+    assert 'column "email" of relation "users" contains null values' in passed_gate.stderr
+    unsafe.write_text(
+        "CREATE TABLE app.ok (id int);\nALTER TABLE app.users ADD COLUMN email text NOT NULL DEFAULT '';\n"
+    )
+    assert run(platform, url, "migrate", "app").returncode == 0
+    # ... or on the command line, by migration id
+    write(
+        platform / "app" / "0004_more.sql", "ALTER TABLE app.users ADD COLUMN age int NOT NULL;\n"
+    )
+    assert run(platform, url, "migrate", "app").returncode == 2
+    allowed = run(platform, url, "migrate", "app", "--allow-unsafe", "0004_more")
+    assert allowed.returncode == 2
+    assert "unsafe statement" not in allowed.stderr
+    assert 'column "age" of relation "users" contains null values' in allowed.stderr

@@ -111,6 +111,13 @@ def register(cli: click.Group) -> None:
         "--parallel", default=4, show_default=True, help="Databases at once with --all-databases."
     )
     @click.option(
+        "--allow-unsafe",
+        "allow_unsafe",
+        multiple=True,
+        metavar="ID",
+        help="Apply migration ID despite MIG error findings (repeatable).",
+    )
+    @click.option(
         "--accept-checksum",
         "accept",
         multiple=True,
@@ -129,6 +136,7 @@ def register(cli: click.Group) -> None:
         statement_timeout: str,
         all_databases: bool,
         parallel: int,
+        allow_unsafe: tuple[str, ...],
         accept: tuple[str, ...],
     ) -> int:
         """Apply pending migrations of SERVICES (default: every service of the database).
@@ -147,6 +155,7 @@ def register(cli: click.Group) -> None:
             statement_timeout=statement_timeout,
             dry_run=dry_run,
             accept_checksums=accept,
+            allow_unsafe=allow_unsafe,
         )
         if all_databases:
             from schemakit.config import load_config

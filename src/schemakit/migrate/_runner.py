@@ -83,6 +83,8 @@ class MigrateOptions:
     statement_timeout: str = "5min"
     dry_run: bool = False
     accept_checksums: tuple[str, ...] = ()
+    allow_unsafe: tuple[str, ...] = ()
+    """Migration ids the MIG gate lets through despite error findings."""
     retries: int = 5
     application_name: str = "schemakit migrate"
 
@@ -531,6 +533,7 @@ def apply_service(
                 for state in states:
                     if state.state == "pending":
                         _ = by_id[state.id].statements  # parse errors surface before any change
+                _gate(service, migrations, states, options)
                 for index, state in enumerate(states):
                     if state.state != "pending":
                         continue
@@ -607,6 +610,56 @@ def _apply_alembic(
             f"SET statement_timeout = '{options.statement_timeout}'"
         ),
     )
+
+
+def _gate(
+    service: Service,
+    migrations: MigrationSet,
+    states: list[MigrationState],
+    options: MigrateOptions,
+) -> None:
+    """The MIG rules over the pending migrations: an error blocks the run before anything is
+    applied, unless the statement carries ``-- schemakit: ignore[CODE]`` or the migration is
+    named in ``allow_unsafe``."""
+    from schemakit.rules import RULES, MigrationStep, Severity, matches, run_sql_rules
+    from schemakit.sql import attached_span, read_suppressions
+
+    pending = {s.id for s in states if s.state == "pending"}
+    if not pending:
+        return
+    by_path = {f.path: f for f in migrations.files}
+    steps = [MigrationStep(service.name, f.id, f.path, f.statements) for f in migrations.files]
+    blocking = []
+    # schemakit runs a CONCURRENTLY migration outside a transaction: MIG002 does not apply here
+    for finding in run_sql_rules(RULES, steps, in_transaction=False):
+        location = finding.location
+        file = by_path.get(location.path) if location else None
+        if file is None or location is None or file.id not in pending:
+            continue
+        if finding.severity is not Severity.ERROR or file.id in options.allow_unsafe:
+            continue
+        suppressed = any(
+            matches(finding.code, code)
+            and (span := attached_span(list(file.statements), s.line))[0]
+            <= location.line
+            <= span[1]
+            for s in read_suppressions(file.text, file.path)
+            for code in s.codes
+        )
+        if not suppressed:
+            blocking.append((file, finding))
+    if blocking:
+        lines = "\n".join(
+            f"  {f.path.name}:{x.location.line if x.location else 1}: {x.code} {x.message}"
+            for f, x in blocking
+        )
+        first = blocking[0][0].id
+        raise MigrationError(
+            f"{len(blocking)} unsafe statement(s) in pending migrations of service "
+            f"{service.name}; nothing was applied:\n{lines}",
+            hint="fix them, or accept one deliberately with -- schemakit: ignore[CODE] on the "
+            f"statement or --allow-unsafe {first}",
+        )
 
 
 def _check_edits(
