@@ -626,6 +626,7 @@ def _gate(
         return  # the no-op run stays free of the rules' imports
     from schemakit.rules import RULES, MigrationStep, Severity, matches, run_sql_rules
     from schemakit.sql import attached_span, read_suppressions
+
     by_path = {f.path: f for f in migrations.files}
     steps = [MigrationStep(service.name, f.id, f.path, f.statements) for f in migrations.files]
     blocking = []
