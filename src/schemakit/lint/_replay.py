@@ -21,7 +21,7 @@ from schemakit.catalog import Catalog, from_database
 from schemakit.config import Config
 from schemakit.errors import MigrationError, redact
 from schemakit.migrate import MigrationSet, discover
-from schemakit.rules import Location
+from schemakit.rules import Location, enclosing_paths
 from schemakit.testing import Cluster
 
 __all__ = ["Origin", "Origins", "replay"]
@@ -92,14 +92,10 @@ class Origins:
 
     def locate(self, path: str) -> Location | None:
         """Where the object, or the nearest enclosing object, was created."""
-        path = path.split("(", 1)[0]
-        while path:
-            origin = self._entries.get(path)
+        for candidate in enclosing_paths(path):
+            origin = self._entries.get(candidate)
             if origin is not None:
                 return origin.location
-            if "." not in path:
-                return None
-            path = path.rsplit(".", 1)[0]
         return None
 
 

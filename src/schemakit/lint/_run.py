@@ -34,6 +34,7 @@ from schemakit.rules import (
     Rule,
     Severity,
     apply_suppressions,
+    enclosing_paths,
     matches,
     run_catalog_rules,
     run_sql_rules,
@@ -307,14 +308,10 @@ def _lint_drizzle_sources(
 
 
 def _locate_in(where: dict[str, tuple[Path, int]], path: str) -> Location | None:
-    path = path.split("(", 1)[0]
-    while path:
-        if path in where:
-            file, line = where[path]
+    for candidate in enclosing_paths(path):
+        if candidate in where:
+            file, line = where[candidate]
             return Location(file, line)
-        if "." not in path:
-            return None
-        path = path.rsplit(".", 1)[0]
     return None
 
 
@@ -355,13 +352,9 @@ def _model_locator(base: Any) -> Callable[[str], Location | None]:
     fallback = _source_of(base)
 
     def locate(path: str) -> Location | None:
-        path = path.split("(", 1)[0]
-        while path:
-            if path in where:
-                return where[path]
-            if "." not in path:
-                break
-            path = path.rsplit(".", 1)[0]
+        for candidate in enclosing_paths(path):
+            if candidate in where:
+                return where[candidate]
         return fallback
 
     return locate

@@ -9,6 +9,7 @@ from schemakit.rules._base import (
     Location,
     Rule,
     Severity,
+    enclosing_paths,
     quote_ident,
 )
 from schemakit.rules._engine import InlineIgnore, Outcome, apply_suppressions, run_catalog_rules
@@ -31,6 +32,7 @@ __all__ = [
     "SqlContext",
     "SqlRule",
     "apply_suppressions",
+    "enclosing_paths",
     "get_rule",
     "matches",
     "quote_ident",

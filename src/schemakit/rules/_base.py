@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -21,6 +21,7 @@ __all__ = [
     "Location",
     "Rule",
     "Severity",
+    "enclosing_paths",
     "quote_ident",
 ]
 
@@ -53,6 +54,17 @@ def quote_ident(name: str) -> str:
     if re.match(r"^[a-z_][a-z0-9_$]*$", name):
         return name
     return '"' + name.replace('"', '""') + '"'
+
+
+def enclosing_paths(path: str) -> Iterator[str]:
+    """``path`` without a function signature, then each enclosing object's path:
+    ``auth.users.user_id`` -> ``auth.users.user_id``, ``auth.users``, ``auth``."""
+    path = path.split("(", 1)[0]
+    while path:
+        yield path
+        if "." not in path:
+            return
+        path = path.rsplit(".", 1)[0]
 
 
 @dataclass(frozen=True)
