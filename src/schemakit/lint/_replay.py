@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,7 +100,12 @@ class Origins:
 
 
 def replay(
-    config: Config, say: Progress, shared: Cluster | None = None, *, only: str | None = None
+    config: Config,
+    say: Progress,
+    shared: Cluster | None = None,
+    *,
+    only: str | None = None,
+    found: Mapping[str, MigrationSet | None] | None = None,
 ) -> Iterator[tuple[str, Catalog, Origins]]:
     """Apply each database's migrations to a fresh throwaway database; yield its catalog.
 
@@ -113,10 +118,12 @@ def replay(
             continue
         sets = []
         for service in config.services_in(database):
-            found = discover(service, config.path)
-            if found is not None:
-                sets.append(found)
-                total += len(found.files)
+            migrations = (
+                found[service.name] if found is not None else discover(service, config.path)
+            )
+            if migrations is not None:
+                sets.append(migrations)
+                total += len(migrations.files)
         plan.append((database, sets))
     for _, sets in plan:
         for migration_set in sets:

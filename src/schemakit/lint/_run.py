@@ -23,7 +23,7 @@ from schemakit.catalog import Catalog, from_database, from_drizzle, from_metadat
 from schemakit.config import Config, Service, load_config
 from schemakit.errors import DatabaseError, SchemakitError, redact
 from schemakit.lint._replay import replay
-from schemakit.migrate import database_for_url, discover, load_metadata
+from schemakit.migrate import MigrationSet, database_for_url, discover, load_metadata
 from schemakit.rules import (
     RULES,
     CatalogContext,
@@ -118,15 +118,17 @@ def lint(
         result.databases.append(database)
         result.sources.append(redact(options.database_url))
     else:
-        for database, catalog, origins in replay(config, say, cluster):
+        # Read and split every service's migrations once for the replay and both passes below.
+        found = {s.name: discover(s, config.path) for s in config.services.values()}
+        for database, catalog, origins in replay(config, say, cluster, found=found):
             ctx = CatalogContext(catalog, config, database, creator=origins.creator)
             findings += run_catalog_rules(rules, ctx, origins.locate)
             result.databases.append(database)
         for service in config.services.values():
             if service.migrations is not None:
                 result.sources.append(str(service.migrations))
-        findings += _statement_findings(config, rules)
-        inline, invalid = _inline_ignores(config, {rule.code for rule in RULES})
+        findings += _statement_findings(config, rules, found)
+        inline, invalid = _inline_ignores(config, {rule.code for rule in RULES}, found)
         if InvalidSuppression in rules:
             findings += invalid
     model_findings, model_sources = _lint_models(config, rules, options.models, say)
@@ -148,11 +150,15 @@ def lint(
     return result
 
 
-def _statement_findings(config: Config, rules: tuple[type[Rule], ...]) -> list[Finding]:
+def _statement_findings(
+    config: Config,
+    rules: tuple[type[Rule], ...],
+    sets: Mapping[str, MigrationSet | None],
+) -> list[Finding]:
     """The MIG rules over each service's migrations, in order, located at each statement."""
     found: list[Finding] = []
     for service in config.services.values():
-        migrations = discover(service, config.path)
+        migrations = sets[service.name]
         if migrations is None or not migrations.is_sql:
             continue
         steps = [MigrationStep(service.name, f.id, f.path, f.statements) for f in migrations.files]
@@ -418,7 +424,9 @@ def _first_line(text: str) -> str:
     return redact(text.strip().splitlines()[0] if text.strip() else text)
 
 
-def _inline_ignores(config: Config, known: set[str]) -> tuple[list[InlineIgnore], list[Finding]]:
+def _inline_ignores(
+    config: Config, known: set[str], sets: Mapping[str, MigrationSet | None]
+) -> tuple[list[InlineIgnore], list[Finding]]:
     """Inline ignores attached to their statements, and SUP002 findings for invalid ones.
 
     An ignore after the last statement attaches to nothing; it is kept with an empty span so
@@ -428,7 +436,7 @@ def _inline_ignores(config: Config, known: set[str]) -> tuple[list[InlineIgnore]
     invalid: list[Finding] = []
     report = InvalidSuppression()
     for service in config.services.values():
-        migrations = discover(service, config.path)
+        migrations = sets[service.name]
         if migrations is None or not migrations.is_sql:
             continue
         for file in migrations.files:
