@@ -14,7 +14,6 @@ import functools
 import hashlib
 import os
 import random
-import re
 import socket
 import time
 from collections.abc import Callable, Sequence
@@ -57,9 +56,6 @@ _TRANSIENT = {
     "57P01",
     "57P02",  # admin/crash shutdown
 }
-_NON_TRANSACTIONAL = re.compile(
-    r"\b(CONCURRENTLY|VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM)\b", re.IGNORECASE
-)
 Say = Callable[[str], None]
 
 
@@ -302,7 +298,9 @@ def _states(
 
 
 def _needs_autocommit(file: MigrationFile) -> bool:
-    return any(_NON_TRANSACTIONAL.search(s.text) for s in file.statements)
+    from schemakit.sql import cannot_run_in_transaction
+
+    return any(cannot_run_in_transaction(s) for s in file.statements)
 
 
 @functools.cache

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import bisect
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from schemakit.errors import MigrationError
 
@@ -13,6 +15,8 @@ __all__ = [
     "Statement",
     "Suppression",
     "attached_span",
+    "cannot_run_in_transaction",
+    "is_concurrent",
     "line_starts",
     "read_suppressions",
     "split_statements",
@@ -34,6 +38,11 @@ class Statement:
     end_line: int
     column: int = 1
     index: int = 0
+    kind: str = ""
+    """The parse node type (``CreateStmt``, ``IndexStmt``, ...), as libpg_query names it."""
+    node: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The statement's parse tree in libpg_query's JSON form (the body under ``kind``),
+    parsed once with the split so no consumer parses the text again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +107,13 @@ def split_statements(text: str, path: Path | None = None) -> list[Statement]:
     parser. A syntax error raises :class:`MigrationError` naming the file and line.
     """
     starts = line_starts(text)
-    pieces: list[tuple[int, int]] = []
+    pieces: list[tuple[int, int, dict[str, Any]]] = []
     for chunk_start, chunk_end in _chunks(text):
-        for piece in _split_chunk(text[chunk_start:chunk_end], text, chunk_start, path):
-            pieces.append((chunk_start + piece.start, chunk_start + piece.stop))
+        for start, stop, tree in _parse_chunk(text[chunk_start:chunk_end], text, chunk_start, path):
+            pieces.append((chunk_start + start, chunk_start + stop, tree))
     statements: list[Statement] = []
-    for index, (start, stop) in enumerate(pieces):
+    for index, (start, stop, tree) in enumerate(pieces):
+        ((kind, node),) = tree.items() if tree else (("", {}),)
         line = bisect.bisect_right(starts, start)
         end_line = bisect.bisect_right(starts, max(start, stop - 1))
         statements.append(
@@ -114,6 +124,8 @@ def split_statements(text: str, path: Path | None = None) -> list[Statement]:
                 end_line=end_line,
                 column=start - starts[line - 1] + 1,
                 index=index,
+                kind=kind,
+                node=node,
             )
         )
     return statements
@@ -134,11 +146,16 @@ def _chunks(text: str) -> list[tuple[int, int]]:
     return chunks
 
 
-def _split_chunk(chunk: str, text: str, offset: int, path: Path | None) -> list[slice]:
+def _parse_chunk(
+    chunk: str, text: str, offset: int, path: Path | None
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """(start, stop, tree) of each statement of ``chunk``: one libpg_query parse gives both the
+    statement boundaries (as ``pglast.parser.split`` finds them, whitespace trimmed, leading
+    comments kept) and the tree, as JSON, which loads far faster than pglast's AST objects."""
     from pglast import parser
 
     try:
-        return list(parser.split(chunk, with_parser=True, only_slices=True))
+        parsed = json.loads(parser.parse_sql_json(chunk))
     except parser.ParseError as exc:
         message, location = (*exc.args, None)[:2]
         line = None
@@ -151,6 +168,63 @@ def _split_chunk(chunk: str, text: str, offset: int, path: Path | None) -> list[
             line=line,
             hint="fix the SQL; the file was not applied",
         ) from exc
+    raws = parsed.get("stmts") or []
+    if not raws:
+        return []
+    # libpg_query's locations are byte offsets into the UTF-8 text
+    data = chunk if chunk.isascii() else chunk.encode()
+    out = []
+    byte_at = char_at = 0  # statements come in order: map byte offsets to characters as we go
+    for raw in raws:
+        begin = raw.get("stmt_location", 0)
+        length = raw.get("stmt_len", 0)
+        end = begin + length if length else len(data)
+        if isinstance(data, bytes):
+            char_at += len(data[byte_at:begin].decode())
+            byte_at = begin
+            piece = data[begin:end].decode()
+            begin = char_at
+        else:
+            piece = data[begin:end]
+        stripped = piece.lstrip()
+        start = begin + len(piece) - len(stripped)
+        out.append((start, start + len(stripped.rstrip()), raw.get("stmt") or {}))
+    return out
+
+
+def is_concurrent(statement: Statement) -> bool:
+    """``CREATE/DROP INDEX CONCURRENTLY``, ``REINDEX (CONCURRENTLY)`` or ``DETACH PARTITION
+    ... CONCURRENTLY``: read from the tree, so the word in a comment or a string does not count."""
+    node, kind = statement.node, statement.kind
+    if kind in ("IndexStmt", "DropStmt"):
+        return bool(node.get("concurrent"))
+    if kind == "ReindexStmt":
+        return any(
+            p.get("DefElem", {}).get("defname") == "concurrently" for p in node.get("params") or ()
+        )
+    if kind == "AlterTableStmt":
+        return any(
+            c.get("AlterTableCmd", {}).get("def", {}).get("PartitionCmd", {}).get("concurrent")
+            for c in node.get("cmds") or ()
+        )
+    return False
+
+
+_NO_TRANSACTION_KINDS = frozenset(
+    {
+        "VacuumStmt",
+        "CreatedbStmt",
+        "DropdbStmt",
+        "AlterSystemStmt",
+        "CreateTableSpaceStmt",
+        "DropTableSpaceStmt",
+    }
+)
+
+
+def cannot_run_in_transaction(statement: Statement) -> bool:
+    """PostgreSQL refuses this statement inside a transaction block (25001)."""
+    return statement.kind in _NO_TRANSACTION_KINDS or is_concurrent(statement)
 
 
 def attached_span(statements: list[Statement], line: int) -> tuple[int, int]:

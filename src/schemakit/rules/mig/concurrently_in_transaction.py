@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from schemakit.rules._base import Finding
 from schemakit.rules._sql import SqlContext, SqlRule
-from schemakit.sql import Statement
+from schemakit.sql import Statement, is_concurrent
 
 
 class ConcurrentlyInTransaction(SqlRule):
@@ -41,15 +40,10 @@ class ConcurrentlyInTransaction(SqlRule):
     code = "MIG002"
     name = "concurrently-in-transaction"
 
-    def check(self, ctx: SqlContext, statement: Statement, node: Any) -> Iterator[Finding]:
-        from pglast import ast
+    kinds = frozenset({"IndexStmt", "DropStmt", "ReindexStmt"})
 
-        if not ctx.in_transaction:
-            return
-        concurrent = (isinstance(node, ast.IndexStmt | ast.DropStmt) and bool(node.concurrent)) or (
-            isinstance(node, ast.ReindexStmt) and "concurrently" in statement.text.lower()
-        )
-        if concurrent:
+    def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
+        if ctx.in_transaction and is_concurrent(statement):
             yield self.finding(
                 "CONCURRENTLY cannot run inside the transaction drizzle-orm's migrator wraps "
                 f"around {ctx.path.name}",

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from schemakit.rules._base import Finding, Severity
-from schemakit.rules._sql import SqlContext, SqlRule, relation_path
+from schemakit.rules._sql import SqlContext, SqlRule, names, relation_path
 from schemakit.sql import Statement
 
 
@@ -39,24 +38,25 @@ class DropColumnOrTable(SqlRule):
     name = "drop-column-or-table"
     severity = Severity.WARNING
 
-    def check(self, ctx: SqlContext, statement: Statement, node: Any) -> Iterator[Finding]:
-        from pglast import ast
-        from pglast.enums import AlterTableType, ObjectType
+    kinds = frozenset({"AlterTableStmt", "DropStmt"})
 
-        if isinstance(node, ast.AlterTableStmt) and node.relation is not None:
-            table = relation_path(node.relation)
-            for cmd in node.cmds or ():
-                if cmd.subtype == AlterTableType.AT_DropColumn:
+    def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
+        node = statement.node
+        if statement.kind == "AlterTableStmt":
+            table = relation_path(node.get("relation"))
+            for item in node.get("cmds") or ():
+                cmd = item.get("AlterTableCmd", {})
+                if cmd.get("subtype") == "AT_DropColumn":
                     yield self.finding(
-                        f"Column {table}.{cmd.name} is dropped",
+                        f"Column {table}.{cmd.get('name')} is dropped",
                         "Drop it a release after the code stopped using it (expand-contract).",
-                        object=f"{table}.{cmd.name}",
+                        object=f"{table}.{cmd.get('name')}",
                         location=self.at(statement),
                         service=ctx.service,
                     )
-        elif isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_TABLE:
-            for names in node.objects or ():
-                parts = [n.sval for n in names]
+        elif node.get("removeType") == "OBJECT_TABLE":
+            for item in node.get("objects") or ():
+                parts = names(item.get("List", {}).get("items"))
                 path = ".".join(parts) if len(parts) > 1 else f"public.{parts[0]}"
                 yield self.finding(
                     f"Table {path} is dropped",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from schemakit.rules._base import Finding, Severity
 from schemakit.rules._sql import SqlContext, SqlRule, relation_path
@@ -40,16 +39,17 @@ class IndexWithoutConcurrently(SqlRule):
     name = "index-without-concurrently"
     severity = Severity.WARNING
 
-    def check(self, ctx: SqlContext, statement: Statement, node: Any) -> Iterator[Finding]:
-        from pglast import ast
+    kinds = frozenset({"IndexStmt"})
 
-        if not isinstance(node, ast.IndexStmt) or node.concurrent:
+    def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
+        node = statement.node
+        if node.get("concurrent"):
             return
-        table = relation_path(node.relation)
+        table = relation_path(node.get("relation"))
         if table not in ctx.existing:
             return
         yield self.finding(
-            f"CREATE INDEX {node.idxname or ''} on existing table {table} without CONCURRENTLY "
+            f"CREATE INDEX {node.get('idxname', '')} on existing table {table} without CONCURRENTLY "
             "blocks writes (SHARE lock) while it builds",
             "Add CONCURRENTLY and move the statement into a migration of its own.",
             object=table,

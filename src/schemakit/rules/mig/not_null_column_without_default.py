@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from schemakit.rules._base import Finding
 from schemakit.rules._sql import SqlContext, SqlRule, relation_path
@@ -39,34 +38,29 @@ class NotNullColumnWithoutDefault(SqlRule):
     code = "MIG003"
     name = "not-null-column-without-default"
 
-    def check(self, ctx: SqlContext, statement: Statement, node: Any) -> Iterator[Finding]:
-        from pglast import ast
-        from pglast.enums import AlterTableType, ConstrType
+    kinds = frozenset({"AlterTableStmt"})
 
-        if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
-            return
-        table = relation_path(node.relation)
+    def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
+        table = relation_path(statement.node.get("relation"))
         if table not in ctx.existing:
             return
-        for cmd in node.cmds or ():
-            if cmd.subtype != AlterTableType.AT_AddColumn or not isinstance(
-                cmd.def_, ast.ColumnDef
-            ):
+        for item in statement.node.get("cmds") or ():
+            cmd = item.get("AlterTableCmd", {})
+            column = cmd.get("def", {}).get("ColumnDef")
+            if cmd.get("subtype") != "AT_AddColumn" or column is None:
                 continue
-            kinds = {c.contype for c in (cmd.def_.constraints or ())}
-            if ConstrType.CONSTR_NOTNULL not in kinds and ConstrType.CONSTR_PRIMARY not in kinds:
+            kinds = {
+                c.get("Constraint", {}).get("contype") for c in column.get("constraints") or ()
+            }
+            if "CONSTR_NOTNULL" not in kinds and "CONSTR_PRIMARY" not in kinds:
                 continue
-            if kinds & {
-                ConstrType.CONSTR_DEFAULT,
-                ConstrType.CONSTR_IDENTITY,
-                ConstrType.CONSTR_GENERATED,
-            }:
+            if kinds & {"CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"}:
                 continue
             yield self.finding(
-                f"Column {table}.{cmd.def_.colname} is added NOT NULL without a default: it "
-                "fails on a table that has rows",
+                f"Column {table}.{column.get('colname')} is added NOT NULL without a default: "
+                "it fails on a table that has rows",
                 "Give it a DEFAULT, or add it nullable, backfill, then SET NOT NULL.",
-                object=f"{table}.{cmd.def_.colname}",
+                object=f"{table}.{column.get('colname')}",
                 location=self.at(statement),
                 service=ctx.service,
             )
