@@ -46,12 +46,18 @@ class SqlContext:
     in_transaction: bool
     """The file runs inside a transaction block (drizzle-orm's migrator runs every pending
     file of a drizzle folder in one)."""
-    existing: set[str] = field(default_factory=set)
-    """Tables (``schema.name``) created by earlier migrations: they may hold data and traffic."""
+    earlier: set[str] = field(default_factory=set)
+    """Tables (``schema.name``) created by earlier migrations of the service."""
     created: set[str] = field(default_factory=set)
-    """Tables created so far in this file."""
+    """Tables created so far in this file: new and empty, so locks and rewrites on them are
+    harmless. Every other table may hold data and traffic (see :meth:`is_existing`)."""
     settings: dict[str, str] = field(default_factory=dict)
     """``SET [LOCAL] name = value`` seen so far in this file (lower-case names)."""
+
+    def is_existing(self, table: str) -> bool:
+        """``table`` was not created by this file: an earlier migration, another service or
+        the database itself made it, so it may hold rows and serve traffic."""
+        return table not in self.created
 
 
 class SqlRule(Rule):
@@ -117,9 +123,9 @@ def run_sql_rules(
     for rule in chosen:
         for kind in rule.kinds:
             by_kind.setdefault(kind, []).append(rule)
-    existing: set[str] = set()
+    earlier: set[str] = set()
     for step in steps:
-        ctx = SqlContext(step.service, step.path, in_transaction, set(existing))
+        ctx = SqlContext(step.service, step.path, in_transaction, set(earlier))
         for statement in step.statements:
             kind = statement.kind
             if not kind:
@@ -134,4 +140,4 @@ def run_sql_rules(
                 ctx.settings[setting[0]] = setting[1]
         for rule in chosen:
             yield from rule.finish(ctx)
-        existing |= ctx.created
+        earlier |= ctx.created

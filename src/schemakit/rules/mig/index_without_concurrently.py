@@ -10,11 +10,11 @@ from schemakit.sql import Statement
 
 
 class IndexWithoutConcurrently(SqlRule):
-    """Index built without `CONCURRENTLY` on a table an earlier migration created.
+    """Index built without `CONCURRENTLY` on a table this file did not create.
 
     ## What it does
     Flags `CREATE INDEX` without `CONCURRENTLY` on a table that existed before this
-    migration (created by an earlier one). Indexes on tables created in the same file are fine.
+    migration (any table the file did not create itself). Indexes on tables created in the same file are fine.
 
     ## Why is this bad?
     A plain `CREATE INDEX` takes a SHARE lock: every INSERT, UPDATE and DELETE on the table
@@ -46,7 +46,7 @@ class IndexWithoutConcurrently(SqlRule):
         if node.get("concurrent"):
             return
         table = relation_path(node.get("relation"))
-        if table not in ctx.existing:
+        if not ctx.is_existing(table):
             return
         yield self.finding(
             f"CREATE INDEX {node.get('idxname', '')} on existing table {table} without CONCURRENTLY "

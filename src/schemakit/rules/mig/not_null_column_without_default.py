@@ -10,11 +10,11 @@ from schemakit.sql import Statement
 
 
 class NotNullColumnWithoutDefault(SqlRule):
-    """`ADD COLUMN ... NOT NULL` without a default on a table an earlier migration created.
+    """`ADD COLUMN ... NOT NULL` without a default on a table this file did not create.
 
     ## What it does
     Flags `ALTER TABLE ... ADD COLUMN c ... NOT NULL` with no `DEFAULT` (and not an identity
-    or generated column) on a table created by an earlier migration.
+    or generated column) on a table this file did not create (it may hold rows).
 
     ## Why is this bad?
     On a table with rows it fails (`column "c" contains null values`), so the deploy breaks
@@ -42,7 +42,7 @@ class NotNullColumnWithoutDefault(SqlRule):
 
     def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
         table = relation_path(statement.node.get("relation"))
-        if table not in ctx.existing:
+        if not ctx.is_existing(table):
             return
         for item in statement.node.get("cmds") or ():
             cmd = item.get("AlterTableCmd", {})
