@@ -224,12 +224,27 @@ def test_failing_migration_exit_2_with_file_line_and_server_message(
     assert out == ""
 
 
-def test_syntax_error_exit_2_with_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_syntax_error_is_a_finding_with_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    write(tmp_path / "schemakit.toml", "[services.auth]\nschemas = ['auth']\nmigrations = 'm'\n")
+    write(tmp_path / "m" / "0001.sql", "CREATE SCHEMA auth;\n\nCREATE TABLE auth.x (id int,);\n")
+    code, out, _ = run(capsys, "lint", str(tmp_path), "--format", "json")
+    assert code == 1
+    [finding] = json.loads(out)["findings"]
+    assert finding["code"] == "SYN001"
+    assert (finding["location"]["line"], finding["location"]["column"]) == (3, 29)
+    assert finding["message"] == 'Syntax error at or near ")"'
+
+
+def test_migrate_refuses_a_syntax_error_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, pg_dsn: str
+) -> None:
     write(tmp_path / "schemakit.toml", "[services.auth]\nschemas = ['auth']\nmigrations = 'm'\n")
     bad = write(
         tmp_path / "m" / "0001.sql", "CREATE SCHEMA auth;\n\nCREATE TABLE auth.x (id int,);\n"
     )
-    code, _, err = run(capsys, "lint", str(tmp_path))
+    code, _, err = run(capsys, "migrate", "--config", str(tmp_path), "--database-url", pg_dsn)
     assert code == 2
     assert f"{bad}:3: syntax error" in err
 
@@ -405,9 +420,10 @@ def test_syntax_error_line_after_non_ascii(
         tmp_path / "m" / "0001.sql",
         "-- Grüße, naïve café ünïcödé\n-- ééééééé\nCREATE SCHEMA auth;\n\n\n\n\nCREATE TABLE auth.x (id int,);\n",
     )
-    code, _, err = run(capsys, "lint", str(tmp_path))
-    assert code == 2
-    assert f"{bad}:8: syntax error" in err
+    code, out, _ = run(capsys, "lint", str(tmp_path), "--format", "json")
+    assert code == 1
+    [finding] = json.loads(out)["findings"]
+    assert (finding["location"]["path"], finding["location"]["line"]) == (str(bad), 8)
 
 
 def test_lint_a_migration_file_finds_its_config(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,8 +1,7 @@
 """The Catalog IR and its builders: a live database, SQLAlchemy models or Drizzle files."""
 
-from schemakit.catalog._database import QUERIES, from_database
-from schemakit.catalog._drizzle import from_drizzle
-from schemakit.catalog._metadata import from_metadata
+from typing import TYPE_CHECKING, Any
+
 from schemakit.catalog._model import (
     Catalog,
     Column,
@@ -16,6 +15,32 @@ from schemakit.catalog._model import (
     Table,
     TypeDef,
 )
+
+if TYPE_CHECKING:
+    from schemakit.catalog._database import QUERIES, from_database
+    from schemakit.catalog._drizzle import from_drizzle
+    from schemakit.catalog._metadata import from_metadata
+
+# The builders pull in psycopg, SQLAlchemy and tree-sitter (0.2 s together); a linter of SQL
+# files needs none of them, so they load on first use.
+_LAZY = {
+    "QUERIES": "schemakit.catalog._database",
+    "from_database": "schemakit.catalog._database",
+    "from_drizzle": "schemakit.catalog._drizzle",
+    "from_metadata": "schemakit.catalog._metadata",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "QUERIES",

@@ -57,12 +57,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument(
-    "path",
-    type=click.Path(path_type=Path),
-    default=Path("."),
-    required=False,
-)
+@click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--database-url",
     envvar="DATABASE_URL",
@@ -106,8 +101,20 @@ def cli() -> None:
     help="Also lint these SQLAlchemy models (package.module:Base), as the service owning "
     "their schema.",
 )
+@click.option(
+    "--sql",
+    "sql_only",
+    is_flag=True,
+    help="Lint PATHs as SQL files, statement by statement, even inside a project.",
+)
+@click.option(
+    "--stdin-filename",
+    metavar="NAME",
+    default="-",
+    help="The file name to report for standard input (PATH -).",
+)
 def lint(
-    path: Path,
+    paths: tuple[Path, ...],
     database_url: str | None,
     database: str | None,
     fmt: str,
@@ -119,18 +126,24 @@ def lint(
     color: bool | None,
     models: str | None,
     fix_sql: Path | None,
+    sql_only: bool,
+    stdin_filename: str,
 ) -> int:
-    """Lint the platform configured at or above PATH.
+    """Lint the platform configured at or above PATH (default: the current folder).
 
     Without a database URL, every service's migrations (plain SQL folders ordered by file
     name, drizzle-kit folders by meta/_journal.json) are replayed into a throwaway
-    PostgreSQL started for this run, and the result is audited. With --database-url (or
-    DATABASE_URL) that database is audited as it is.
+    PostgreSQL started for this run, and the result is audited with every rule. With
+    --database-url (or DATABASE_URL) that database is audited as it is.
 
-    Exit 0 when nothing is found, 1 with findings, 2 on errors.
+    SQL files, folders of them and - (standard input) outside a project, several PATHs, or
+    any PATH with --sql, are linted statement by statement with no database: the migration
+    safety rules (MIG), syntax errors (SYN001) and suppressions (SUP). A statement that does
+    not parse is a finding at its line; the rest of the file is still linted.
+
+    Exit 0 when nothing is found, 1 with findings, 2 on errors (unreadable input included).
     """
-    from schemakit.lint import LintOptions
-    from schemakit.lint import lint as run_lint
+    from schemakit.lint._common import LintOptions
     from schemakit.report import REPORTERS, LintReport
 
     options = LintOptions(
@@ -142,7 +155,14 @@ def lint(
         models=models,
     )
     progress = _progress if sys.stderr.isatty() else None
-    result = run_lint(path, options, progress)
+    if _lint_as_files(paths, sql_only, database_url):
+        from schemakit.lint._files import lint_files
+
+        result = lint_files(paths, options, stdin_name=stdin_filename)
+    else:
+        from schemakit.lint import lint as run_lint
+
+        result = run_lint(paths[0] if paths else Path("."), options, progress)
     report = LintReport(
         findings=result.findings,
         rules=result.rules,
@@ -171,6 +191,19 @@ def lint(
     if result.findings and not exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _lint_as_files(paths: tuple[Path, ...], sql_only: bool, database_url: str | None) -> bool:
+    """SQL mode: asked for, standard input, several paths, or one path outside any project."""
+    if sql_only or len(paths) > 1 or Path("-") in paths:
+        if database_url:
+            raise click.UsageError("--database-url audits a database; it takes no SQL files")
+        return True
+    if not paths or database_url:
+        return False
+    from schemakit.config import find_config
+
+    return find_config(paths[0].resolve()) is None
 
 
 def _progress(message: str) -> None:

@@ -1,9 +1,41 @@
 """Linting a platform: a live database, or its migrations replayed into a throwaway one;
-and drift, the live database against what its migrations produce."""
+SQL files statement by statement; and drift, the live database against what its migrations
+produce."""
 
-from schemakit.lint._drift import Difference, compare, drift
-from schemakit.lint._generate import generate
-from schemakit.lint._run import LintOptions, LintResult, lint, read_live
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from schemakit.lint._common import LintOptions, LintResult
+    from schemakit.lint._drift import Difference, compare, drift
+    from schemakit.lint._files import lint_files
+    from schemakit.lint._generate import generate
+    from schemakit.lint._run import lint, read_live
+
+# Loaded on first use: linting SQL files must not pay for psycopg, SQLAlchemy and the
+# throwaway server's machinery at start-up.
+_LAZY = {
+    "Difference": "schemakit.lint._drift",
+    "compare": "schemakit.lint._drift",
+    "drift": "schemakit.lint._drift",
+    "lint_files": "schemakit.lint._files",
+    "generate": "schemakit.lint._generate",
+    "LintOptions": "schemakit.lint._common",
+    "LintResult": "schemakit.lint._common",
+    "lint": "schemakit.lint._run",
+    "read_live": "schemakit.lint._run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Difference",
@@ -13,5 +45,6 @@ __all__ = [
     "drift",
     "generate",
     "lint",
+    "lint_files",
     "read_live",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,23 @@ import psycopg
 from schemakit.catalog import Catalog, from_database, from_drizzle, from_metadata
 from schemakit.config import Config, Service, load_config
 from schemakit.errors import DatabaseError, SchemakitError, redact
+from schemakit.lint._common import (
+    LintOptions,
+    LintResult,
+    Progress,
+    apply_overrides,
+    check_selectors,
+    config_location,
+    file_ignores,
+    syntax_findings,
+)
 from schemakit.lint._replay import replay
-from schemakit.migrate import MigrationSet, database_for_url, discover, load_metadata
+from schemakit.migrate import (
+    MigrationSet,
+    database_for_url,
+    discover,
+    load_metadata,
+)
 from schemakit.rules import (
     RULES,
     CatalogContext,
@@ -32,44 +47,17 @@ from schemakit.rules import (
     Location,
     MigrationStep,
     Rule,
-    Severity,
     apply_suppressions,
     enclosing_paths,
-    matches,
     run_catalog_rules,
     run_sql_rules,
     select_rules,
 )
 from schemakit.rules.invalid_suppression import InvalidSuppression
-from schemakit.sql import attached_span, read_suppressions
+from schemakit.rules.iso.missing_service_schema import MissingServiceSchema
 from schemakit.testing import Cluster
 
 __all__ = ["MODEL_FAMILIES", "LintOptions", "LintResult", "lint"]
-
-Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class LintOptions:
-    database_url: str | None = None
-    database: str | None = None
-    """Which configured database ``database_url`` is (default: matched by name)."""
-    select: tuple[str, ...] | None = None
-    ignore: tuple[str, ...] = ()
-    extend_select: tuple[str, ...] = ()
-    models: str | None = None
-    """``package.module:Base`` to lint as the models of the service owning its schema."""
-
-
-@dataclass
-class LintResult:
-    findings: list[Finding] = field(default_factory=list)
-    suppressed: int = 0
-    rules: tuple[type[Rule], ...] = ()
-    databases: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    """What was read: redacted URLs, or migration folders."""
-    config_path: Path | None = None
 
 
 def lint(
@@ -95,7 +83,7 @@ def lint(
         (*settings.ignore, *options.ignore),
         (*settings.extend_select, *options.extend_select),
     )
-    _check_selectors(
+    check_selectors(
         (
             *(options.select or ()),
             *options.ignore,
@@ -120,9 +108,17 @@ def lint(
     else:
         # Read and split every service's migrations once for the replay and both passes below.
         found = {s.name: discover(s, config.path) for s in config.services.values()}
-        for database, catalog, origins in replay(config, say, cluster, found=found):
+        syntax, replayable = _syntax_errors(found)
+        findings += syntax
+        cut = {name for name, kept in replayable.items() if kept is not found[name]}
+        for database, catalog, origins in replay(config, say, cluster, found=replayable):
             ctx = CatalogContext(catalog, config, database, creator=origins.creator)
-            findings += run_catalog_rules(rules, ctx, origins.locate)
+            findings += [
+                finding
+                for finding in run_catalog_rules(rules, ctx, origins.locate)
+                # a replay cut at a syntax error has not made what later files would
+                if not (finding.code == MissingServiceSchema.code and finding.service in cut)
+            ]
             result.databases.append(database)
         for service in config.services.values():
             if service.migrations is not None:
@@ -137,17 +133,40 @@ def lint(
     source_findings, source_files = _lint_drizzle_sources(config, rules, say)
     findings = _merge(findings, source_findings)
     result.sources += source_files
-    findings, overridden = _apply_overrides(findings, config)
+    findings, overridden = apply_overrides(findings, config)
     outcome = apply_suppressions(
         findings,
         enabled=rules,
         inline=inline,
         per_object=settings.per_object_ignores,
-        config_location=lambda text: _config_location(config, text),
+        config_location=lambda text: config_location(config, text),
     )
     result.findings = sorted(outcome.findings, key=lambda f: f.sort_key)
     result.suppressed = len(outcome.suppressed) + overridden
     return result
+
+
+def _syntax_errors(
+    sets: Mapping[str, MigrationSet | None],
+) -> tuple[list[Finding], dict[str, MigrationSet | None]]:
+    """SYN001 for every statement the parser rejects, and the sets cut before the first broken
+    file of each service: a replay past it would fail on whatever the broken statement made."""
+    findings: list[Finding] = []
+    replayable: dict[str, MigrationSet | None] = dict(sets)
+    for name, migrations in sets.items():
+        if migrations is None or not migrations.is_sql:
+            continue
+        for index, file in enumerate(migrations.files):
+            errors = syntax_findings(
+                file,
+                name,
+                "Fix the SQL. The replay of this service stopped before this file, so its "
+                "catalog findings cover only the files before it.",
+            )
+            findings += errors
+            if errors and replayable[name] is migrations:
+                replayable[name] = replace(migrations, files=migrations.files[:index])
+    return findings, replayable
 
 
 def _statement_findings(
@@ -161,73 +180,11 @@ def _statement_findings(
         migrations = sets[service.name]
         if migrations is None or not migrations.is_sql:
             continue
-        steps = [MigrationStep(service.name, f.id, f.path, f.statements) for f in migrations.files]
+        steps = [MigrationStep(service.name, f.id, f.path, f.scanned[0]) for f in migrations.files]
         # drizzle-orm's migrator runs a drizzle folder's pending files in one transaction
         for finding in run_sql_rules(rules, steps, in_transaction=migrations.kind == "drizzle"):
             found.append(replace(finding, database=service.database))
     return found
-
-
-def _service_of(finding: Finding, config: Config) -> str | None:
-    if finding.service:
-        return finding.service
-    if finding.object and finding.database:
-        owners = config.schema_owners(finding.database).get(finding.object.split(".", 1)[0])
-        if owners:
-            return owners[0]
-    if finding.location is not None:
-        for service in config.services.values():
-            for folder in (service.migrations, *service.sources):
-                if folder is not None and finding.location.path.is_relative_to(folder):
-                    return service.name
-    return None
-
-
-def _apply_overrides(findings: list[Finding], config: Config) -> tuple[list[Finding], int]:
-    """Per-file and per-service ignores and severity overrides from ``[lint]``.
-
-    Per-file globs match the finding's path relative to the config's folder (``*`` crosses
-    ``/``); a per-service entry covers findings about the service's schemas, objects or files.
-    """
-    settings = config.lint
-    if not (settings.per_file_ignores or settings.per_service_ignores or settings.severity):
-        return findings, 0
-    import fnmatch
-
-    kept: list[Finding] = []
-    dropped = 0
-    for finding in findings:
-        codes: list[str] = []
-        if finding.location is not None and settings.per_file_ignores:
-            try:
-                where = finding.location.path.resolve().relative_to(config.root).as_posix()
-            except ValueError:
-                where = finding.location.path.as_posix()
-            for pattern, selected in settings.per_file_ignores.items():
-                if fnmatch.fnmatch(where, pattern):
-                    codes += selected
-        service = _service_of(finding, config) if settings.per_service_ignores else None
-        if service is not None:
-            codes += settings.per_service_ignores.get(service, ())
-        if any(matches(finding.code, code) for code in codes):
-            dropped += 1
-            continue
-        level = _severity_for(finding.code, settings.severity)
-        if level is not None and level != finding.severity.value:
-            finding = replace(finding, severity=Severity(level))
-        kept.append(finding)
-    return kept, dropped
-
-
-def _severity_for(code: str, overrides: Mapping[str, str]) -> str | None:
-    """The most specific override for ``code`` (ISO001 beats ISO beats ALL)."""
-    best: tuple[int, str] | None = None
-    for selector, level in overrides.items():
-        if matches(code, selector):
-            rank = len(selector) if selector != "ALL" else 0
-            if best is None or rank > best[0]:
-                best = (rank, level)
-    return best[1] if best else None
 
 
 MODEL_FAMILIES = ("NAM", "TYP", "COL", "IDX")
@@ -381,23 +338,6 @@ def _merge(database: list[Finding], models: list[Finding]) -> list[Finding]:
     return [f for f in database if (f.code, f.object) not in seen] + models
 
 
-def _check_selectors(selectors: tuple[str, ...], config: Config) -> None:
-    codes = [rule.code for rule in RULES]
-    for selector in selectors:
-        if not any(matches(code, selector) for code in codes):
-            raise SchemakitError(
-                f"rule selector {selector!r} matches no rule"
-                + (f" (from --select/--ignore or {config.path})" if config.path else ""),
-                hint="see 'schemakit rules' for the codes",
-            )
-
-
-def _config_location(config: Config, text: str) -> Location | None:
-    if config.path is None:
-        return None
-    return Location(config.path, config.line_of(text) or 1)
-
-
 def read_live(url: str) -> Catalog:
     """The Catalog of the database at ``url`` (errors name the redacted URL)."""
     from psycopg.conninfo import conninfo_to_dict
@@ -427,40 +367,15 @@ def _first_line(text: str) -> str:
 def _inline_ignores(
     config: Config, known: set[str], sets: Mapping[str, MigrationSet | None]
 ) -> tuple[list[InlineIgnore], list[Finding]]:
-    """Inline ignores attached to their statements, and SUP002 findings for invalid ones.
-
-    An ignore after the last statement attaches to nothing; it is kept with an empty span so
-    it is reported as unused (SUP001) rather than silently dropped.
-    """
+    """Inline ignores attached to their statements, and SUP002 findings for invalid ones."""
     items: list[InlineIgnore] = []
     invalid: list[Finding] = []
-    report = InvalidSuppression()
     for service in config.services.values():
         migrations = sets[service.name]
         if migrations is None or not migrations.is_sql:
             continue
         for file in migrations.files:
-            if "schemakit:" not in file.text:
-                continue
-            statements = file.statements
-            for suppression in read_suppressions(file.text, file.path):
-                where = Location(file.path, suppression.line)
-                bad = list(suppression.invalid)
-                bad += [c for c in suppression.codes if not any(matches(k, c) for k in known)]
-                for entry in bad:
-                    invalid.append(
-                        report.finding(
-                            f"Suppression {entry!r} is not a rule code or prefix"
-                            if entry
-                            else "Suppression names no rule code",
-                            "Write it as -- schemakit: ignore[ISO001] (see 'schemakit rules').",
-                            location=where,
-                        )
-                    )
-                span = attached_span(statements, suppression.line)
-                for code in suppression.codes:
-                    if code in bad:
-                        continue
-                    first, last = span
-                    items.append(InlineIgnore(file.path, first, last, code, suppression.line))
+            file_items, file_invalid = file_ignores(file, known)
+            items += file_items
+            invalid += file_invalid
     return items, invalid

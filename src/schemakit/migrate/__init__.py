@@ -19,7 +19,7 @@ from schemakit.migrate._runner import (
     service_status,
     url_for_database,
 )
-from schemakit.migrate._sources import MigrationFile, MigrationSet, discover
+from schemakit.migrate._sources import MigrationFile, MigrationSet, discover, read_sql_file
 from schemakit.migrate._target import database_for_url
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "migrate",
     "migrate_all_databases",
     "push_models",
+    "read_sql_file",
     "service_status",
     "terminate",
     "url_for_database",

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from schemakit.config import Service
 from schemakit.errors import ConfigError, MigrationError
-from schemakit.sql import Statement, split_statements
+from schemakit.sql import SqlSyntaxError, Statement, scan_statements
 
-__all__ = ["MigrationFile", "MigrationSet", "discover"]
+__all__ = ["MigrationFile", "MigrationSet", "discover", "read_sql_file"]
 
 JOURNAL = Path("meta") / "_journal.json"
 
@@ -28,8 +28,17 @@ class MigrationFile:
     """drizzle-kit's journal timestamp (milliseconds), for drizzle folders."""
 
     @cached_property
+    def scanned(self) -> tuple[list[Statement], list[SqlSyntaxError]]:
+        """Every statement that parses, and each syntax error at its line (for the linter)."""
+        return scan_statements(self.text, self.path)
+
+    @property
     def statements(self) -> list[Statement]:
-        return split_statements(self.text, self.path)
+        """The statements; the first syntax error raises (for the runner and the replay)."""
+        statements, errors = self.scanned
+        if errors:
+            raise min(errors, key=lambda e: e.line or 0)
+        return statements
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,11 @@ def _read(path: Path) -> str:
         raise MigrationError(
             f"cannot read: {exc.strerror}", path=path, hint="check the file exists and is readable"
         ) from exc
+
+
+def read_sql_file(path: Path, service: str = "") -> MigrationFile:
+    """One SQL file, as a migration of ``service`` (not UTF-8 or unreadable: MigrationError)."""
+    return MigrationFile(service, path.stem, path, _read(path))
 
 
 def discover(service: Service, config_path: Path | None = None) -> MigrationSet | None:

@@ -48,7 +48,13 @@ class TextReporter:
             report.findings,
             stream=stream,
             suppressed=report.suppressed,
-            databases=report.databases,
+            # SQL files linted without a database: say how many were read instead
+            databases=report.databases
+            or (
+                [f"{len(report.sources)} SQL file{'s' if len(report.sources) != 1 else ''}"]
+                if report.sources
+                else []
+            ),
             color=color,
         )
 

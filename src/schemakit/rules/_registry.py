@@ -32,6 +32,7 @@ from schemakit.rules.nam.singular_table_name import SingularTableName
 from schemakit.rules.nam.timestamp_without_at_suffix import TimestampWithoutAtSuffix
 from schemakit.rules.nam.unconventional_index_name import UnconventionalIndexName
 from schemakit.rules.nam.verbose_schema_name import VerboseSchemaName
+from schemakit.rules.syntax_error import SyntaxError_
 from schemakit.rules.typ.json_column import JsonColumn
 from schemakit.rules.typ.non_uuid_primary_key import NonUuidPrimaryKey
 from schemakit.rules.typ.timestamp_without_time_zone import TimestampWithoutTimeZone
@@ -73,6 +74,7 @@ RULES: tuple[type[Rule], ...] = (
     ConcurrentlyInTransaction,
     NotNullColumnWithoutDefault,
     DropColumnOrTable,
+    SyntaxError_,
     UnusedSuppression,
     InvalidSuppression,
 )

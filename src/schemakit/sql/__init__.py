@@ -2,6 +2,7 @@
 
 from schemakit.sql._stream import (
     BREAKPOINT,
+    SqlSyntaxError,
     Statement,
     Suppression,
     attached_span,
@@ -9,11 +10,13 @@ from schemakit.sql._stream import (
     is_concurrent,
     line_starts,
     read_suppressions,
+    scan_statements,
     split_statements,
 )
 
 __all__ = [
     "BREAKPOINT",
+    "SqlSyntaxError",
     "Statement",
     "Suppression",
     "attached_span",
@@ -21,5 +24,6 @@ __all__ = [
     "is_concurrent",
     "line_starts",
     "read_suppressions",
+    "scan_statements",
     "split_statements",
 ]

@@ -19,10 +19,30 @@ __all__ = [
     "is_concurrent",
     "line_starts",
     "read_suppressions",
+    "scan_statements",
     "split_statements",
 ]
 
 BREAKPOINT = "--> statement-breakpoint"
+
+
+class SqlSyntaxError(MigrationError):
+    """libpg_query rejected the text: where, and PostgreSQL's own words for it."""
+
+    def __init__(
+        self, reason: str, *, path: Path | None, line: int | None, column: int = 1
+    ) -> None:
+        reason = " ".join(reason.split())  # the quoted text may run over a newline
+        super().__init__(
+            f"syntax error: {reason}",
+            path=path,
+            line=line,
+            hint="fix the SQL; the file was not applied",
+        )
+        self.reason = reason
+        self.column = column
+
+
 _SUPPRESSION = re.compile(r"schemakit:\s*ignore\[(?P<codes>[^\]]*)\]")
 _CODE = re.compile(r"^[A-Z]{3}[0-9]{0,3}$")
 
@@ -74,12 +94,8 @@ def read_suppressions(text: str, path: Path | None = None) -> list[Suppression]:
     found: list[Suppression] = []
     if "schemakit:" not in text:
         return found
-    from pglast import parser
 
-    try:
-        tokens = parser.scan(text)
-    except parser.ParseError:
-        return found  # the split reports the error with its line
+    tokens = _scan(text)
     starts = line_starts(text)
     for token in tokens:
         if token.name not in ("SQL_COMMENT", "C_COMMENT"):
@@ -99,6 +115,20 @@ def read_suppressions(text: str, path: Path | None = None) -> list[Suppression]:
     return found
 
 
+def _scan(text: str) -> list[Any]:
+    """PostgreSQL's tokens of ``text``; up to the error when the scanner fails (an
+    unterminated string or comment runs to the end of the file: no comment token after it)."""
+    from pglast import parser
+
+    try:
+        return list(parser.scan(text))
+    except parser.ParseError as exc:
+        location = (*exc.args, None)[1]
+        if isinstance(location, int) and 0 < location < len(text):
+            return _scan(text[:location])
+        return []
+
+
 def split_statements(text: str, path: Path | None = None) -> list[Statement]:
     """Split ``text`` with PostgreSQL's own parser (libpg_query, through pglast).
 
@@ -111,6 +141,12 @@ def split_statements(text: str, path: Path | None = None) -> list[Statement]:
     for chunk_start, chunk_end in _chunks(text):
         for start, stop, tree in _parse_chunk(text[chunk_start:chunk_end], text, chunk_start, path):
             pieces.append((chunk_start + start, chunk_start + stop, tree))
+    return _statements(text, path, starts, pieces)
+
+
+def _statements(
+    text: str, path: Path | None, starts: list[int], pieces: list[tuple[int, int, dict[str, Any]]]
+) -> list[Statement]:
     statements: list[Statement] = []
     for index, (start, stop, tree) in enumerate(pieces):
         ((kind, node),) = tree.items() if tree else (("", {}),)
@@ -129,6 +165,76 @@ def split_statements(text: str, path: Path | None = None) -> list[Statement]:
             )
         )
     return statements
+
+
+def scan_statements(
+    text: str, path: Path | None = None
+) -> tuple[list[Statement], list[SqlSyntaxError]]:
+    """Like :func:`split_statements`, but a syntax error does not lose the rest of the file.
+
+    When the parser rejects a chunk, PostgreSQL's scanner splits it at the semicolons it can
+    see and each piece is parsed alone: the good statements are kept, each bad one becomes a
+    :class:`SqlSyntaxError` at its own line. This is what a linter wants (every finding of a
+    half-written file, and the error as one of them); a runner wants ``split_statements``.
+    """
+    try:
+        return split_statements(text, path), []
+    except SqlSyntaxError:
+        pass
+    starts = line_starts(text)
+    pieces: list[tuple[int, int, dict[str, Any]]] = []
+    errors: list[SqlSyntaxError] = []
+    for chunk_start, chunk_end in _chunks(text):
+        _recover(text, chunk_start, chunk_end, path, pieces, errors)
+    return _statements(text, path, starts, pieces), errors
+
+
+def _recover(
+    text: str,
+    begin: int,
+    end: int,
+    path: Path | None,
+    pieces: list[tuple[int, int, dict[str, Any]]],
+    errors: list[SqlSyntaxError],
+) -> None:
+    """Parse ``text[begin:end]``; on a syntax error, parse it piece by piece (see above)."""
+    from pglast import parser
+
+    try:
+        parsed = _parse_chunk(text[begin:end], text, begin, path)
+    except SqlSyntaxError:
+        pass
+    else:
+        pieces += [(begin + a, begin + b, tree) for a, b, tree in parsed]
+        return
+    try:
+        slices = parser.split(text[begin:end], with_parser=False, only_slices=True)
+    except parser.ParseError as exc:
+        # An unterminated string or comment: keep what comes before it, the rest is the error.
+        errors.append(_chunk_error(exc, text, begin, path))
+        location = (*exc.args, None)[1]
+        if isinstance(location, int) and 0 < location < end - begin:
+            cut = text.rfind(";", begin, begin + location)
+            if cut > begin:
+                _recover(text, begin, cut + 1, path, pieces, errors)
+        return
+    for piece in slices:
+        start, stop = begin + piece.start, begin + piece.stop
+        try:
+            parsed = _parse_chunk(text[start:stop], text, start, path)
+        except SqlSyntaxError as exc:
+            errors.append(exc)
+        else:
+            pieces += [(start + a, start + b, tree) for a, b, tree in parsed]
+
+
+def _chunk_error(exc: Exception, text: str, offset: int, path: Path | None) -> SqlSyntaxError:
+    message, location = (*exc.args, None)[:2]
+    if not isinstance(location, int):
+        return SqlSyntaxError(str(message), path=path, line=None)
+    at = offset + location
+    line = text.count("\n", 0, at) + 1
+    return SqlSyntaxError(str(message), path=path, line=line, column=at - text.rfind("\n", 0, at))
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:
@@ -157,17 +263,8 @@ def _parse_chunk(
     try:
         parsed = json.loads(parser.parse_sql_json(chunk))
     except parser.ParseError as exc:
-        message, location = (*exc.args, None)[:2]
-        line = None
-        if isinstance(location, int):
-            # pglast reports a character offset into the chunk
-            line = text.count("\n", 0, offset + location) + 1
-        raise MigrationError(
-            f"syntax error: {message}",
-            path=path,
-            line=line,
-            hint="fix the SQL; the file was not applied",
-        ) from exc
+        # pglast reports a character offset into the chunk
+        raise _chunk_error(exc, text, offset, path) from exc
     raws = parsed.get("stmts") or []
     if not raws:
         return []

@@ -1,0 +1,177 @@
+"""What both ways of linting share: options, the result, config overrides, inline ignores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from schemakit.config import Config
+from schemakit.errors import SchemakitError
+from schemakit.migrate._sources import MigrationFile
+from schemakit.rules import RULES, Finding, InlineIgnore, Location, Rule, Severity, matches
+from schemakit.rules.invalid_suppression import InvalidSuppression
+from schemakit.rules.syntax_error import SyntaxError_
+from schemakit.sql import attached_span, read_suppressions
+
+__all__ = [
+    "LintOptions",
+    "LintResult",
+    "Progress",
+    "apply_overrides",
+    "check_selectors",
+    "config_location",
+    "file_ignores",
+    "syntax_findings",
+]
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    database_url: str | None = None
+    database: str | None = None
+    """Which configured database ``database_url`` is (default: matched by name)."""
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    models: str | None = None
+    """``package.module:Base`` to lint as the models of the service owning its schema."""
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: int = 0
+    rules: tuple[type[Rule], ...] = ()
+    databases: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    """What was read: redacted URLs, or migration folders."""
+    config_path: Path | None = None
+
+
+def _service_of(finding: Finding, config: Config) -> str | None:
+    if finding.service:
+        return finding.service
+    if finding.object and finding.database:
+        owners = config.schema_owners(finding.database).get(finding.object.split(".", 1)[0])
+        if owners:
+            return owners[0]
+    if finding.location is not None:
+        for service in config.services.values():
+            for folder in (service.migrations, *service.sources):
+                if folder is not None and finding.location.path.is_relative_to(folder):
+                    return service.name
+    return None
+
+
+def apply_overrides(findings: list[Finding], config: Config) -> tuple[list[Finding], int]:
+    """Per-file and per-service ignores and severity overrides from ``[lint]``.
+
+    Per-file globs match the finding's path relative to the config's folder (``*`` crosses
+    ``/``); a per-service entry covers findings about the service's schemas, objects or files.
+    """
+    settings = config.lint
+    if not (settings.per_file_ignores or settings.per_service_ignores or settings.severity):
+        return findings, 0
+    import fnmatch
+
+    kept: list[Finding] = []
+    dropped = 0
+    for finding in findings:
+        codes: list[str] = []
+        if finding.location is not None and settings.per_file_ignores:
+            try:
+                where = finding.location.path.resolve().relative_to(config.root).as_posix()
+            except ValueError:
+                where = finding.location.path.as_posix()
+            for pattern, selected in settings.per_file_ignores.items():
+                if fnmatch.fnmatch(where, pattern):
+                    codes += selected
+        service = _service_of(finding, config) if settings.per_service_ignores else None
+        if service is not None:
+            codes += settings.per_service_ignores.get(service, ())
+        if any(matches(finding.code, code) for code in codes):
+            dropped += 1
+            continue
+        level = _severity_for(finding.code, settings.severity)
+        if level is not None and level != finding.severity.value:
+            finding = replace(finding, severity=Severity(level))
+        kept.append(finding)
+    return kept, dropped
+
+
+def _severity_for(code: str, overrides: Mapping[str, str]) -> str | None:
+    """The most specific override for ``code`` (ISO001 beats ISO beats ALL)."""
+    best: tuple[int, str] | None = None
+    for selector, level in overrides.items():
+        if matches(code, selector):
+            rank = len(selector) if selector != "ALL" else 0
+            if best is None or rank > best[0]:
+                best = (rank, level)
+    return best[1] if best else None
+
+
+def check_selectors(selectors: tuple[str, ...], config: Config) -> None:
+    codes = [rule.code for rule in RULES]
+    for selector in selectors:
+        if not any(matches(code, selector) for code in codes):
+            raise SchemakitError(
+                f"rule selector {selector!r} matches no rule"
+                + (f" (from --select/--ignore or {config.path})" if config.path else ""),
+                hint="see 'schemakit rules' for the codes",
+            )
+
+
+def config_location(config: Config, text: str) -> Location | None:
+    if config.path is None:
+        return None
+    return Location(config.path, config.line_of(text) or 1)
+
+
+def file_ignores(file: MigrationFile, known: set[str]) -> tuple[list[InlineIgnore], list[Finding]]:
+    """One file's inline ignores, attached to their statements, and SUP002 for invalid ones.
+
+    An ignore after the last statement attaches to nothing; it is kept with an empty span so
+    it is reported as unused (SUP001) rather than silently dropped.
+    """
+    items: list[InlineIgnore] = []
+    invalid: list[Finding] = []
+    if "schemakit:" not in file.text:
+        return items, invalid
+    report = InvalidSuppression()
+    statements = file.scanned[0]
+    for suppression in read_suppressions(file.text, file.path):
+        where = Location(file.path, suppression.line)
+        bad = list(suppression.invalid)
+        bad += [c for c in suppression.codes if not any(matches(k, c) for k in known)]
+        for entry in bad:
+            invalid.append(
+                report.finding(
+                    f"Suppression {entry!r} is not a rule code or prefix"
+                    if entry
+                    else "Suppression names no rule code",
+                    "Write it as -- schemakit: ignore[ISO001] (see 'schemakit rules').",
+                    location=where,
+                )
+            )
+        first, last = attached_span(statements, suppression.line)
+        for code in suppression.codes:
+            if code not in bad:
+                items.append(InlineIgnore(file.path, first, last, code, suppression.line))
+    return items, invalid
+
+
+def syntax_findings(file: MigrationFile, service: str | None, hint: str) -> list[Finding]:
+    """SYN001 for each statement of ``file`` the parser rejects, at its line and column."""
+    rule = SyntaxError_()
+    return [
+        rule.finding(
+            error.reason[:1].upper() + error.reason[1:],
+            hint,
+            location=Location(file.path, error.line or 1, error.column),
+            service=service,
+        )
+        for error in file.scanned[1]
+    ]

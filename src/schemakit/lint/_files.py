@@ -1,0 +1,172 @@
+"""``schemakit lint FILE.sql | FOLDER | -``: SQL read statement by statement, with no database.
+
+What runs: the statement rules (MIG), syntax errors as findings (SYN001) and the inline
+suppression checks (SUP). The catalog rules (ISO, NAM, TYP, COL, IDX) judge the tables a
+migration leaves behind; they need the migrations replayed, which ``schemakit lint`` does for
+the services of a ``schemakit.toml``.
+
+How paths are read, as the runner would apply them:
+
+* a drizzle-kit folder (``meta/_journal.json``): its files in journal order, all in one
+  transaction, as drizzle-orm's migrator runs them;
+* any other folder: its ``*.sql`` files ordered by name (a plain SQL migrations folder);
+* files: in the order given, as one sequence; ``-`` is standard input.
+
+Only unreadable input is an error (exit 2): a missing file, bytes that are not UTF-8, a
+broken journal. A statement PostgreSQL cannot parse is a finding at its line, and the rest
+of the file is still linted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import BinaryIO
+
+from schemakit.config import Service, load_config
+from schemakit.errors import MigrationError
+from schemakit.lint._common import (
+    LintOptions,
+    LintResult,
+    apply_overrides,
+    check_selectors,
+    config_location,
+    file_ignores,
+    syntax_findings,
+)
+from schemakit.migrate._sources import JOURNAL, MigrationFile, discover, read_sql_file
+from schemakit.rules import (
+    RULES,
+    Finding,
+    InlineIgnore,
+    MigrationStep,
+    Rule,
+    SqlRule,
+    apply_suppressions,
+    run_sql_rules,
+    select_rules,
+)
+from schemakit.rules.invalid_suppression import InvalidSuppression
+from schemakit.rules.syntax_error import SyntaxError_
+from schemakit.rules.unused_suppression import UnusedSuppression
+
+__all__ = ["FILE_RULES", "STDIN", "lint_files"]
+
+STDIN = Path("-")
+FILE_RULES: tuple[type[Rule], ...] = tuple(
+    rule
+    for rule in RULES
+    if issubclass(rule, SqlRule) or rule in (SyntaxError_, UnusedSuppression, InvalidSuppression)
+)
+"""The rules that can run on SQL text alone."""
+
+_SYNTAX_HINT = "Fix the SQL: the migration would fail at this statement."
+
+
+def lint_files(
+    paths: Sequence[Path],
+    options: LintOptions | None = None,
+    *,
+    stdin: BinaryIO | None = None,
+    stdin_name: str = "-",
+) -> LintResult:
+    """Lint SQL files, folders of them, or standard input (``-``), without a database.
+
+    A ``schemakit.toml`` at or above the first path, when there is one, supplies the
+    ``[lint]`` settings (selection, per-file ignores, severities).
+    """
+    options = options or LintOptions()
+    anchor = next((p for p in paths if p != STDIN), Path.cwd())
+    config = load_config(anchor, required=False)
+    settings = config.lint
+    chosen = select_rules(
+        options.select if options.select is not None else settings.select,
+        (*settings.ignore, *options.ignore),
+        (*settings.extend_select, *options.extend_select),
+    )
+    check_selectors(
+        (*(options.select or ()), *options.ignore, *options.extend_select),
+        config,
+    )
+    rules = tuple(rule for rule in chosen if rule in FILE_RULES)
+    result = LintResult(rules=rules, config_path=config.path)
+    findings: list[Finding] = []
+    inline: list[InlineIgnore] = []
+    known = {rule.code for rule in RULES}
+    for files, in_transaction in _sequences(paths, stdin, stdin_name):
+        steps = []
+        for file in files:
+            findings += syntax_findings(file, None, _SYNTAX_HINT)
+            steps.append(MigrationStep("", file.id, file.path, file.scanned[0]))
+            file_inline, invalid = file_ignores(file, known)
+            inline += file_inline
+            findings += invalid
+            result.sources.append(str(file.path))
+        findings += run_sql_rules(rules, steps, in_transaction=in_transaction)
+    enabled_codes = {rule.code for rule in rules}
+    # no service: the files stand alone
+    findings = [replace(f, service=None) for f in findings if f.code in enabled_codes]
+    findings, overridden = apply_overrides(findings, config)
+    outcome = apply_suppressions(
+        findings,
+        enabled=rules,
+        inline=inline,
+        per_object=settings.per_object_ignores,
+        config_location=lambda text: config_location(config, text),
+    )
+    result.findings = sorted(outcome.findings, key=lambda f: f.sort_key)
+    result.suppressed = len(outcome.suppressed) + overridden
+    return result
+
+
+def _sequences(
+    paths: Sequence[Path], stdin: BinaryIO | None, stdin_name: str
+) -> list[tuple[list[MigrationFile], bool]]:
+    """The files to lint, grouped into sequences a runner would apply in order, each with
+    whether it runs inside one transaction (a drizzle folder)."""
+    loose: list[MigrationFile] = []
+    groups: list[tuple[list[MigrationFile], bool]] = []
+    for path in paths:
+        if path == STDIN:
+            loose.append(_read_stdin(stdin or sys.stdin.buffer, stdin_name))
+        elif path.is_dir():
+            groups.append(_folder(path))
+        elif path.exists():
+            loose.append(read_sql_file(path))
+        else:
+            raise MigrationError("does not exist", path=path, hint="pass SQL files or folders")
+    if loose:
+        groups.insert(0, (loose, False))
+    return groups
+
+
+def _folder(folder: Path) -> tuple[list[MigrationFile], bool]:
+    if (folder / "versions").is_dir() and not (folder / JOURNAL).is_file():
+        raise MigrationError(
+            "is an Alembic folder: its revisions are Python",
+            path=folder,
+            hint="lint it through its service in schemakit.toml (the revisions are replayed), "
+            "or lint the SQL of 'alembic upgrade --sql'",
+        )
+    found = discover(Service(name=folder.name, schemas=(), database="", migrations=folder))
+    assert found is not None  # a folder was given
+    if not found.files:
+        raise MigrationError(
+            "has no .sql files and no schemakit.toml at or above it",
+            path=folder,
+            hint="pass SQL files or a migrations folder, or a project folder (with schemakit.toml)",
+        )
+    return list(found.files), found.kind == "drizzle"
+
+
+def _read_stdin(stream: BinaryIO, name: str) -> MigrationFile:
+    data = stream.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MigrationError(
+            f"standard input is not UTF-8 text (byte {exc.start})", hint="send UTF-8 text"
+        ) from exc
+    return MigrationFile("", Path(name).stem or "stdin", Path(name), text)

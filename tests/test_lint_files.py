@@ -1,0 +1,129 @@
+"""``schemakit lint`` on SQL files, folders and standard input: statement by statement, no
+database, syntax errors as findings."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from schemakit.cli import main
+from schemakit.lint import lint_files
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "platform"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def codes(result) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    return [(f.code, f.location.line) for f in result.findings]
+
+
+def test_a_file_outside_any_project(tmp_path: Path) -> None:
+    sql = write(
+        tmp_path / "m.sql",
+        "CREATE TABLE app.t (id int);\n"
+        "CREATE INDEX idx_t_id ON app.t (id);\n"  # the table is new: fine
+        "CREATE INDEX idx_u_id ON app.u (id);\n"  # not created here: it may hold rows
+        "ALTER TABLE app.u ADD COLUMN x int NOT NULL;\n",
+    )
+    result = lint_files([sql])
+    assert ("MIG001", 3) in codes(result)
+    assert ("MIG003", 4) in codes(result)
+    assert not any(line in (1, 2) for _, line in codes(result))
+    assert result.sources == [str(sql)]
+
+
+def test_syntax_error_is_a_finding_and_the_rest_is_still_linted(tmp_path: Path) -> None:
+    sql = write(
+        tmp_path / "m.sql",
+        "CREATE TABLE app.t (id int,);\n"
+        "ALTER TABLE app.u ADD COLUMN x int NOT NULL;\n"
+        "-- schemakit: ignore[MIG004]\n"
+        "DROP TABLE app.old;\n"
+        "SELECT 'never closed;\n",
+    )
+    result = lint_files([sql])
+    found = codes(result)
+    assert ("SYN001", 1) in found
+    assert ("SYN001", 5) in found
+    assert ("MIG003", 2) in found
+    # the ignore is read although the file ends inside a string
+    assert not any(code == "MIG004" for code, _ in found)
+    assert result.suppressed == 1
+    [first] = [f for f in result.findings if f.code == "SYN001" and f.location.line == 1]
+    assert first.message == 'Syntax error at or near ")"'
+    assert first.location.column == 28
+
+
+def test_folder_order_and_drizzle_transaction(tmp_path: Path) -> None:
+    drizzle = tmp_path / "drizzle"
+    write(
+        drizzle / "meta" / "_journal.json",
+        json.dumps({"entries": [{"idx": 0, "tag": "0000_a", "when": 1, "breakpoints": True}]}),
+    )
+    write(drizzle / "0000_a.sql", "CREATE INDEX CONCURRENTLY idx_f ON app.f (x);")
+    plain = tmp_path / "plain"
+    write(plain / "0002_b.sql", "CREATE INDEX CONCURRENTLY idx_g ON app.g (x);")
+    result = lint_files([drizzle])
+    assert [f.code for f in result.findings] == ["MIG002"]
+    assert lint_files([plain]).findings == []
+
+
+def test_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    stdin = io.BytesIO(b"DROP TABLE app.files;\n")
+    result = lint_files([Path("-")], stdin=stdin, stdin_name="0007_drop.sql")
+    [finding] = result.findings
+    assert (finding.code, str(finding.location.path)) == ("MIG004", "0007_drop.sql")
+
+
+def test_cli_stdin_json_and_exit_codes(tmp_path: Path) -> None:
+    exe = [sys.executable, "-m", "schemakit", "lint"]
+    done = subprocess.run(
+        [*exe, "-", "--format", "json", "--stdin-filename", "x.sql"],
+        input=b"ALTER TABLE app.u ADD COLUMN x int NOT NULL;",
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    [finding] = json.loads(done.stdout)["findings"]
+    assert finding["location"]["path"] == "x.sql"
+    assert finding["service"] is None
+    clean = subprocess.run(
+        [*exe, "-"], input=b"SELECT 1;", capture_output=True, check=False, text=False
+    )
+    assert clean.returncode == 0
+    assert b"All checks passed (1 SQL file)" in clean.stdout
+    bad = subprocess.run([*exe, "-"], input=b"\xff\xfe", capture_output=True, check=False)
+    assert bad.returncode == 2
+    assert b"not UTF-8" in bad.stderr
+
+
+def test_unreadable_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", str(tmp_path / "missing.sql"), "--sql"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "versions").mkdir()
+    assert main(["lint", str(tmp_path)]) == 2
+    assert "Alembic folder" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["lint", str(empty)]) == 2
+    assert "has no .sql files" in capsys.readouterr().err
+
+
+def test_sql_flag_inside_a_project_lints_only_the_file(capsys: pytest.CaptureFixture[str]) -> None:
+    target = EXAMPLE / "services" / "auth" / "migrations" / "0001_init.sql"
+    code = main(["lint", "--sql", str(target), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["sources"] == [str(target)]
+    assert report["databases"] == []
+    assert code in (0, 1)
+    assert all(f["location"]["path"] == str(target) for f in report["findings"])
