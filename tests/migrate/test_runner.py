@@ -196,8 +196,10 @@ def test_sigkill_mid_migration_leaves_it_unapplied_and_the_lock_free(
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         busy = pg_conn.execute(
+            # the wait event, not the query text: migrations sent together can run past
+            # track_activity_query_size
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'schemakit migrate' "
-            "AND query LIKE '%pg_sleep%'"
+            "AND wait_event = 'PgSleep'"
         ).fetchone()[0]
         if busy:
             break
@@ -264,6 +266,34 @@ def test_failing_migration_leaves_the_schema_as_before(
     assert 'relation "app.nope" does not exist' in proc.stderr
     assert pg_conn.execute("SELECT to_regclass('app.half')").fetchone()[0] is None
     assert ("app", "0003_bad") not in ledger(pg_conn)
+
+
+def test_failure_inside_a_batch_keeps_the_earlier_migrations_and_runs_none_after(
+    platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    # 0001-0005 are pending together and go to the server in one message; 0003 fails.
+    write(platform / "app" / "0003_bad.sql", "CREATE TABLE app.half (id int);\nSELECT 1/0;\n")
+    write(platform / "app" / "0004_after.sql", "CREATE TABLE app.after (id int);\n")
+    write(platform / "app" / "0005_later.sql", "CREATE TABLE app.later (id int);\n")
+    url = url_of(pg_cluster, pg_database)
+    proc = run(platform, url, "migrate", "app")
+    assert proc.returncode == 2
+    assert "0003_bad.sql:2" in proc.stderr
+    assert "division by zero" in proc.stderr
+    assert [i for s, i in ledger(pg_conn) if s == "app"] == ["0001_init", "0002_more"]
+    present = pg_conn.execute(
+        "SELECT to_regclass('app.users') IS NOT NULL, to_regclass('app.half'), "
+        "to_regclass('app.after'), to_regclass('app.later')"
+    ).fetchone()
+    assert present == (True, None, None, None)
+    # fixed, the rerun applies the rest in order
+    write(platform / "app" / "0003_bad.sql", "CREATE TABLE app.half (id int);\n")
+    assert run(platform, url, "migrate", "app").returncode == 0
+    assert [i for s, i in ledger(pg_conn) if s == "app"][2:] == [
+        "0003_bad",
+        "0004_after",
+        "0005_later",
+    ]
 
 
 def test_concurrently_runs_outside_a_transaction_and_failure_says_what_it_left(

@@ -16,7 +16,7 @@ import os
 import random
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -350,10 +350,7 @@ def _apply_file(
         else:
             conn.execute(record, ledger_params())
 
-    timeouts = (
-        f"SET lock_timeout = '{options.lock_timeout}'; "
-        f"SET statement_timeout = '{options.statement_timeout}'"
-    )
+    timeouts = _timeouts(options)
     if not _needs_autocommit(file):
         _apply_in_one_message(conn, migrations, file, timeouts, digest, drizzle_table)
         return
@@ -393,33 +390,9 @@ def _apply_in_one_message(
     message: one round trip per migration. If it fails, the transaction is rolled back and the
     statements are run again one by one inside a transaction that is rolled back too, only to
     name the failing statement and its line."""
-    ledger = sql.SQL(
-        "INSERT INTO schemakit.migrations (service, id, checksum, duration_ms, applied_by) "
-        "VALUES ({}, {}, {}, (extract(epoch FROM clock_timestamp() - now()) * 1000)::integer, {}) "
-        "ON CONFLICT (service, id) DO UPDATE SET checksum = excluded.checksum, "
-        "applied_at = now(), duration_ms = excluded.duration_ms, applied_by = excluded.applied_by"
-    ).format(
-        sql.Literal(migrations.service),
-        sql.Literal(file.id),
-        sql.Literal(digest),
-        sql.Literal(_who()),
-    )
-    if drizzle_table and file.when is not None:
-        ledger = sql.SQL(
-            "WITH ledger AS ({}) INSERT INTO {}.{} (hash, created_at) VALUES ({}, {})"
-        ).format(
-            ledger,
-            sql.Identifier(drizzle_table[0]),
-            sql.Identifier(drizzle_table[1]),
-            sql.Literal(digest),
-            sql.Literal(file.when),
-        )
     local = timeouts.replace("SET ", "SET LOCAL ")
-    parts = [b"BEGIN", local.encode()]
-    parts += [statement.text.encode() for statement in file.statements]
-    parts += [ledger.as_bytes(conn), b"COMMIT"]
     try:
-        conn.execute(b";\n".join(parts), prepare=False)
+        conn.execute(_transaction_text(conn, migrations, file, timeouts, digest, drizzle_table))
         return
     except psycopg.Error as exc:
         failure = exc
@@ -446,6 +419,114 @@ def _apply_in_one_message(
         path=file.path,
         hint="the migration was rolled back; the database is as it was before it",
     ) from failure
+
+
+def _transaction_text(
+    conn: psycopg.Connection[Any],
+    migrations: MigrationSet,
+    file: MigrationFile,
+    timeouts: str,
+    digest: str,
+    drizzle_table: tuple[str, str] | None,
+) -> bytes:
+    """One migration as one transaction in simple-protocol text: BEGIN, the timeouts (LOCAL),
+    its statements, its ledger row (and drizzle's) and COMMIT."""
+    ledger = sql.SQL(
+        "INSERT INTO schemakit.migrations (service, id, checksum, duration_ms, applied_by) "
+        "VALUES ({}, {}, {}, (extract(epoch FROM clock_timestamp() - now()) * 1000)::integer, {}) "
+        "ON CONFLICT (service, id) DO UPDATE SET checksum = excluded.checksum, "
+        "applied_at = now(), duration_ms = excluded.duration_ms, applied_by = excluded.applied_by"
+    ).format(
+        sql.Literal(migrations.service),
+        sql.Literal(file.id),
+        sql.Literal(digest),
+        sql.Literal(_who()),
+    )
+    if drizzle_table and file.when is not None:
+        ledger = sql.SQL(
+            "WITH ledger AS ({}) INSERT INTO {}.{} (hash, created_at) VALUES ({}, {})"
+        ).format(
+            ledger,
+            sql.Identifier(drizzle_table[0]),
+            sql.Identifier(drizzle_table[1]),
+            sql.Literal(digest),
+            sql.Literal(file.when),
+        )
+    local = timeouts.replace("SET ", "SET LOCAL ")
+    parts = [b"BEGIN", local.encode()]
+    parts += [statement.text.encode() for statement in file.statements]
+    parts += [ledger.as_bytes(conn), b"COMMIT"]
+    return b";\n".join(parts)
+
+
+_BATCH_FILES = 50
+_BATCH_BYTES = 256 * 1024
+
+
+def _apply_batch(
+    conn: psycopg.Connection[Any],
+    migrations: MigrationSet,
+    files: list[MigrationFile],
+    options: MigrateOptions,
+    drizzle_table: tuple[str, str] | None,
+) -> list[str]:
+    """Apply several transactional migrations in one round trip; return the ids committed.
+
+    Each migration is still its own transaction with its own ledger row; they are only sent
+    together, as one simple-protocol message. PostgreSQL abandons the rest of a message at the
+    first error, so a failure leaves the migrations before it committed and none after it
+    run; the ledger says which committed, and the caller applies the rest one by one (the
+    failing one then fails again alone, and reports its statement and line).
+    """
+    timeouts = _timeouts(options)
+    message = b";\n".join(
+        _transaction_text(conn, migrations, file, timeouts, checksum(file.text), drizzle_table)
+        for file in files
+    )
+    try:
+        conn.execute(message, prepare=False)
+        return [file.id for file in files]
+    except psycopg.Error:
+        if conn.closed:
+            raise
+    with contextlib.suppress(psycopg.Error):
+        conn.execute(b"ROLLBACK")
+    rows = conn.execute(
+        "SELECT id FROM schemakit.migrations WHERE service = %s AND id = ANY(%s)",
+        (migrations.service, [file.id for file in files]),
+    ).fetchall()
+    committed = {row[0] for row in rows}
+    return [file.id for file in files if file.id in committed]
+
+
+def _batches(
+    files: list[MigrationFile],
+) -> Iterator[list[MigrationFile]]:
+    """Consecutive transactional migrations grouped for :func:`_apply_batch`; a migration
+    that must run outside a transaction is a batch of its own."""
+    batch: list[MigrationFile] = []
+    size = 0
+    for file in files:
+        if _needs_autocommit(file):
+            if batch:
+                yield batch
+            yield [file]
+            batch, size = [], 0
+            continue
+        if batch and (len(batch) >= _BATCH_FILES or size + len(file.text) > _BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(file)
+        size += len(file.text)
+    if batch:
+        yield batch
+
+
+def _timeouts(options: MigrateOptions) -> str:
+    return (
+        f"SET lock_timeout = '{options.lock_timeout}'; "
+        f"SET statement_timeout = '{options.statement_timeout}'"
+    )
 
 
 def _invalid_indexes(conn: psycopg.Connection[Any]) -> list[str]:
@@ -532,6 +613,7 @@ def apply_service(
                     if state.state == "pending":
                         _ = by_id[state.id].statements  # parse errors surface before any change
                 _gate(service, migrations, states, options)
+                pending = []
                 for index, state in enumerate(states):
                     if state.state != "pending":
                         continue
@@ -544,12 +626,26 @@ def apply_service(
                     if options.dry_run:
                         result.sql += [s.text for s in file.statements]
                         continue
-                    deadline.check(f"applying {file.path.name}")
-                    done += 1
-                    say(f"{service.name}: applying {file.path.name} ({done}/{total})")
-                    _apply_file(conn, migrations, file, options, drizzle_table)
-                    result.applied.append(file.id)
-                    state.state = "applied"
+                    pending.append(file)
+                by_state = {s.id: s for s in states}
+                for batch in _batches(pending):
+                    deadline.check(f"applying {batch[0].path.name}")
+                    committed: list[str] = []
+                    if len(batch) > 1:
+                        say(
+                            f"{service.name}: applying {batch[0].path.name} .. "
+                            f"{batch[-1].path.name} ({done + len(batch)}/{total})"
+                        )
+                        committed = _apply_batch(conn, migrations, batch, options, drizzle_table)
+                    for file in batch:
+                        if file.id not in committed:
+                            # alone, or after a failure in the batch: one by one
+                            deadline.check(f"applying {file.path.name}")
+                            say(f"{service.name}: applying {file.path.name} ({done + 1}/{total})")
+                            _apply_file(conn, migrations, file, options, drizzle_table)
+                        done += 1
+                        result.applied.append(file.id)
+                        by_state[file.id].state = "applied"
                 return result
             finally:
                 # If unlocking fails the session ends below, and PostgreSQL releases it then.
