@@ -392,7 +392,8 @@ def _apply_in_one_message(
     name the failing statement and its line."""
     local = timeouts.replace("SET ", "SET LOCAL ")
     try:
-        conn.execute(_transaction_text(conn, migrations, file, timeouts, digest, drizzle_table))
+        pieces = _ledger_pieces(conn, migrations.service, timeouts, drizzle_table)
+        conn.execute(_transaction_text(conn, pieces, file, digest), prepare=False)
         return
     except psycopg.Error as exc:
         failure = exc
@@ -423,40 +424,57 @@ def _apply_in_one_message(
 
 def _transaction_text(
     conn: psycopg.Connection[Any],
-    migrations: MigrationSet,
+    pieces: tuple[bytes, bytes, bytes, bytes | None],
     file: MigrationFile,
-    timeouts: str,
     digest: str,
-    drizzle_table: tuple[str, str] | None,
 ) -> bytes:
     """One migration as one transaction in simple-protocol text: BEGIN, the timeouts (LOCAL),
     its statements, its ledger row (and drizzle's) and COMMIT."""
-    ledger = sql.SQL(
-        "INSERT INTO schemakit.migrations (service, id, checksum, duration_ms, applied_by) "
-        "VALUES ({}, {}, {}, (extract(epoch FROM clock_timestamp() - now()) * 1000)::integer, {}) "
-        "ON CONFLICT (service, id) DO UPDATE SET checksum = excluded.checksum, "
-        "applied_at = now(), duration_ms = excluded.duration_ms, applied_by = excluded.applied_by"
-    ).format(
-        sql.Literal(migrations.service),
-        sql.Literal(file.id),
-        sql.Literal(digest),
-        sql.Literal(_who()),
-    )
-    if drizzle_table and file.when is not None:
-        ledger = sql.SQL(
-            "WITH ledger AS ({}) INSERT INTO {}.{} (hash, created_at) VALUES ({}, {})"
-        ).format(
-            ledger,
-            sql.Identifier(drizzle_table[0]),
-            sql.Identifier(drizzle_table[1]),
-            sql.Literal(digest),
-            sql.Literal(file.when),
-        )
-    local = timeouts.replace("SET ", "SET LOCAL ")
-    parts = [b"BEGIN", local.encode()]
+    head, middle, tail, drizzle = pieces
+
+    def literal(value: object) -> bytes:
+        return sql.Literal(value).as_bytes(conn)
+
+    parts = [head]
     parts += [statement.text.encode() for statement in file.statements]
-    parts += [ledger.as_bytes(conn), b"COMMIT"]
+    row = literal(file.id) + b", " + literal(digest)
+    if drizzle is not None and file.when is not None:
+        ledger = b"WITH ledger AS (" + middle + row + tail + b") " + drizzle
+        ledger += literal(digest) + b", " + literal(file.when) + b")"
+    else:
+        ledger = middle + row + tail
+    parts += [ledger, b"COMMIT"]
     return b";\n".join(parts)
+
+
+def _ledger_pieces(
+    conn: psycopg.Connection[Any],
+    service: str,
+    timeouts: str,
+    drizzle_table: tuple[str, str] | None,
+) -> tuple[bytes, bytes, bytes, bytes | None]:
+    """The constant parts of :func:`_transaction_text` for one service, composed once per
+    batch (a ``sql.SQL.format`` per migration cost more than the rest of building the text)."""
+    head = b"BEGIN;\n" + timeouts.replace("SET ", "SET LOCAL ").encode()
+    middle = (
+        b"INSERT INTO schemakit.migrations (service, id, checksum, duration_ms, applied_by) "
+        b"VALUES (" + sql.Literal(service).as_bytes(conn) + b", "
+    )
+    tail = (
+        b", (extract(epoch FROM clock_timestamp() - now()) * 1000)::integer, "
+        + sql.Literal(_who()).as_bytes(conn)
+        + b") ON CONFLICT (service, id) DO UPDATE SET checksum = excluded.checksum, "
+        b"applied_at = now(), duration_ms = excluded.duration_ms, "
+        b"applied_by = excluded.applied_by"
+    )
+    drizzle = None
+    if drizzle_table:
+        drizzle = (
+            sql.SQL("INSERT INTO {}.{} (hash, created_at) VALUES (")
+            .format(sql.Identifier(drizzle_table[0]), sql.Identifier(drizzle_table[1]))
+            .as_bytes(conn)
+        )
+    return head, middle, tail, drizzle
 
 
 _BATCH_FILES = 50
@@ -478,10 +496,9 @@ def _apply_batch(
     run; the ledger says which committed, and the caller applies the rest one by one (the
     failing one then fails again alone, and reports its statement and line).
     """
-    timeouts = _timeouts(options)
+    pieces = _ledger_pieces(conn, migrations.service, _timeouts(options), drizzle_table)
     message = b";\n".join(
-        _transaction_text(conn, migrations, file, timeouts, checksum(file.text), drizzle_table)
-        for file in files
+        _transaction_text(conn, pieces, file, checksum(file.text)) for file in files
     )
     try:
         conn.execute(message, prepare=False)
