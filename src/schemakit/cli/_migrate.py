@@ -195,7 +195,14 @@ def register(cli: click.Group) -> None:
                 for statement in result.sql:
                     click.echo(statement.strip() + ("" if statement.strip().endswith(";") else ";"))
             elif result.applied:
-                click.echo(f"{result.service}: applied {', '.join(result.applied)}")
+                applied = result.applied
+                # a long run names its first and last migrations, not a screenful of ids
+                names = (
+                    ", ".join(applied)
+                    if len(applied) <= 10
+                    else f"{len(applied)} migrations, {applied[0]} .. {applied[-1]}"
+                )
+                click.echo(f"{result.service}: applied {names}")
             else:
                 click.echo(f"{result.service}: up to date")
         return EXIT_CLEAN

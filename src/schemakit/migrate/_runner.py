@@ -618,7 +618,7 @@ def apply_service(
                     return result
                 _check_edits(conn, service, migrations, states, options)
                 if migrations.kind == "alembic":
-                    _apply_alembic(url, service, migrations, states, options, result, say)
+                    _apply_alembic(conn, url, service, migrations, states, options, result, say)
                     return result
                 by_id = {f.id: f for f in migrations.files}
                 last_applied = max(
@@ -684,6 +684,7 @@ def apply_service(
 
 
 def _apply_alembic(
+    conn: psycopg.Connection[Any],
     url: str,
     service: Service,
     migrations: MigrationSet,
@@ -700,27 +701,33 @@ def _apply_alembic(
         return
     by_id = {f.id: f for f in migrations.files}
     started = [time.monotonic()]
+    rows: list[tuple[Any, ...]] = []
 
     def record(connection: Any, revision: str) -> None:
-        file = by_id[revision]
         elapsed = int((time.monotonic() - started[0]) * 1000)
         started[0] = time.monotonic()
-        connection.exec_driver_sql(
-            "INSERT INTO schemakit.migrations (service, id, checksum, duration_ms, applied_by) "
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (service, id) DO NOTHING",
-            (service.name, revision, checksum(file.text), elapsed, _who()),
-        )
+        rows.append((service.name, revision, checksum(by_id[revision].text), elapsed, _who()))
         say(f"{service.name}: applied revision {revision}")
 
-    result.applied += alembic_upgrade(
-        url,
-        service,
-        on_applied=record,
-        timeouts=(
-            f"SET lock_timeout = '{options.lock_timeout}'; "
-            f"SET statement_timeout = '{options.statement_timeout}'"
-        ),
-    )
+    # Alembic's own version table says what is applied (status reads it); the ledger is the
+    # history (checksum, who, how long). Its rows go in one statement after the run, or after
+    # the failure, instead of one round trip inside each revision's transaction.
+    try:
+        result.applied += alembic_upgrade(
+            url,
+            service,
+            on_applied=record,
+            timeouts=_timeouts(options),
+        )
+    finally:
+        if rows and not conn.closed:
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO schemakit.migrations "
+                    "(service, id, checksum, duration_ms, applied_by) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (service, id) DO NOTHING",
+                    rows,
+                )
 
 
 def _gate(
