@@ -156,3 +156,53 @@ def test_push_for_development(
     )
     assert production.returncode == 2
     assert "SCHEMAKIT_ENV=production" in production.stderr
+
+
+REVISION = '''
+"""{message}"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{revision}"
+down_revision = {down!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{body}
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def test_lint_reads_revisions_through_their_offline_sql(
+    platform: Path, pg_cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from schemakit.lint import LintOptions, lint
+
+    versions = platform / "shop" / "alembic" / "versions"
+    first = "    op.execute('CREATE SCHEMA IF NOT EXISTS shop')\n" + (
+        "    op.create_table('orders', sa.Column('id', sa.Uuid(), primary_key=True), schema='shop')"
+    )
+    second = (
+        "    op.add_column('orders', sa.Column('note', sa.Text(), nullable=False), schema='shop')"
+    )
+    (versions / "a1_orders.py").write_text(
+        REVISION.format(message="orders", revision="a1", down=None, body=first)
+    )
+    (versions / "b2_note.py").write_text(
+        REVISION.format(message="note", revision="b2", down="a1", body=second)
+    )
+    monkeypatch.chdir(platform)
+    result = lint(platform, LintOptions(select=("MIG003",)), cluster=pg_cluster)
+    [finding] = result.findings
+    assert finding.code == "MIG003"
+    assert finding.object == "shop.orders.note"
+    assert finding.location is not None
+    assert finding.location.path.name == "b2_note.py"
+    lines = (versions / "b2_note.py").read_text().splitlines()
+    assert lines[finding.location.line - 1].startswith("def upgrade")

@@ -34,7 +34,9 @@ from schemakit.lint._common import (
 )
 from schemakit.lint._replay import replay
 from schemakit.migrate import (
+    ALEMBIC_VERSION_TABLE,
     MigrationSet,
+    alembic_offline_sql,
     database_for_url,
     discover,
     load_metadata,
@@ -55,6 +57,7 @@ from schemakit.rules import (
 )
 from schemakit.rules.invalid_suppression import InvalidSuppression
 from schemakit.rules.iso.missing_service_schema import MissingServiceSchema
+from schemakit.sql import Statement, scan_statements
 from schemakit.testing import Cluster
 
 __all__ = ["MODEL_FAMILIES", "LintOptions", "LintResult", "lint"]
@@ -178,13 +181,55 @@ def _statement_findings(
     found: list[Finding] = []
     for service in config.services.values():
         migrations = sets[service.name]
-        if migrations is None or not migrations.is_sql:
+        if migrations is None:
             continue
-        steps = [MigrationStep(service.name, f.id, f.path, f.scanned[0]) for f in migrations.files]
-        # drizzle-orm's migrator runs a drizzle folder's pending files in one transaction
-        for finding in run_sql_rules(rules, steps, in_transaction=migrations.kind == "drizzle"):
+        if migrations.is_sql:
+            steps = [
+                MigrationStep(service.name, f.id, f.path, f.scanned[0]) for f in migrations.files
+            ]
+        else:
+            steps = _alembic_steps(service) if migrations.files else []
+        # drizzle-orm's migrator runs a drizzle folder's pending files in one transaction. An
+        # Alembic folder here has no env.py: only schemakit migrate runs it, and it sets
+        # lock_timeout itself; a SQL folder may be applied by anything (psql, drizzle, ...).
+        for finding in run_sql_rules(
+            rules,
+            steps,
+            in_transaction=migrations.kind == "drizzle",
+            runner_sets_lock_timeout=migrations.kind == "alembic",
+        ):
             found.append(replace(finding, database=service.database))
     return found
+
+
+def _alembic_steps(service: Service) -> list[MigrationStep]:
+    """Each Alembic revision's upgrade as its offline SQL (``alembic upgrade --sql``), without
+    Alembic's own bookkeeping; findings point at the revision's ``def upgrade`` line."""
+    steps = []
+    for revision, path, text in alembic_offline_sql(service):
+        line = _upgrade_line(path)
+        statements = [
+            replace(statement, path=path, line=line, end_line=line, column=1)
+            for statement in scan_statements(text, path)[0]
+            if not _alembic_bookkeeping(statement)
+        ]
+        steps.append(MigrationStep(service.name, revision, path, statements))
+    return steps
+
+
+def _alembic_bookkeeping(statement: Statement) -> bool:
+    if statement.kind == "TransactionStmt":
+        return True
+    relation = statement.node.get("relation") or {}
+    return relation.get("relname") == ALEMBIC_VERSION_TABLE
+
+
+def _upgrade_line(path: Path) -> int:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((n for n, text in enumerate(lines, 1) if text.startswith("def upgrade")), 1)
 
 
 MODEL_FAMILIES = ("NAM", "TYP", "COL", "IDX")

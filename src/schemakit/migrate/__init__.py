@@ -1,6 +1,10 @@
 """Migrations: finding them per service, and applying them once, under a lock."""
 
 from schemakit.migrate._alembic import (
+    VERSION_TABLE as ALEMBIC_VERSION_TABLE,
+)
+from schemakit.migrate._alembic import (
+    alembic_offline_sql,
     alembic_upgrade,
     generate_revision,
     load_metadata,
@@ -23,6 +27,7 @@ from schemakit.migrate._sources import MigrationFile, MigrationSet, discover, re
 from schemakit.migrate._target import database_for_url
 
 __all__ = [
+    "ALEMBIC_VERSION_TABLE",
     "LEDGER",
     "LockHolder",
     "MigrateOptions",
@@ -30,6 +35,7 @@ __all__ = [
     "MigrationSet",
     "MigrationState",
     "ServiceResult",
+    "alembic_offline_sql",
     "alembic_upgrade",
     "checksum",
     "database_for_url",

@@ -108,6 +108,70 @@ def alembic_revisions(folder: Path) -> list[tuple[str, Path]]:
     return list(reversed(ordered))
 
 
+def alembic_offline_sql(service: Service) -> list[tuple[str, Path, str]]:
+    """(revision, file, SQL) base to head, as ``alembic upgrade --sql`` writes each revision's
+    upgrade (offline mode: the revisions' Python runs, no database is touched).
+
+    Alembic's own statements (BEGIN/COMMIT, its version table) are left in the text; the
+    linter drops them.
+    """
+    import io
+
+    from alembic.config import Config as AlembicConfig
+    from alembic.runtime.environment import EnvironmentContext
+
+    assert service.migrations is not None
+    script = _script(service.migrations)
+    paths = dict(alembic_revisions(service.migrations))
+    buffer = io.StringIO()
+    marks: list[tuple[str, int]] = []
+
+    def upgrade(rev: Any, context: Any) -> Any:
+        return script._upgrade_revs("head", rev)
+
+    def applied(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
+        if step.is_upgrade:
+            marks.append((step.up_revision_id, buffer.tell()))
+
+    try:
+        with (
+            _ALEMBIC_GLOBALS,
+            _on_path(service.python_path),
+            EnvironmentContext(
+                AlembicConfig(), script, fn=upgrade, as_sql=True, destination_rev="head"
+            ) as env,
+        ):
+            env.configure(
+                url="postgresql://",
+                dialect_name="postgresql",
+                output_buffer=buffer,
+                version_table=VERSION_TABLE,
+                version_table_schema=_version_schema(service),
+                transaction_per_migration=True,
+                on_version_apply=applied,
+                literal_binds=True,
+            )
+            with env.begin_transaction():
+                env.run_migrations()
+    except MigrationError:
+        raise
+    except Exception as exc:
+        raise MigrationError(
+            f"Alembic could not write the offline SQL of service {service.name}: "
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}",
+            path=service.migrations,
+            hint="the revisions must run in offline mode (alembic upgrade --sql): no reads "
+            "from the database inside upgrade()",
+        ) from exc
+    text = buffer.getvalue()
+    out = []
+    start = 0
+    for revision, end in marks:
+        out.append((revision, paths[revision], text[start:end]))
+        start = end
+    return out
+
+
 def _version_schema(service: Service) -> str:
     if not service.schemas:
         raise ConfigError(f"service {service.name} has no schema for its Alembic version table")

@@ -749,7 +749,7 @@ def _gate(
     steps = [MigrationStep(service.name, f.id, f.path, f.statements) for f in migrations.files]
     blocking = []
     # schemakit runs a CONCURRENTLY migration outside a transaction: MIG002 does not apply here
-    for finding in run_sql_rules(RULES, steps, in_transaction=False):
+    for finding in run_sql_rules(RULES, steps, in_transaction=False, runner_sets_lock_timeout=True):
         location = finding.location
         file = by_path.get(location.path) if location else None
         if file is None or location is None or file.id not in pending:

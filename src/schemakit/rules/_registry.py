@@ -19,10 +19,17 @@ from schemakit.rules.iso.table_in_public import TableInPublic
 from schemakit.rules.iso.table_in_unclaimed_schema import TableInUnclaimedSchema
 from schemakit.rules.iso.type_in_public import TypeInPublic
 from schemakit.rules.iso.unclaimed_schema import UnclaimedSchema
+from schemakit.rules.mig.column_type_rewrite import ColumnTypeRewrite
 from schemakit.rules.mig.concurrently_in_transaction import ConcurrentlyInTransaction
+from schemakit.rules.mig.constraint_without_not_valid import ConstraintWithoutNotValid
+from schemakit.rules.mig.data_and_ddl_in_one_transaction import DataAndDdlInOneTransaction
 from schemakit.rules.mig.drop_column_or_table import DropColumnOrTable
 from schemakit.rules.mig.index_without_concurrently import IndexWithoutConcurrently
+from schemakit.rules.mig.missing_lock_timeout import MissingLockTimeout
 from schemakit.rules.mig.not_null_column_without_default import NotNullColumnWithoutDefault
+from schemakit.rules.mig.rename_column_or_table import RenameColumnOrTable
+from schemakit.rules.mig.set_not_null_without_check import SetNotNullWithoutCheck
+from schemakit.rules.mig.unqualified_create import UnqualifiedCreate
 from schemakit.rules.nam.boolean_without_prefix import BooleanWithoutPrefix
 from schemakit.rules.nam.count_without_count_suffix import CountWithoutCountSuffix
 from schemakit.rules.nam.foreign_key_without_id_suffix import ForeignKeyWithoutIdSuffix
@@ -74,6 +81,13 @@ RULES: tuple[type[Rule], ...] = (
     ConcurrentlyInTransaction,
     NotNullColumnWithoutDefault,
     DropColumnOrTable,
+    SetNotNullWithoutCheck,
+    ColumnTypeRewrite,
+    ConstraintWithoutNotValid,
+    RenameColumnOrTable,
+    UnqualifiedCreate,
+    MissingLockTimeout,
+    DataAndDdlInOneTransaction,
     SyntaxError_,
     UnusedSuppression,
     InvalidSuppression,

@@ -8,22 +8,30 @@ re-parse, is what keeps a Python linter as fast as a native one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
 from schemakit.rules._base import Finding, Location, Rule
-from schemakit.sql import Statement
+from schemakit.sql import Statement, cannot_run_in_transaction
 
 __all__ = [
+    "LOCKING_KINDS",
+    "Lock",
     "MigrationStep",
     "SqlContext",
     "SqlRule",
     "const_value",
+    "lock_timeout_set",
     "names",
+    "object_path",
     "relation_path",
     "run_sql_rules",
+    "table_locks",
+    "verb",
 ]
 
 
@@ -52,7 +60,15 @@ class SqlContext:
     """Tables created so far in this file: new and empty, so locks and rewrites on them are
     harmless. Every other table may hold data and traffic (see :meth:`is_existing`)."""
     settings: dict[str, str] = field(default_factory=dict)
-    """``SET [LOCAL] name = value`` seen so far in this file (lower-case names)."""
+    """``SET [LOCAL] name = value`` (or ``SELECT set_config(...)``) seen so far in this file
+    (lower-case names; ``RESET`` and ``SET ... TO DEFAULT`` leave an empty value)."""
+    one_transaction: bool = True
+    """The file's statements run in one transaction block: a drizzle folder's always do
+    (``in_transaction``); any other file does unless a statement in it cannot run inside one
+    (``schemakit migrate`` then applies it statement by statement, as Flyway does)."""
+    runner_sets_lock_timeout: bool = False
+    """The tool applying the file sets ``lock_timeout`` itself (``schemakit migrate`` does,
+    for every migration); drizzle-orm's migrator, psql and most others do not."""
 
     def is_existing(self, table: str) -> bool:
         """``table`` was not created by this file: an earlier migration, another service or
@@ -103,6 +119,193 @@ def const_value(node: dict[str, Any]) -> str | None:
     return None
 
 
+def object_path(parts: Sequence[str]) -> str:
+    """``schema.name`` of a qualified name's parts (``public`` when unqualified)."""
+    if not parts:
+        return ""
+    return ".".join(parts[-2:]) if len(parts) > 1 else f"public.{parts[0]}"
+
+
+class Lock(IntEnum):
+    """The table lock modes a migration statement takes, weakest first (numbered as
+    ``LOCK TABLE``'s mode in the parse tree). From SHARE up, writes wait; ACCESS EXCLUSIVE
+    makes reads wait too."""
+
+    SHARE_UPDATE_EXCLUSIVE = 4
+    SHARE = 5
+    SHARE_ROW_EXCLUSIVE = 6
+    EXCLUSIVE = 7
+    ACCESS_EXCLUSIVE = 8
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ")
+
+
+# ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (the lock notes of
+# https://www.postgresql.org/docs/current/sql-altertable.html); every other one takes it.
+_ALTER_LOCKS = {
+    **dict.fromkeys(
+        (
+            "AT_SetStatistics",
+            "AT_SetOptions",
+            "AT_ResetOptions",
+            "AT_ClusterOn",
+            "AT_DropCluster",
+            "AT_ValidateConstraint",
+            "AT_SetRelOptions",
+            "AT_ResetRelOptions",
+            "AT_AttachPartition",
+            "AT_DetachPartitionFinalize",
+        ),
+        Lock.SHARE_UPDATE_EXCLUSIVE,
+    ),
+    **dict.fromkeys(
+        (
+            "AT_EnableTrig",
+            "AT_EnableAlwaysTrig",
+            "AT_EnableReplicaTrig",
+            "AT_DisableTrig",
+            "AT_EnableTrigAll",
+            "AT_DisableTrigAll",
+            "AT_EnableTrigUser",
+            "AT_DisableTrigUser",
+        ),
+        Lock.SHARE_ROW_EXCLUSIVE,
+    ),
+}
+_TABLE_KINDS = frozenset({"OBJECT_TABLE", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"})
+_RENAME_LOCKS = frozenset({*_TABLE_KINDS, "OBJECT_COLUMN", "OBJECT_TABCONSTRAINT"})
+
+LOCKING_KINDS = frozenset(
+    {
+        "AlterTableStmt",
+        "IndexStmt",
+        "CreateTrigStmt",
+        "DropStmt",
+        "TruncateStmt",
+        "RenameStmt",
+        "AlterObjectSchemaStmt",
+        "LockStmt",
+        "ClusterStmt",
+        "VacuumStmt",
+        "RefreshMatViewStmt",
+    }
+)
+"""Statement kinds :func:`table_locks` knows locks for."""
+
+
+def _hold(locks: dict[str, Lock], table: str, lock: Lock) -> None:
+    if table and lock > locks.get(table, 0):
+        locks[table] = lock
+
+
+def _alter_table_locks(node: dict[str, Any], locks: dict[str, Lock]) -> None:
+    table = relation_path(node.get("relation"))
+    for item in node.get("cmds") or ():
+        cmd = item.get("AlterTableCmd", {})
+        subtype = cmd.get("subtype", "")
+        definition = cmd.get("def") or {}
+        lock = _ALTER_LOCKS.get(subtype, Lock.ACCESS_EXCLUSIVE)
+        constraints = [definition.get("Constraint") or {}]
+        if subtype == "AT_AddColumn":
+            column = definition.get("ColumnDef") or {}
+            constraints = [c.get("Constraint", {}) for c in column.get("constraints") or ()]
+        for constraint in constraints:
+            if constraint.get("contype") == "CONSTR_FOREIGN":
+                _hold(locks, relation_path(constraint.get("pktable")), Lock.SHARE_ROW_EXCLUSIVE)
+                if subtype == "AT_AddConstraint":
+                    lock = Lock.SHARE_ROW_EXCLUSIVE
+        if subtype == "AT_DetachPartition" and definition.get("PartitionCmd", {}).get("concurrent"):
+            lock = Lock.SHARE_UPDATE_EXCLUSIVE
+        _hold(locks, table, lock)
+
+
+def table_locks(statement: Statement) -> dict[str, Lock]:
+    """The tables (``schema.name``) a statement locks, each with the strongest lock taken
+    on it (SHARE UPDATE EXCLUSIVE and up): what a migration makes the application wait for.
+    Index-only statements (``DROP INDEX``, ``ALTER INDEX``) are left out: the parse tree does
+    not say which table the index is on."""
+    node, kind = statement.node, statement.kind
+    locks: dict[str, Lock] = {}
+    if kind == "AlterTableStmt":
+        if node.get("objtype", "OBJECT_TABLE") in _TABLE_KINDS:
+            _alter_table_locks(node, locks)
+    elif kind == "IndexStmt":
+        lock = Lock.SHARE_UPDATE_EXCLUSIVE if node.get("concurrent") else Lock.SHARE
+        _hold(locks, relation_path(node.get("relation")), lock)
+    elif kind == "CreateTrigStmt":
+        _hold(locks, relation_path(node.get("relation")), Lock.SHARE_ROW_EXCLUSIVE)
+    elif kind == "DropStmt":
+        if node.get("removeType") in _TABLE_KINDS:
+            for item in node.get("objects") or ():
+                parts = names(item.get("List", {}).get("items"))
+                _hold(locks, object_path(parts), Lock.ACCESS_EXCLUSIVE)
+    elif kind in ("TruncateStmt", "LockStmt"):
+        lock = Lock.ACCESS_EXCLUSIVE
+        if kind == "LockStmt":
+            mode = node.get("mode", Lock.ACCESS_EXCLUSIVE)
+            if mode < Lock.SHARE_UPDATE_EXCLUSIVE:
+                return locks
+            lock = Lock(mode)
+        for item in node.get("relations") or ():
+            _hold(locks, relation_path(item.get("RangeVar")), lock)
+    elif kind == "RenameStmt":
+        renamed = node.get("renameType")
+        if renamed in _RENAME_LOCKS and (
+            renamed != "OBJECT_COLUMN" or node.get("relationType") in _TABLE_KINDS
+        ):
+            _hold(locks, relation_path(node.get("relation")), Lock.ACCESS_EXCLUSIVE)
+    elif kind == "AlterObjectSchemaStmt":
+        if node.get("objectType") in _TABLE_KINDS:
+            _hold(locks, relation_path(node.get("relation")), Lock.ACCESS_EXCLUSIVE)
+    elif kind == "ClusterStmt":
+        _hold(locks, relation_path(node.get("relation")), Lock.ACCESS_EXCLUSIVE)
+    elif kind == "VacuumStmt":
+        options = {o.get("DefElem", {}).get("defname") for o in node.get("options") or ()}
+        if node.get("is_vacuumcmd") and "full" in options:
+            for item in node.get("rels") or ():
+                relation = item.get("VacuumRelation", {}).get("relation")
+                _hold(locks, relation_path(relation), Lock.ACCESS_EXCLUSIVE)
+    elif kind == "RefreshMatViewStmt":
+        lock = Lock.EXCLUSIVE if node.get("concurrent") else Lock.ACCESS_EXCLUSIVE
+        _hold(locks, relation_path(node.get("relation")), lock)
+    return locks
+
+
+_VERBS = {
+    "AlterTableStmt": "ALTER TABLE",
+    "IndexStmt": "CREATE INDEX ON",
+    "CreateTrigStmt": "CREATE TRIGGER ON",
+    "TruncateStmt": "TRUNCATE",
+    "RenameStmt": "ALTER TABLE",
+    "AlterObjectSchemaStmt": "ALTER TABLE",
+    "LockStmt": "LOCK TABLE",
+    "ClusterStmt": "CLUSTER",
+    "VacuumStmt": "VACUUM FULL",
+    "RefreshMatViewStmt": "REFRESH MATERIALIZED VIEW",
+    "InsertStmt": "INSERT INTO",
+    "UpdateStmt": "UPDATE",
+    "DeleteStmt": "DELETE FROM",
+    "MergeStmt": "MERGE INTO",
+    "CopyStmt": "COPY",
+}
+
+
+def verb(statement: Statement) -> str:
+    """What the statement does, as its SQL starts (``ALTER TABLE``, ``DROP TABLE``, ...)."""
+    if statement.kind == "DropStmt":
+        removed = str(statement.node.get("removeType", "OBJECT_")).removeprefix("OBJECT_")
+        return "DROP " + {"MATVIEW": "MATERIALIZED VIEW"}.get(removed, removed).replace("_", " ")
+    return _VERBS.get(statement.kind, statement.kind.removesuffix("Stmt").upper())
+
+
+def lock_timeout_set(settings: dict[str, str]) -> bool:
+    """``lock_timeout`` is set to a limit (``0``, ``RESET`` and ``DEFAULT`` mean none)."""
+    value = settings.get("lock_timeout", "").strip().lower()
+    return bool(value) and not re.fullmatch(r"0+(\.0*)?\s*(us|ms|s|min|h|d)?", value)
+
+
 def _setting(statement: Statement) -> tuple[str, str] | None:
     node = statement.node
     if "name" not in node:
@@ -111,10 +314,29 @@ def _setting(statement: Statement) -> tuple[str, str] | None:
     return node["name"].lower(), ",".join(v for v in values if v is not None)
 
 
+def _set_config(statement: Statement) -> Iterator[tuple[str, str]]:
+    """``SELECT [pg_catalog.]set_config('name', 'value', is_local)`` (pg_dump's way to SET)."""
+    for target in statement.node.get("targetList") or ():
+        call = target.get("ResTarget", {}).get("val", {}).get("FuncCall")
+        if not call or names(call.get("funcname"))[-1:] != ["set_config"]:
+            continue
+        args = [const_value(a) for a in call.get("args") or ()]
+        if len(args) == 3 and args[0] is not None:
+            yield args[0].lower(), args[1] or ""
+
+
 def run_sql_rules(
-    rules: Iterable[type[Rule]], steps: Sequence[MigrationStep], *, in_transaction: bool
+    rules: Iterable[type[Rule]],
+    steps: Sequence[MigrationStep],
+    *,
+    in_transaction: bool,
+    runner_sets_lock_timeout: bool = False,
 ) -> Iterator[Finding]:
-    """Findings of the statement rules over one service's migrations, in order."""
+    """Findings of the statement rules over one service's migrations, in order.
+
+    ``in_transaction``: every file runs inside one transaction block (a drizzle folder).
+    ``runner_sets_lock_timeout``: the tool that will apply them sets ``lock_timeout`` itself.
+    """
     chosen = [rule() for rule in rules if issubclass(rule, SqlRule)]
     if not chosen:
         return
@@ -125,7 +347,15 @@ def run_sql_rules(
             by_kind.setdefault(kind, []).append(rule)
     earlier: set[str] = set()
     for step in steps:
-        ctx = SqlContext(step.service, step.path, in_transaction, set(earlier))
+        ctx = SqlContext(
+            step.service,
+            step.path,
+            in_transaction,
+            set(earlier),
+            one_transaction=in_transaction
+            or not any(cannot_run_in_transaction(s) for s in step.statements),
+            runner_sets_lock_timeout=runner_sets_lock_timeout,
+        )
         for statement in step.statements:
             kind = statement.kind
             if not kind:
@@ -136,8 +366,13 @@ def run_sql_rules(
                 yield from rule.check(ctx, statement)
             if kind == "CreateStmt":
                 ctx.created.add(relation_path(statement.node.get("relation")))
-            elif kind == "VariableSetStmt" and (setting := _setting(statement)):
-                ctx.settings[setting[0]] = setting[1]
+            elif kind == "VariableSetStmt":
+                if statement.node.get("kind") == "VAR_RESET_ALL":
+                    ctx.settings.clear()
+                elif setting := _setting(statement):
+                    ctx.settings[setting[0]] = setting[1]
+            elif kind == "SelectStmt":
+                ctx.settings.update(_set_config(statement))
         for rule in chosen:
             yield from rule.finish(ctx)
         earlier |= ctx.created

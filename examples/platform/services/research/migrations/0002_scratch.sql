@@ -1,6 +1,6 @@
 -- The research service's shortcuts: each one a DELIBERATE violation for the demo.
 
--- DELIBERATE (ISO001): unqualified, so it lands wherever search_path points: public.
+-- DELIBERATE (ISO001, MIG009): unqualified, so it lands wherever search_path points: public.
 CREATE TABLE query_tags (
     query_id uuid NOT NULL REFERENCES research.queries (id) ON DELETE CASCADE,
     tag text NOT NULL,
@@ -9,7 +9,7 @@ CREATE TABLE query_tags (
     PRIMARY KEY (query_id, tag)
 );
 
--- DELIBERATE (ISO003): a trigger function created unqualified lands in public.
+-- DELIBERATE (ISO003, MIG009): a trigger function created unqualified lands in public.
 CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     NEW.updated_at := now();

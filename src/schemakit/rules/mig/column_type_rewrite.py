@@ -1,0 +1,179 @@
+"""MIG006: ALTER COLUMN ... TYPE that rewrites an existing table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from schemakit.rules._base import Finding, Severity
+from schemakit.rules._sql import SqlContext, SqlRule, const_value, names, relation_path
+from schemakit.sql import Statement
+
+# serial types are integers with a sequence; the friendlier names of internal ones
+_ALIASES = {"serial": "int4", "bigserial": "int8", "smallserial": "int2"}
+_SHOWN = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "bool": "boolean",
+    "bpchar": "char",
+}
+# Types that some other type changes into without a rewrite: when the old type is unknown
+# (the column was not made by this service's migrations), such a change may be safe.
+_WIDENING_TARGETS = frozenset({"varchar", "text", "numeric"})
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    name: str
+    mods: tuple[int, ...] = ()
+    array: bool = False
+
+    @classmethod
+    def of(cls, type_name: dict[str, Any]) -> ColumnType:
+        parts = [p for p in names(type_name.get("names")) if p != "pg_catalog"]
+        name = ".".join(parts).lower()
+        mods = []
+        for mod in type_name.get("typmods") or ():
+            value = const_value(mod)
+            mods.append(int(value) if value is not None and value.lstrip("-").isdigit() else -1)
+        return cls(_ALIASES.get(name, name), tuple(mods), bool(type_name.get("arrayBounds")))
+
+    def __str__(self) -> str:
+        mods = f"({','.join(map(str, self.mods))})" if self.mods else ""
+        return f"{_SHOWN.get(self.name, self.name)}{mods}{'[]' if self.array else ''}"
+
+
+def rewrites(old: ColumnType, new: ColumnType) -> bool:
+    """PostgreSQL rewrites the table to change a column from ``old`` to ``new`` (no USING)."""
+    if old == new:
+        return False
+    if old.array or new.array:
+        return True
+    if old.name in ("varchar", "text") and (
+        new.name == "text" or (new.name == "varchar" and not new.mods)
+    ):
+        return False  # binary-coercible, no length to check
+    if old.name == new.name == "varchar" and old.mods and new.mods:
+        return new.mods[0] < old.mods[0]
+    if old.name == new.name == "numeric" and old.mods:
+        if not new.mods:
+            return False
+        old_scale = old.mods[1] if len(old.mods) > 1 else 0
+        new_scale = new.mods[1] if len(new.mods) > 1 else 0
+        return new_scale != old_scale or new.mods[0] < old.mods[0]
+    return True
+
+
+class ColumnTypeRewrite(SqlRule):
+    """`ALTER COLUMN ... TYPE` that rewrites a table this file did not create.
+
+    ## What it does
+    Flags `ALTER TABLE ... ALTER COLUMN c TYPE t` on a table this file did not create,
+    unless PostgreSQL changes the type without touching the rows. The old type is the one the
+    service's migrations gave the column (`CREATE TABLE`, `ADD COLUMN`, an earlier `TYPE`).
+    No rewrite, so not flagged:
+
+    - the same type and modifiers;
+    - `varchar(n)` to `varchar(m)` with m >= n, to unbounded `varchar`, or to `text`;
+      `text` to `text` or unbounded `varchar`;
+    - `numeric(p,s)` to `numeric(p2,s)` with p2 >= p and the same scale, or to unconstrained
+      `numeric`.
+
+    Everything else is taken as a rewrite: arrays, `char(n)`, `int` to `bigint`, `timestamp`
+    to `timestamptz` (rewrite-free only when the session's TimeZone is UTC, which a migration
+    cannot count on), and any `USING` clause (PostgreSQL does skip the rewrite for a no-op
+    cast such as `USING name::text` from varchar; the rule does not try to tell). When the service's
+    migrations never gave the column a type, a change to `text`, `varchar` or `numeric` is
+    not flagged (it may be one of the widenings above); any other target is.
+
+    ## Why is this bad?
+    A rewrite copies every row and rebuilds every index of the table while holding an ACCESS
+    EXCLUSIVE lock: no reads, no writes for as long as that takes. A warning, not an error:
+    the statement succeeds, and on a small table it is quick.
+
+    ## Example
+    ```sql
+    ALTER TABLE credits.transactions ALTER COLUMN amount TYPE bigint;
+    ```
+
+    ## Use instead
+    Expand-contract: add a new column of the new type, write both from the code, backfill
+    it in batches, switch reads to it, and drop the old column in a later release. A varchar
+    limit is widened in place:
+    ```sql
+    ALTER TABLE storage.files ALTER COLUMN mime_type TYPE varchar(500);  -- was varchar(255)
+    ```
+
+    ## Guideline
+    Migrations, Key Concepts: "Zero-downtime: Use expand-contract pattern for breaking schema
+    changes".
+    """
+
+    code = "MIG006"
+    name = "column-type-rewrite"
+    severity = Severity.WARNING
+
+    kinds = frozenset({"CreateStmt", "AlterTableStmt", "RenameStmt"})
+
+    def __init__(self) -> None:
+        self._types: dict[str, dict[str, ColumnType]] = {}
+        """table -> column -> type, as the service's migrations so far made them."""
+
+    def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
+        node = statement.node
+        table = relation_path(node.get("relation"))
+        if statement.kind == "RenameStmt":
+            self._rename(table, node)
+            return
+        columns = self._types.setdefault(table, {})
+        if statement.kind == "CreateStmt":
+            columns.clear()
+            for element in node.get("tableElts") or ():
+                column = element.get("ColumnDef")
+                if column and column.get("typeName"):
+                    columns[column.get("colname", "")] = ColumnType.of(column["typeName"])
+            return
+        for item in node.get("cmds") or ():
+            cmd = item.get("AlterTableCmd", {})
+            column = (cmd.get("def") or {}).get("ColumnDef", {})
+            if cmd.get("subtype") == "AT_AddColumn" and column.get("typeName"):
+                columns[column.get("colname", "")] = ColumnType.of(column["typeName"])
+            if cmd.get("subtype") != "AT_AlterColumnType" or not column.get("typeName"):
+                continue
+            name = cmd.get("name", "")
+            new = ColumnType.of(column["typeName"])
+            old = columns.get(name)
+            columns[name] = new
+            if not ctx.is_existing(table):
+                continue
+            using = column.get("raw_default") is not None
+            if not using:
+                if old is not None and not rewrites(old, new):
+                    continue
+                if old is None and new.name in _WIDENING_TARGETS and not new.array:
+                    continue
+            change = f"{old} -> {new}" if old is not None else f"to {new}"
+            yield self.finding(
+                f"Column {table}.{name} changes type {change}{' with USING' if using else ''}: "
+                f"PostgreSQL rewrites {table} and rebuilds its indexes under an ACCESS "
+                "EXCLUSIVE lock",
+                "Add a column of the new type, backfill it in batches and switch to it "
+                "(expand-contract).",
+                object=f"{table}.{name}",
+                location=self.at(statement),
+                service=ctx.service,
+            )
+
+    def _rename(self, table: str, node: dict[str, Any]) -> None:
+        columns = self._types.get(table)
+        if columns is None:
+            return
+        if node.get("renameType") == "OBJECT_COLUMN" and node.get("subname") in columns:
+            columns[node.get("newname", "")] = columns.pop(node["subname"])
+        elif node.get("renameType") == "OBJECT_TABLE":
+            schema = table.split(".", 1)[0]
+            self._types[f"{schema}.{node.get('newname', '')}"] = self._types.pop(table)
