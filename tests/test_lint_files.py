@@ -128,3 +128,21 @@ def test_sql_flag_inside_a_project_lints_only_the_file(capsys: pytest.CaptureFix
     assert report["databases"] == []
     assert code in (0, 1)
     assert all(f["location"]["path"] == str(target) for f in report["findings"])
+
+
+def test_replay_runs_the_table_shape_rules(tmp_path: Path, pg_cluster) -> None:  # type: ignore[no-untyped-def]
+    sql = write(
+        tmp_path / "0001_users.sql",
+        "CREATE SCHEMA app;\n"
+        "CREATE TABLE app.users (\n"
+        "    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\n"
+        "    user_id uuid NOT NULL\n"
+        ");\n",
+    )
+    assert "TYP001" not in {f.code for f in lint_files([sql]).findings}
+    result = lint_files([sql], replay=True, cluster=pg_cluster)
+    typ = [f for f in result.findings if f.code == "TYP001"]
+    assert [(f.object, f.location.path, f.location.line) for f in typ] == [
+        ("app.users.user_id", sql, 2)
+    ]
+    assert not any(f.code.startswith("ISO") for f in result.findings)

@@ -108,6 +108,12 @@ def cli() -> None:
     help="Lint PATHs as SQL files, statement by statement, even inside a project.",
 )
 @click.option(
+    "--replay",
+    is_flag=True,
+    help="With SQL files: also apply them, in order, to a throwaway PostgreSQL and run the "
+    "table-shape rules (NAM, TYP, COL, IDX) on the tables they make.",
+)
+@click.option(
     "--stdin-filename",
     metavar="NAME",
     default="-",
@@ -127,6 +133,7 @@ def lint(
     models: str | None,
     fix_sql: Path | None,
     sql_only: bool,
+    replay: bool,
     stdin_filename: str,
 ) -> int:
     """Lint the platform configured at or above PATH (default: the current folder).
@@ -139,7 +146,9 @@ def lint(
     SQL files, folders of them and - (standard input) outside a project, several PATHs, or
     any PATH with --sql, are linted statement by statement with no database: the migration
     safety rules (MIG), syntax errors (SYN001) and suppressions (SUP). A statement that does
-    not parse is a finding at its line; the rest of the file is still linted.
+    not parse is a finding at its line; the rest of the file is still linted. With --replay
+    the files are also applied to a throwaway PostgreSQL, and the naming, type, column and
+    index rules judge the tables they make.
 
     Exit 0 when nothing is found, 1 with findings, 2 on errors (unreadable input included).
     """
@@ -158,7 +167,9 @@ def lint(
     if _lint_as_files(paths, sql_only, database_url):
         from schemakit.lint._files import lint_files
 
-        result = lint_files(paths, options, stdin_name=stdin_filename)
+        result = lint_files(
+            paths, options, stdin_name=stdin_filename, replay=replay, progress=progress
+        )
     else:
         from schemakit.lint import lint as run_lint
 

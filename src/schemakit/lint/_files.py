@@ -1,9 +1,11 @@
 """``schemakit lint FILE.sql | FOLDER | -``: SQL read statement by statement, with no database.
 
 What runs: the statement rules (MIG), syntax errors as findings (SYN001) and the inline
-suppression checks (SUP). The catalog rules (ISO, NAM, TYP, COL, IDX) judge the tables a
-migration leaves behind; they need the migrations replayed, which ``schemakit lint`` does for
-the services of a ``schemakit.toml``.
+suppression checks (SUP). The table-shape rules (NAM, TYP, COL, IDX) judge the tables the SQL
+leaves behind: with ``replay=True`` (``--replay``) the files are applied, in order, to a
+throwaway PostgreSQL and those rules run on the result, so ``CREATE TABLE users (user_id
+uuid)`` is caught in review. The ISO rules need to know which service owns which schema: they
+run for the services of a ``schemakit.toml``.
 
 How paths are read, as the runner would apply them:
 
@@ -23,20 +25,27 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from schemakit.config import Service, load_config
+from schemakit.config import Config, Service, load_config
 from schemakit.errors import MigrationError
 from schemakit.lint._common import (
     LintOptions,
     LintResult,
+    Progress,
     apply_overrides,
     check_selectors,
     config_location,
     file_ignores,
     syntax_findings,
 )
-from schemakit.migrate._sources import JOURNAL, MigrationFile, discover, read_sql_file
+from schemakit.migrate._sources import (
+    JOURNAL,
+    MigrationFile,
+    MigrationSet,
+    discover,
+    read_sql_file,
+)
 from schemakit.rules import (
     RULES,
     Finding,
@@ -52,6 +61,9 @@ from schemakit.rules.invalid_suppression import InvalidSuppression
 from schemakit.rules.syntax_error import SyntaxError_
 from schemakit.rules.unused_suppression import UnusedSuppression
 
+if TYPE_CHECKING:
+    from schemakit.testing import Cluster
+
 __all__ = ["FILE_RULES", "STDIN", "lint_files"]
 
 STDIN = Path("-")
@@ -61,6 +73,8 @@ FILE_RULES: tuple[type[Rule], ...] = tuple(
     if issubclass(rule, SqlRule) or rule in (SyntaxError_, UnusedSuppression, InvalidSuppression)
 )
 """The rules that can run on SQL text alone."""
+SHAPE_FAMILIES = ("NAM", "TYP", "COL", "IDX")
+"""Rules that judge a table's shape, runnable on replayed files with no service registry."""
 
 _SYNTAX_HINT = "Fix the SQL: the migration would fail at this statement."
 
@@ -71,6 +85,9 @@ def lint_files(
     *,
     stdin: BinaryIO | None = None,
     stdin_name: str = "-",
+    replay: bool = False,
+    progress: Progress | None = None,
+    cluster: Cluster | None = None,
 ) -> LintResult:
     """Lint SQL files, folders of them, or standard input (``-``), without a database.
 
@@ -90,12 +107,14 @@ def lint_files(
         (*(options.select or ()), *options.ignore, *options.extend_select),
         config,
     )
-    rules = tuple(rule for rule in chosen if rule in FILE_RULES)
+    shape = tuple(rule for rule in chosen if replay and rule.family() in SHAPE_FAMILIES)
+    rules = tuple(rule for rule in chosen if rule in FILE_RULES or rule in shape)
     result = LintResult(rules=rules, config_path=config.path)
     findings: list[Finding] = []
     inline: list[InlineIgnore] = []
     known = {rule.code for rule in RULES}
-    for files, in_transaction in _sequences(paths, stdin, stdin_name):
+    sequences = _sequences(paths, stdin, stdin_name)
+    for files, in_transaction in sequences:
         steps = []
         for file in files:
             findings += syntax_findings(file, None, _SYNTAX_HINT)
@@ -105,6 +124,9 @@ def lint_files(
             findings += invalid
             result.sources.append(str(file.path))
         findings += run_sql_rules(rules, steps, in_transaction=in_transaction)
+    if shape:
+        say = progress or (lambda message: None)
+        findings += _replayed(sequences, shape, config, say, cluster)
     enabled_codes = {rule.code for rule in rules}
     # no service: the files stand alone
     findings = [replace(f, service=None) for f in findings if f.code in enabled_codes]
@@ -119,6 +141,34 @@ def lint_files(
     result.findings = sorted(outcome.findings, key=lambda f: f.sort_key)
     result.suppressed = len(outcome.suppressed) + overridden
     return result
+
+
+def _replayed(
+    sequences: list[tuple[list[MigrationFile], bool]],
+    rules: tuple[type[Rule], ...],
+    config: Config,
+    say: Progress,
+    cluster: Cluster | None,
+) -> list[Finding]:
+    """The table-shape rules over what the files make, applied in order to a throwaway
+    database, each sequence as a service of its own (up to its first unparsable file)."""
+    from schemakit.lint._replay import replay
+    from schemakit.rules import CatalogContext, run_catalog_rules
+
+    services: dict[str, Service] = {}
+    found: dict[str, MigrationSet | None] = {}
+    for number, (files, _) in enumerate(sequences, 1):
+        name = f"files{number}"
+        broken = next((i for i, f in enumerate(files) if f.scanned[1]), len(files))
+        folder = files[0].path.parent
+        services[name] = Service(name=name, schemas=(), database="main", migrations=folder)
+        found[name] = MigrationSet(name, "sql", folder, tuple(files[:broken]))
+    replayed = replace(config, services=services)
+    findings: list[Finding] = []
+    for database, catalog, origins in replay(replayed, say, cluster, found=found):
+        ctx = CatalogContext(catalog, replayed, database, has_registry=False)
+        findings += run_catalog_rules(rules, ctx, origins.locate)
+    return findings
 
 
 def _sequences(
