@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 import schemakit
+from schemakit.cli._explain import register as _register_explain
 from schemakit.cli._migrate import config_option
 from schemakit.cli._migrate import register as _register_migrate
 from schemakit.errors import SchemakitError, redact, register_dsn
@@ -372,6 +373,7 @@ def infer_types_command(module: str, output: Path | None) -> int:
 
 
 _register_migrate(cli)
+_register_explain(cli)
 
 
 def _console() -> Any:

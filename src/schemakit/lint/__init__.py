@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from schemakit.lint._common import LintOptions, LintResult
     from schemakit.lint._drift import Difference, compare, drift
+    from schemakit.lint._explain import LockReport, explain_file, write_json, write_text
     from schemakit.lint._files import lint_files
     from schemakit.lint._generate import generate
     from schemakit.lint._run import lint, read_live
@@ -17,6 +18,10 @@ _LAZY = {
     "Difference": "schemakit.lint._drift",
     "compare": "schemakit.lint._drift",
     "drift": "schemakit.lint._drift",
+    "LockReport": "schemakit.lint._explain",
+    "explain_file": "schemakit.lint._explain",
+    "write_json": "schemakit.lint._explain",
+    "write_text": "schemakit.lint._explain",
     "lint_files": "schemakit.lint._files",
     "generate": "schemakit.lint._generate",
     "LintOptions": "schemakit.lint._common",
@@ -41,10 +46,14 @@ __all__ = [
     "Difference",
     "LintOptions",
     "LintResult",
+    "LockReport",
     "compare",
     "drift",
+    "explain_file",
     "generate",
     "lint",
     "lint_files",
     "read_live",
+    "write_json",
+    "write_text",
 ]

@@ -1,5 +1,13 @@
 """The statement stream IR: SQL files as statements with file, line and suppressions."""
 
+from schemakit.sql._locks import (
+    LOCK_MODES,
+    LockContext,
+    LockEffect,
+    explain,
+    explain_all,
+    lock_strength,
+)
 from schemakit.sql._stream import (
     BREAKPOINT,
     SqlSyntaxError,
@@ -16,13 +24,19 @@ from schemakit.sql._stream import (
 
 __all__ = [
     "BREAKPOINT",
+    "LOCK_MODES",
+    "LockContext",
+    "LockEffect",
     "SqlSyntaxError",
     "Statement",
     "Suppression",
     "attached_span",
     "cannot_run_in_transaction",
+    "explain",
+    "explain_all",
     "is_concurrent",
     "line_starts",
+    "lock_strength",
     "read_suppressions",
     "scan_statements",
     "split_statements",
