@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from schemakit.rules._base import Finding, Location, Rule
-from schemakit.sql import Statement, cannot_run_in_transaction
+from schemakit.sql import Statement, cannot_run_in_transaction, explain, lock_strength
 
 __all__ = [
     "LOCKING_KINDS",
@@ -142,41 +142,6 @@ class Lock(IntEnum):
         return self.name.replace("_", " ")
 
 
-# ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (the lock notes of
-# https://www.postgresql.org/docs/current/sql-altertable.html); every other one takes it.
-_ALTER_LOCKS = {
-    **dict.fromkeys(
-        (
-            "AT_SetStatistics",
-            "AT_SetOptions",
-            "AT_ResetOptions",
-            "AT_ClusterOn",
-            "AT_DropCluster",
-            "AT_ValidateConstraint",
-            "AT_SetRelOptions",
-            "AT_ResetRelOptions",
-            "AT_AttachPartition",
-            "AT_DetachPartitionFinalize",
-        ),
-        Lock.SHARE_UPDATE_EXCLUSIVE,
-    ),
-    **dict.fromkeys(
-        (
-            "AT_EnableTrig",
-            "AT_EnableAlwaysTrig",
-            "AT_EnableReplicaTrig",
-            "AT_DisableTrig",
-            "AT_EnableTrigAll",
-            "AT_DisableTrigAll",
-            "AT_EnableTrigUser",
-            "AT_DisableTrigUser",
-        ),
-        Lock.SHARE_ROW_EXCLUSIVE,
-    ),
-}
-_TABLE_KINDS = frozenset({"OBJECT_TABLE", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"})
-_RENAME_LOCKS = frozenset({*_TABLE_KINDS, "OBJECT_COLUMN", "OBJECT_TABCONSTRAINT"})
-
 LOCKING_KINDS = frozenset(
     {
         "AlterTableStmt",
@@ -195,81 +160,25 @@ LOCKING_KINDS = frozenset(
 """Statement kinds :func:`table_locks` knows locks for."""
 
 
-def _hold(locks: dict[str, Lock], table: str, lock: Lock) -> None:
-    if table and lock > locks.get(table, 0):
-        locks[table] = lock
-
-
-def _alter_table_locks(node: dict[str, Any], locks: dict[str, Lock]) -> None:
-    table = relation_path(node.get("relation"))
-    for item in node.get("cmds") or ():
-        cmd = item.get("AlterTableCmd", {})
-        subtype = cmd.get("subtype", "")
-        definition = cmd.get("def") or {}
-        lock = _ALTER_LOCKS.get(subtype, Lock.ACCESS_EXCLUSIVE)
-        constraints = [definition.get("Constraint") or {}]
-        if subtype == "AT_AddColumn":
-            column = definition.get("ColumnDef") or {}
-            constraints = [c.get("Constraint", {}) for c in column.get("constraints") or ()]
-        for constraint in constraints:
-            if constraint.get("contype") == "CONSTR_FOREIGN":
-                _hold(locks, relation_path(constraint.get("pktable")), Lock.SHARE_ROW_EXCLUSIVE)
-                if subtype == "AT_AddConstraint":
-                    lock = Lock.SHARE_ROW_EXCLUSIVE
-        if subtype == "AT_DetachPartition" and definition.get("PartitionCmd", {}).get("concurrent"):
-            lock = Lock.SHARE_UPDATE_EXCLUSIVE
-        _hold(locks, table, lock)
+_TABLE_OBJECTS = frozenset({"table", "materialized view", "foreign table"})
 
 
 def table_locks(statement: Statement) -> dict[str, Lock]:
     """The tables (``schema.name``) a statement locks, each with the strongest lock taken
     on it (SHARE UPDATE EXCLUSIVE and up): what a migration makes the application wait for.
-    Index-only statements (``DROP INDEX``, ``ALTER INDEX``) are left out: the parse tree does
-    not say which table the index is on."""
-    node, kind = statement.node, statement.kind
+    Read from the lock model of ``schemakit explain-locks`` (:func:`schemakit.sql.explain`),
+    which is checked against ``pg_locks``; a lock taken only when rows are affected (a
+    foreign-key check) does not count, nor does one on an index alone."""
     locks: dict[str, Lock] = {}
-    if kind == "AlterTableStmt":
-        if node.get("objtype", "OBJECT_TABLE") in _TABLE_KINDS:
-            _alter_table_locks(node, locks)
-    elif kind == "IndexStmt":
-        lock = Lock.SHARE_UPDATE_EXCLUSIVE if node.get("concurrent") else Lock.SHARE
-        _hold(locks, relation_path(node.get("relation")), lock)
-    elif kind == "CreateTrigStmt":
-        _hold(locks, relation_path(node.get("relation")), Lock.SHARE_ROW_EXCLUSIVE)
-    elif kind == "DropStmt":
-        if node.get("removeType") in _TABLE_KINDS:
-            for item in node.get("objects") or ():
-                parts = names(item.get("List", {}).get("items"))
-                _hold(locks, object_path(parts), Lock.ACCESS_EXCLUSIVE)
-    elif kind in ("TruncateStmt", "LockStmt"):
-        lock = Lock.ACCESS_EXCLUSIVE
-        if kind == "LockStmt":
-            mode = node.get("mode", Lock.ACCESS_EXCLUSIVE)
-            if mode < Lock.SHARE_UPDATE_EXCLUSIVE:
-                return locks
-            lock = Lock(mode)
-        for item in node.get("relations") or ():
-            _hold(locks, relation_path(item.get("RangeVar")), lock)
-    elif kind == "RenameStmt":
-        renamed = node.get("renameType")
-        if renamed in _RENAME_LOCKS and (
-            renamed != "OBJECT_COLUMN" or node.get("relationType") in _TABLE_KINDS
+    for effect in explain(statement):
+        strength = lock_strength(effect.mode)
+        if (
+            effect.kind in _TABLE_OBJECTS
+            and strength >= Lock.SHARE_UPDATE_EXCLUSIVE
+            and not effect.conditional
+            and strength > locks.get(effect.object, 0)
         ):
-            _hold(locks, relation_path(node.get("relation")), Lock.ACCESS_EXCLUSIVE)
-    elif kind == "AlterObjectSchemaStmt":
-        if node.get("objectType") in _TABLE_KINDS:
-            _hold(locks, relation_path(node.get("relation")), Lock.ACCESS_EXCLUSIVE)
-    elif kind == "ClusterStmt":
-        _hold(locks, relation_path(node.get("relation")), Lock.ACCESS_EXCLUSIVE)
-    elif kind == "VacuumStmt":
-        options = {o.get("DefElem", {}).get("defname") for o in node.get("options") or ()}
-        if node.get("is_vacuumcmd") and "full" in options:
-            for item in node.get("rels") or ():
-                relation = item.get("VacuumRelation", {}).get("relation")
-                _hold(locks, relation_path(relation), Lock.ACCESS_EXCLUSIVE)
-    elif kind == "RefreshMatViewStmt":
-        lock = Lock.EXCLUSIVE if node.get("concurrent") else Lock.ACCESS_EXCLUSIVE
-        _hold(locks, relation_path(node.get("relation")), lock)
+            locks[effect.object] = Lock(strength)
     return locks
 
 
