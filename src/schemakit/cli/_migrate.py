@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +59,19 @@ def _common(function: Any) -> Any:
     return function
 
 
+_STEP = re.compile(r": (applying|applied revision) ")
+_last_step = [0.0]
+
+
 def _say(message: str) -> None:
+    # Per-migration progress is for people: on a terminal every step shows; in a CI log one
+    # line a second is enough (a thousand lines would bury the rest). Other messages (waiting
+    # for a lock, retries) always print.
+    if _STEP.search(message) and not sys.stderr.isatty():
+        now = time.monotonic()
+        if now - _last_step[0] < 1.0:
+            return
+        _last_step[0] = now
     click.echo(f"schemakit: {redact(message)}", err=True)
 
 
