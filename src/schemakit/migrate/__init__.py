@@ -1,30 +1,72 @@
 """Migrations: finding them per service, and applying them once, under a lock."""
 
-from schemakit.migrate._alembic import (
-    VERSION_TABLE as ALEMBIC_VERSION_TABLE,
-)
-from schemakit.migrate._alembic import (
-    alembic_offline_sql,
-    alembic_upgrade,
-    generate_revision,
-    load_metadata,
-    push_models,
-)
-from schemakit.migrate._locks import LockHolder, lock_holders, terminate
-from schemakit.migrate._runner import (
-    LEDGER,
-    MigrateOptions,
-    MigrationState,
-    ServiceResult,
-    checksum,
-    lock_key,
-    migrate,
-    migrate_all_databases,
-    service_status,
-    url_for_database,
-)
-from schemakit.migrate._sources import MigrationFile, MigrationSet, discover, read_sql_file
-from schemakit.migrate._target import database_for_url
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from schemakit.migrate._alembic import VERSION_TABLE as ALEMBIC_VERSION_TABLE
+    from schemakit.migrate._alembic import (
+        alembic_offline_sql,
+        alembic_upgrade,
+        generate_revision,
+        load_metadata,
+        push_models,
+    )
+    from schemakit.migrate._locks import LockHolder, lock_holders, terminate
+    from schemakit.migrate._runner import (
+        LEDGER,
+        MigrateOptions,
+        MigrationState,
+        ServiceResult,
+        checksum,
+        lock_key,
+        migrate,
+        migrate_all_databases,
+        service_status,
+        url_for_database,
+    )
+    from schemakit.migrate._sources import MigrationFile, MigrationSet, discover, read_sql_file
+    from schemakit.migrate._target import database_for_url
+
+# Loaded on first use: linting SQL files reads them through this package and must not pay
+# for psycopg, SQLAlchemy and Alembic at start-up.
+_LAZY = {
+    "ALEMBIC_VERSION_TABLE": ("schemakit.migrate._alembic", "VERSION_TABLE"),
+    "LEDGER": ("schemakit.migrate._runner", "LEDGER"),
+    "LockHolder": ("schemakit.migrate._locks", "LockHolder"),
+    "MigrateOptions": ("schemakit.migrate._runner", "MigrateOptions"),
+    "MigrationFile": ("schemakit.migrate._sources", "MigrationFile"),
+    "MigrationSet": ("schemakit.migrate._sources", "MigrationSet"),
+    "MigrationState": ("schemakit.migrate._runner", "MigrationState"),
+    "ServiceResult": ("schemakit.migrate._runner", "ServiceResult"),
+    "alembic_offline_sql": ("schemakit.migrate._alembic", "alembic_offline_sql"),
+    "alembic_upgrade": ("schemakit.migrate._alembic", "alembic_upgrade"),
+    "checksum": ("schemakit.migrate._runner", "checksum"),
+    "database_for_url": ("schemakit.migrate._target", "database_for_url"),
+    "discover": ("schemakit.migrate._sources", "discover"),
+    "generate_revision": ("schemakit.migrate._alembic", "generate_revision"),
+    "load_metadata": ("schemakit.migrate._alembic", "load_metadata"),
+    "lock_holders": ("schemakit.migrate._locks", "lock_holders"),
+    "lock_key": ("schemakit.migrate._runner", "lock_key"),
+    "migrate": ("schemakit.migrate._runner", "migrate"),
+    "migrate_all_databases": ("schemakit.migrate._runner", "migrate_all_databases"),
+    "push_models": ("schemakit.migrate._alembic", "push_models"),
+    "read_sql_file": ("schemakit.migrate._sources", "read_sql_file"),
+    "service_status": ("schemakit.migrate._runner", "service_status"),
+    "terminate": ("schemakit.migrate._locks", "terminate"),
+    "url_for_database": ("schemakit.migrate._runner", "url_for_database"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(where[0]), where[1])
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ALEMBIC_VERSION_TABLE",

@@ -70,6 +70,15 @@ class SqlContext:
     """The tool applying the file sets ``lock_timeout`` itself (``schemakit migrate`` does,
     for every migration); drizzle-orm's migrator, psql and most others do not."""
 
+    _locks: dict[int, dict[str, Lock]] = field(default_factory=dict, repr=False)
+
+    def table_locks(self, statement: Statement) -> dict[str, Lock]:
+        """:func:`table_locks` of ``statement``, worked out once for all the rules asking."""
+        found = self._locks.get(statement.index)
+        if found is None:
+            found = self._locks[statement.index] = table_locks(statement)
+        return found
+
     def is_existing(self, table: str) -> bool:
         """``table`` was not created by this file: an earlier migration, another service or
         the database itself made it, so it may hold rows and serve traffic."""

@@ -11,7 +11,6 @@ from schemakit.rules._sql import (
     SqlContext,
     SqlRule,
     relation_path,
-    table_locks,
     verb,
 )
 from schemakit.sql import Statement
@@ -96,7 +95,7 @@ class DataAndDdlInOneTransaction(SqlRule):
             self._data = self._data or statement
             return
         if self._ddl is None:
-            for table, lock in table_locks(statement).items():
+            for table, lock in ctx.table_locks(statement).items():
                 if lock >= Lock.SHARE and ctx.is_existing(table):
                     self._ddl = (statement, table, lock)
                     break

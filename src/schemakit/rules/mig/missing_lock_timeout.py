@@ -11,7 +11,6 @@ from schemakit.rules._sql import (
     SqlContext,
     SqlRule,
     lock_timeout_set,
-    table_locks,
     verb,
 )
 from schemakit.sql import Statement
@@ -76,7 +75,7 @@ class MissingLockTimeout(SqlRule):
             return iter(())
         tables = [
             table
-            for table, lock in table_locks(statement).items()
+            for table, lock in ctx.table_locks(statement).items()
             if lock == Lock.ACCESS_EXCLUSIVE and ctx.is_existing(table)
         ]
         if tables:
