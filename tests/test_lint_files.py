@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from schemakit.cli import main
-from schemakit.lint import lint_files
+from schemakit.lint import LintOptions, lint_files
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "platform"
 
@@ -146,3 +146,24 @@ def test_replay_runs_the_table_shape_rules(tmp_path: Path, pg_cluster) -> None: 
         ("app.users.user_id", sql, 2)
     ]
     assert not any(f.code.startswith("ISO") for f in result.findings)
+
+
+def test_nul_byte_is_a_finding_not_a_silent_stop(tmp_path: Path) -> None:
+    sql = tmp_path / "m.sql"
+    sql.write_bytes(b"DROP TABLE app.a;\nSELECT 1;\x00 DROP TABLE app.b;\n")
+    found = codes(lint_files([sql]))
+    assert ("MIG004", 1) in found
+    assert ("SYN001", 2) in found
+
+
+def test_concurrently_inside_an_explicit_block(tmp_path: Path) -> None:
+    sql = write(
+        tmp_path / "m.sql",
+        "BEGIN;\n"
+        "CREATE INDEX CONCURRENTLY idx_a_x ON app.a (x);\n"
+        "COMMIT;\n"
+        "CREATE INDEX CONCURRENTLY idx_a_y ON app.a (y);\n",
+    )
+    result = lint_files([sql], LintOptions(select=("MIG002",)))
+    assert codes(result) == [("MIG002", 2)]
+    assert "BEGIN on line 1" in result.findings[0].message

@@ -70,6 +70,8 @@ class SqlContext:
     """The tool applying the file sets ``lock_timeout`` itself (``schemakit migrate`` does,
     for every migration); drizzle-orm's migrator, psql and most others do not."""
 
+    block_line: int = 0
+    """Line of the ``BEGIN``/``START TRANSACTION`` whose block is open (0: none)."""
     _locks: dict[int, dict[str, Lock]] = field(default_factory=dict, repr=False)
 
     def table_locks(self, statement: Statement) -> dict[str, Lock]:
@@ -282,7 +284,13 @@ def run_sql_rules(
                 yield from rule.check(ctx, statement)
             for rule in everything:
                 yield from rule.check(ctx, statement)
-            if kind == "CreateStmt":
+            if kind == "TransactionStmt":
+                what = statement.node.get("kind", "")
+                if what in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+                    ctx.block_line = statement.line
+                elif what in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"):
+                    ctx.block_line = 0
+            elif kind == "CreateStmt":
                 ctx.created.add(relation_path(statement.node.get("relation")))
             elif kind == "VariableSetStmt":
                 if statement.node.get("kind") == "VAR_RESET_ALL":

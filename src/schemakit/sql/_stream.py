@@ -136,6 +136,9 @@ def split_statements(text: str, path: Path | None = None) -> list[Statement]:
     migrator does, so a chunk needs no trailing semicolon; each chunk is then split by the
     parser. A syntax error raises :class:`MigrationError` naming the file and line.
     """
+    nul = text.find("\x00")
+    if nul != -1:
+        raise _nul_error(text, nul, path)
     starts = line_starts(text)
     pieces: list[tuple[int, int, dict[str, Any]]] = []
     for chunk_start, chunk_end in _chunks(text):
@@ -177,6 +180,11 @@ def scan_statements(
     :class:`SqlSyntaxError` at its own line. This is what a linter wants (every finding of a
     half-written file, and the error as one of them); a runner wants ``split_statements``.
     """
+    nul = text.find("\x00")
+    if nul != -1:
+        # libpg_query reads a C string: it would stop there, silently. Lint what comes before.
+        before, problems = scan_statements(text[:nul], path)
+        return before, [*problems, _nul_error(text, nul, path)]
     try:
         return split_statements(text, path), []
     except SqlSyntaxError:
@@ -226,6 +234,16 @@ def _recover(
             errors.append(exc)
         else:
             pieces += [(start + a, start + b, tree) for a, b, tree in parsed]
+
+
+def _nul_error(text: str, at: int, path: Path | None) -> SqlSyntaxError:
+    line = text.count("\n", 0, at) + 1
+    return SqlSyntaxError(
+        "NUL byte (\\0) in the SQL text: PostgreSQL refuses it, and nothing after it is read",
+        path=path,
+        line=line,
+        column=at - text.rfind("\n", 0, at),
+    )
 
 
 def _chunk_error(exc: Exception, text: str, offset: int, path: Path | None) -> SqlSyntaxError:

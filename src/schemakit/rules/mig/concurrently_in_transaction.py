@@ -15,7 +15,7 @@ class ConcurrentlyInTransaction(SqlRule):
     ## What it does
     Flags `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY` and `REINDEX ...
     CONCURRENTLY` in a drizzle-kit folder, whose migrator (drizzle-orm) runs every pending file
-    in one transaction.
+    in one transaction, and in any file between an explicit `BEGIN` and its `COMMIT`.
 
     ## Why is this bad?
     PostgreSQL refuses it: `CREATE INDEX CONCURRENTLY cannot run inside a transaction block`
@@ -40,10 +40,21 @@ class ConcurrentlyInTransaction(SqlRule):
     code = "MIG002"
     name = "concurrently-in-transaction"
 
-    kinds = frozenset({"IndexStmt", "DropStmt", "ReindexStmt"})
+    kinds = frozenset({"IndexStmt", "DropStmt", "ReindexStmt", "AlterTableStmt"})
 
     def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
-        if ctx.in_transaction and is_concurrent(statement):
+        if not is_concurrent(statement):
+            return
+        if ctx.block_line:
+            yield self.finding(
+                "CONCURRENTLY cannot run inside the transaction block opened by BEGIN on "
+                f"line {ctx.block_line}",
+                "Move the statement out of the BEGIN ... COMMIT block, into a migration of "
+                "its own.",
+                location=self.at(statement),
+                service=ctx.service,
+            )
+        elif ctx.in_transaction:
             yield self.finding(
                 "CONCURRENTLY cannot run inside the transaction drizzle-orm's migrator wraps "
                 f"around {ctx.path.name}",
