@@ -181,6 +181,11 @@ def _apply(dsn: str, migrations: MigrationSet, statements: list[Origin]) -> None
     with contextlib.closing(psycopg.connect(dsn, autocommit=True)) as conn:
         for file in migrations.files:
             for statement in file.statements:
+                if statement.kind == "TransactionStmt":
+                    # The replay runs statement by statement in autocommit (atomicity is of no
+                    # use in a throwaway database); a BEGIN would make a later CONCURRENTLY
+                    # fail here, where MIG002 should report it instead.
+                    continue
                 number = len(statements)
                 statements.append(
                     Origin(

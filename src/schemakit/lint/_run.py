@@ -197,6 +197,7 @@ def _statement_findings(
             steps,
             in_transaction=migrations.kind == "drizzle",
             runner_sets_lock_timeout=migrations.kind == "alembic",
+            exempt=config.is_exempt(service.database),
         ):
             found.append(replace(finding, database=service.database))
     return found

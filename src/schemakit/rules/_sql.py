@@ -67,6 +67,9 @@ class SqlContext:
     (``in_transaction``); any other file does unless a statement in it cannot run inside one
     (``schemakit migrate`` then applies it statement by statement, as Flyway does)."""
     runner_sets_lock_timeout: bool = False
+    exempt: bool = False
+    """The service lives in a database the config exempts from schema isolation (the
+    guideline's ``mana_sync``): its objects are in ``public`` on purpose."""
     """The tool applying the file sets ``lock_timeout`` itself (``schemakit migrate`` does,
     for every migration); drizzle-orm's migrator, psql and most others do not."""
 
@@ -251,11 +254,13 @@ def run_sql_rules(
     *,
     in_transaction: bool,
     runner_sets_lock_timeout: bool = False,
+    exempt: bool = False,
 ) -> Iterator[Finding]:
     """Findings of the statement rules over one service's migrations, in order.
 
     ``in_transaction``: every file runs inside one transaction block (a drizzle folder).
     ``runner_sets_lock_timeout``: the tool that will apply them sets ``lock_timeout`` itself.
+    ``exempt``: the service's database is exempt from schema isolation.
     """
     chosen = [rule() for rule in rules if issubclass(rule, SqlRule)]
     if not chosen:
@@ -275,6 +280,7 @@ def run_sql_rules(
             one_transaction=in_transaction
             or not any(cannot_run_in_transaction(s) for s in step.statements),
             runner_sets_lock_timeout=runner_sets_lock_timeout,
+            exempt=exempt,
         )
         for statement in step.statements:
             kind = statement.kind

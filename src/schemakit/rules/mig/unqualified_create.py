@@ -55,10 +55,10 @@ class UnqualifiedCreate(SqlRule):
     Flags `CREATE TABLE`, `CREATE TABLE ... AS`, `CREATE [MATERIALIZED] VIEW`, `CREATE
     SEQUENCE`, `CREATE TYPE` (enum, composite, range, base), `CREATE DOMAIN`, `CREATE
     FUNCTION`, `CREATE PROCEDURE` and `CREATE AGGREGATE` whose name has no schema
-    (`CREATE TABLE files`, not `CREATE TABLE storage.files`), in a service whose migrations
-    have a schema of their own: one the service creates (`CREATE SCHEMA`) or creates objects
-    in, other than `public`. `CREATE INDEX` and `CREATE TRIGGER` are never flagged (they live
-    with their table), nor are temporary tables and views.
+    (`CREATE TABLE files`, not `CREATE TABLE storage.files`). `CREATE INDEX` and `CREATE
+    TRIGGER` are never flagged (they live with their table), nor are temporary tables and
+    views. The message names the service's schema once its migrations named one (`CREATE
+    SCHEMA`, or objects created in it).
 
     A `SET search_path` earlier in the file does not silence it. The object then lands in
     the right schema, but only as long as every statement of the file runs in the session
@@ -67,10 +67,8 @@ class UnqualifiedCreate(SqlRule):
     statement by statement), or one statement pasted into psql during an incident, and it
     lands in `public`. The message names the search_path the file set.
 
-    A service whose migrations never name a schema of their own is not flagged: that is the
-    guideline's `mana_sync` exception (`exempt-databases`), all in `public` on purpose. The
-    statement rules do not see the config; ISO001-ISO003, which do, judge where such
-    objects land.
+    A service in a database the config exempts is not flagged: that is the guideline's
+    `mana_sync` exception (`exempt-databases`), all in `public` on purpose.
 
     ## Why is this bad?
     The object lands in the first schema of the session's `search_path`: `public` by
@@ -139,20 +137,20 @@ class UnqualifiedCreate(SqlRule):
 
     def finish(self, ctx: SqlContext) -> Iterator[Finding]:
         pending, self._pending = self._pending, []
-        schema = self._schema
-        if schema is None:
+        if ctx.exempt:
             return
+        schema = self._schema
         for statement, what, name, search_path in pending:
             where = (
                 f"where it lands depends on the search_path set earlier in this file "
                 f"({search_path})"
                 if search_path is not None
-                else "it lands in the first schema on search_path (public by default), "
-                f"not in {schema}"
+                else "it lands in the first schema on search_path (public by default)"
+                + (f", not in {schema}" if schema else "")
             )
             yield self.finding(
                 f"{what} {name} names no schema: {where}",
-                f"Qualify the name: {what} {schema}.{name}.",
+                f"Qualify the name: {what} {schema or 'SERVICE_SCHEMA'}.{name}.",
                 object=name,
                 location=self.at(statement),
                 service=ctx.service,
