@@ -167,3 +167,11 @@ def test_concurrently_inside_an_explicit_block(tmp_path: Path) -> None:
     result = lint_files([sql], LintOptions(select=("MIG002",)))
     assert codes(result) == [("MIG002", 2)]
     assert "BEGIN on line 1" in result.findings[0].message
+
+
+def test_options_that_do_not_apply_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", str(EXAMPLE), "--replay"]) == 2
+    assert "--replay is for SQL files" in capsys.readouterr().err
+    target = EXAMPLE / "services" / "auth" / "migrations" / "0001_init.sql"
+    assert main(["lint", "--sql", str(target), "--models", "x:Base"]) == 2
+    assert "--models" in capsys.readouterr().err

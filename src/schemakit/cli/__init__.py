@@ -165,7 +165,14 @@ def lint(
         models=models,
     )
     progress = _progress if sys.stderr.isatty() else None
-    if _lint_as_files(paths, sql_only, database_url):
+    as_files = _lint_as_files(paths, sql_only, database_url)
+    if replay and not as_files:
+        raise click.UsageError(
+            "--replay is for SQL files; a project's migrations are always replayed"
+        )
+    if models and as_files:
+        raise click.UsageError("--models lints a project's models; it takes no SQL files")
+    if as_files:
         from schemakit.lint._files import lint_files
 
         result = lint_files(
