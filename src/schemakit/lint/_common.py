@@ -9,7 +9,17 @@ from pathlib import Path
 from schemakit.config import Config
 from schemakit.errors import SchemakitError
 from schemakit.migrate._sources import MigrationFile
-from schemakit.rules import RULES, Finding, InlineIgnore, Location, Rule, Severity, matches
+from schemakit.rules import (
+    RULES,
+    Finding,
+    InlineIgnore,
+    Location,
+    Rule,
+    Severity,
+    apply_suppressions,
+    matches,
+    select_rules,
+)
 from schemakit.rules.invalid_suppression import InvalidSuppression
 from schemakit.rules.syntax_error import SyntaxError_
 from schemakit.sql import attached_span, read_suppressions
@@ -20,6 +30,8 @@ __all__ = [
     "Progress",
     "apply_overrides",
     "check_selectors",
+    "chosen_rules",
+    "conclude",
     "config_location",
     "file_ignores",
     "syntax_findings",
@@ -175,3 +187,44 @@ def syntax_findings(file: MigrationFile, service: str | None, hint: str) -> list
         )
         for error in file.scanned[1]
     ]
+
+
+def chosen_rules(config: Config, options: LintOptions) -> tuple[type[Rule], ...]:
+    """The rules the config's ``[lint]`` and the options select; an unknown code or prefix in
+    either is an error naming it."""
+    settings = config.lint
+    rules = select_rules(
+        options.select if options.select is not None else settings.select,
+        (*settings.ignore, *options.ignore),
+        (*settings.extend_select, *options.extend_select),
+    )
+    check_selectors(
+        (
+            *(options.select or ()),
+            *options.ignore,
+            *options.extend_select,
+            *settings.select,
+            *settings.ignore,
+            *settings.extend_select,
+        ),
+        config,
+    )
+    return rules
+
+
+def conclude(
+    result: LintResult, findings: list[Finding], inline: list[InlineIgnore], config: Config
+) -> LintResult:
+    """Apply the config's overrides and every suppression, and sort what is left into
+    ``result``."""
+    findings, overridden = apply_overrides(findings, config)
+    outcome = apply_suppressions(
+        findings,
+        enabled=result.rules,
+        inline=inline,
+        per_object=config.lint.per_object_ignores,
+        config_location=lambda text: config_location(config, text),
+    )
+    result.findings = sorted(outcome.findings, key=lambda f: f.sort_key)
+    result.suppressed = len(outcome.suppressed) + overridden
+    return result

@@ -34,9 +34,8 @@ from schemakit.lint._common import (
     LintOptions,
     LintResult,
     Progress,
-    apply_overrides,
-    check_selectors,
-    config_location,
+    chosen_rules,
+    conclude,
     file_ignores,
     syntax_findings,
 )
@@ -54,9 +53,7 @@ from schemakit.rules import (
     MigrationStep,
     Rule,
     SqlRule,
-    apply_suppressions,
     run_sql_rules,
-    select_rules,
 )
 from schemakit.rules.invalid_suppression import InvalidSuppression
 from schemakit.rules.syntax_error import SyntaxError_
@@ -119,16 +116,7 @@ def _lint_files(
     options = options or LintOptions()
     anchor = next((p for p in paths if p != STDIN), Path.cwd())
     config = load_config(anchor, required=False)
-    settings = config.lint
-    chosen = select_rules(
-        options.select if options.select is not None else settings.select,
-        (*settings.ignore, *options.ignore),
-        (*settings.extend_select, *options.extend_select),
-    )
-    check_selectors(
-        (*(options.select or ()), *options.ignore, *options.extend_select),
-        config,
-    )
+    chosen = chosen_rules(config, options)
     shape = tuple(rule for rule in chosen if replay and rule.family() in SHAPE_FAMILIES)
     rules = tuple(rule for rule in chosen if rule in FILE_RULES or rule in shape)
     result = LintResult(rules=rules, config_path=config.path)
@@ -152,17 +140,7 @@ def _lint_files(
     enabled_codes = {rule.code for rule in rules}
     # no service: the files stand alone
     findings = [replace(f, service=None) for f in findings if f.code in enabled_codes]
-    findings, overridden = apply_overrides(findings, config)
-    outcome = apply_suppressions(
-        findings,
-        enabled=rules,
-        inline=inline,
-        per_object=settings.per_object_ignores,
-        config_location=lambda text: config_location(config, text),
-    )
-    result.findings = sorted(outcome.findings, key=lambda f: f.sort_key)
-    result.suppressed = len(outcome.suppressed) + overridden
-    return result
+    return conclude(result, findings, inline, config)
 
 
 def _replayed(

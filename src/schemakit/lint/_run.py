@@ -26,9 +26,8 @@ from schemakit.lint._common import (
     LintOptions,
     LintResult,
     Progress,
-    apply_overrides,
-    check_selectors,
-    config_location,
+    chosen_rules,
+    conclude,
     file_ignores,
     syntax_findings,
 )
@@ -49,11 +48,9 @@ from schemakit.rules import (
     Location,
     MigrationStep,
     Rule,
-    apply_suppressions,
     enclosing_paths,
     run_catalog_rules,
     run_sql_rules,
-    select_rules,
 )
 from schemakit.rules.invalid_suppression import InvalidSuppression
 from schemakit.rules.iso.missing_service_schema import MissingServiceSchema
@@ -80,23 +77,7 @@ def lint(
     options = options or LintOptions()
     say = progress or (lambda message: None)
     config = load_config(path, required=options.database_url is None)
-    settings = config.lint
-    rules = select_rules(
-        options.select if options.select is not None else settings.select,
-        (*settings.ignore, *options.ignore),
-        (*settings.extend_select, *options.extend_select),
-    )
-    check_selectors(
-        (
-            *(options.select or ()),
-            *options.ignore,
-            *options.extend_select,
-            *settings.select,
-            *settings.ignore,
-            *settings.extend_select,
-        ),
-        config,
-    )
+    rules = chosen_rules(config, options)
     result = LintResult(rules=rules, config_path=config.path)
     findings: list[Finding] = []
     inline: list[InlineIgnore] = []
@@ -136,17 +117,7 @@ def lint(
     source_findings, source_files = _lint_drizzle_sources(config, rules, say)
     findings = _merge(findings, source_findings)
     result.sources += source_files
-    findings, overridden = apply_overrides(findings, config)
-    outcome = apply_suppressions(
-        findings,
-        enabled=rules,
-        inline=inline,
-        per_object=settings.per_object_ignores,
-        config_location=lambda text: config_location(config, text),
-    )
-    result.findings = sorted(outcome.findings, key=lambda f: f.sort_key)
-    result.suppressed = len(outcome.suppressed) + overridden
-    return result
+    return conclude(result, findings, inline, config)
 
 
 def _syntax_errors(
