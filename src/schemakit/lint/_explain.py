@@ -42,6 +42,7 @@ from typing import IO, Any
 import psycopg
 
 from schemakit.errors import DatabaseError, MigrationError, SchemakitError, redact
+from schemakit.lint._replay import server_message as _server_message
 from schemakit.sql import (
     LockContext,
     LockEffect,
@@ -281,14 +282,6 @@ def _run(
             statement=statement.text,
             hint=hint,
         ) from exc
-
-
-def _server_message(exc: psycopg.Error) -> str:
-    diag: Any = getattr(exc, "diag", None)
-    primary = diag.message_primary if diag is not None else None
-    sqlstate = getattr(exc, "sqlstate", None)
-    text = primary or redact(str(exc).strip().splitlines()[0] if str(exc).strip() else str(exc))
-    return f"{text} (SQLSTATE {sqlstate})" if sqlstate else text
 
 
 def _replay_one(

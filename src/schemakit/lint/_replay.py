@@ -197,7 +197,7 @@ def _apply(dsn: str, migrations: MigrationSet, statements: list[Origin]) -> None
                     conn.execute(statement.text.encode(), prepare=False)
                 except psycopg.Error as exc:
                     raise MigrationError(
-                        f"migration of service {migrations.service} failed: {_server_message(exc)}",
+                        f"migration of service {migrations.service} failed: {server_message(exc)}",
                         path=file.path,
                         line=statement.line,
                         statement=statement.text,
@@ -227,7 +227,8 @@ def _hint(exc: psycopg.Error) -> str:
     return "fix the migration; nothing after it was applied"
 
 
-def _server_message(exc: psycopg.Error) -> str:
+def server_message(exc: psycopg.Error) -> str:
+    """The server's primary message and SQLSTATE, or the first line of the error (redacted)."""
     diag: Any = getattr(exc, "diag", None)
     primary = diag.message_primary if diag is not None else None
     sqlstate = getattr(exc, "sqlstate", None)
