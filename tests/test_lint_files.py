@@ -175,3 +175,22 @@ def test_options_that_do_not_apply_are_refused(capsys: pytest.CaptureFixture[str
     target = EXAMPLE / "services" / "auth" / "migrations" / "0001_init.sql"
     assert main(["lint", "--sql", str(target), "--models", "x:Base"]) == 2
     assert "--models" in capsys.readouterr().err
+
+
+def test_project_replay_survives_concurrently_in_a_block(tmp_path: Path, pg_cluster) -> None:  # type: ignore[no-untyped-def]
+    from schemakit.lint import lint
+
+    write(tmp_path / "schemakit.toml", "[services.app]\nschemas = ['app']\nmigrations = 'm'\n")
+    write(
+        tmp_path / "m" / "0001.sql",
+        "CREATE SCHEMA app;\nCREATE TABLE app.files (id uuid PRIMARY KEY, name text);\n",
+    )
+    write(
+        tmp_path / "m" / "0002.sql",
+        "BEGIN;\nSET LOCAL lock_timeout = '1s';\n"
+        "CREATE INDEX CONCURRENTLY idx_files_name ON app.files (name);\nCOMMIT;\n",
+    )
+    result = lint(tmp_path, LintOptions(select=("MIG002",)), cluster=pg_cluster)
+    assert [(f.code, f.location.path.name, f.location.line) for f in result.findings] == [
+        ("MIG002", "0002.sql", 3)
+    ]

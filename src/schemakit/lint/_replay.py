@@ -22,6 +22,7 @@ from schemakit.config import Config
 from schemakit.errors import MigrationError, redact
 from schemakit.migrate import MigrationSet, discover
 from schemakit.rules import Location, enclosing_paths
+from schemakit.sql import cannot_run_in_transaction
 from schemakit.testing import Cluster
 
 __all__ = ["Origin", "Origins", "replay"]
@@ -181,20 +182,24 @@ def _apply(dsn: str, migrations: MigrationSet, statements: list[Origin]) -> None
     with contextlib.closing(psycopg.connect(dsn, autocommit=True)) as conn:
         for file in migrations.files:
             for statement in file.statements:
-                if statement.kind == "TransactionStmt":
-                    # The replay runs statement by statement in autocommit (atomicity is of no
-                    # use in a throwaway database); a BEGIN would make a later CONCURRENTLY
-                    # fail here, where MIG002 should report it instead.
-                    continue
                 number = len(statements)
                 statements.append(
                     Origin(
                         Location(file.path, statement.line, statement.column), migrations.service
                     )
                 )
+                # CONCURRENTLY inside the file's own BEGIN ... COMMIT would fail here, where
+                # MIG002 reports it: end the block early, run it, and open a new one.
+                reopen = cannot_run_in_transaction(statement) and (
+                    conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+                )
                 try:
+                    if reopen:
+                        conn.execute(b"COMMIT")
                     conn.execute("SELECT set_config('schemakit.stmt', %s, false)", (str(number),))
                     conn.execute(statement.text.encode(), prepare=False)
+                    if reopen:
+                        conn.execute(b"BEGIN")
                 except psycopg.Error as exc:
                     raise MigrationError(
                         f"migration of service {migrations.service} failed: {server_message(exc)}",
