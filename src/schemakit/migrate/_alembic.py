@@ -81,14 +81,14 @@ def load_metadata(service: Service) -> Any:
 
 def _script(folder: Path) -> Any:
     # Reading the revisions imports every revision module: do it once per run, and again only
-    # when the versions folder changed (generate adds a file).
+    # when the versions folder changed (generate adds a file, which changes the folder's
+    # mtime; a stat of every revision would cost more than the run's own bookkeeping).
     versions = folder / "versions"
-    stamp = max((p.stat().st_mtime_ns for p in versions.glob("*.py")), default=0)
-    return _cached_script(str(folder.resolve()), versions.stat().st_mtime_ns, stamp)
+    return _cached_script(str(folder.resolve()), versions.stat().st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=16)
-def _cached_script(folder: str, folder_mtime: int, newest_file: int) -> Any:
+def _cached_script(folder: str, folder_mtime: int) -> Any:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory(folder)
