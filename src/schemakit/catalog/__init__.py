@@ -1,7 +1,8 @@
 """The Catalog IR and its builders: a live database, SQLAlchemy models or Drizzle files."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from schemakit._lazy import lazy_getattr
 from schemakit.catalog._model import (
     Catalog,
     Column,
@@ -31,15 +32,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, globals(), {n: (m, n) for n, m in _LAZY.items()})
 
 
 __all__ = [

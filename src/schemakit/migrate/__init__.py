@@ -1,6 +1,8 @@
 """Migrations: finding them per service, and applying them once, under a lock."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from schemakit._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from schemakit.migrate._alembic import VERSION_TABLE as ALEMBIC_VERSION_TABLE
@@ -57,15 +59,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    where = _LAZY.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(where[0]), where[1])
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, globals(), _LAZY)
 
 
 __all__ = [
