@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from schemakit.rules._base import Finding, Location, Rule
-from schemakit.sql import Statement, cannot_run_in_transaction, explain, lock_strength
+from schemakit.sql import (
+    Statement,
+    cannot_run_in_transaction,
+    explain,
+    lock_strength,
+    names,
+)
+from schemakit.sql import qualified as object_path
+from schemakit.sql import relation as relation_path
 
 __all__ = [
     "LOCKING_KINDS",
@@ -54,8 +62,6 @@ class SqlContext:
     in_transaction: bool
     """The file runs inside a transaction block (drizzle-orm's migrator runs every pending
     file of a drizzle folder in one)."""
-    earlier: set[str] = field(default_factory=set)
-    """Tables (``schema.name``) created by earlier migrations of the service."""
     created: set[str] = field(default_factory=set)
     """Tables created so far in this file: new and empty, so locks and rewrites on them are
     harmless. Every other table may hold data and traffic (see :meth:`is_existing`)."""
@@ -67,12 +73,11 @@ class SqlContext:
     (``in_transaction``); any other file does unless a statement in it cannot run inside one
     (``schemakit migrate`` then applies it statement by statement, as Flyway does)."""
     runner_sets_lock_timeout: bool = False
+    """The tool applying the file sets ``lock_timeout`` itself (``schemakit migrate`` does,
+    for every migration); drizzle-orm's migrator, psql and most others do not."""
     exempt: bool = False
     """The service lives in a database the config exempts from schema isolation (the
     guideline's ``mana_sync``): its objects are in ``public`` on purpose."""
-    """The tool applying the file sets ``lock_timeout`` itself (``schemakit migrate`` does,
-    for every migration); drizzle-orm's migrator, psql and most others do not."""
-
     block_line: int = 0
     """Line of the ``BEGIN``/``START TRANSACTION`` whose block is open (0: none)."""
     _locks: dict[int, dict[str, Lock]] = field(default_factory=dict, repr=False)
@@ -108,18 +113,6 @@ class SqlRule(Rule):
         return Location(statement.path or Path("-"), statement.line, statement.column)
 
 
-def relation_path(relation: dict[str, Any] | None) -> str:
-    """``schema.name`` of a RangeVar node (``public`` when unqualified)."""
-    if not relation:
-        return ""
-    return f"{relation.get('schemaname') or 'public'}.{relation.get('relname', '')}"
-
-
-def names(node: list[dict[str, Any]] | None) -> list[str]:
-    """The strings of a name list (``[{"String": {"sval": "x"}}, ...]``)."""
-    return [n["String"].get("sval", "") for n in node or () if "String" in n]
-
-
 def const_value(node: dict[str, Any]) -> str | None:
     """The text of an ``A_Const`` node (``None`` for NULL or anything else)."""
     const = node.get("A_Const")
@@ -128,16 +121,10 @@ def const_value(node: dict[str, Any]) -> str | None:
     for key in ("sval", "ival", "fval", "boolval", "bsval"):
         if key in const:
             inner = const[key]
-            value = inner.get(key, inner.get("boolval", 0 if key == "ival" else ""))
+            # libpg_query leaves out zero, false and the empty string
+            value = inner.get(key, 0 if key == "ival" else "")
             return str(value)
     return None
-
-
-def object_path(parts: Sequence[str]) -> str:
-    """``schema.name`` of a qualified name's parts (``public`` when unqualified)."""
-    if not parts:
-        return ""
-    return ".".join(parts[-2:]) if len(parts) > 1 else f"public.{parts[0]}"
 
 
 class Lock(IntEnum):
@@ -270,13 +257,11 @@ def run_sql_rules(
     for rule in chosen:
         for kind in rule.kinds:
             by_kind.setdefault(kind, []).append(rule)
-    earlier: set[str] = set()
     for step in steps:
         ctx = SqlContext(
             step.service,
             step.path,
             in_transaction,
-            set(earlier),
             one_transaction=in_transaction
             or not any(cannot_run_in_transaction(s) for s in step.statements),
             runner_sets_lock_timeout=runner_sets_lock_timeout,
@@ -307,4 +292,3 @@ def run_sql_rules(
                 ctx.settings.update(_set_config(statement))
         for rule in chosen:
             yield from rule.finish(ctx)
-        earlier |= ctx.created

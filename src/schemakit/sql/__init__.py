@@ -7,6 +7,7 @@ from schemakit.sql._locks import (
     explain,
     explain_all,
     lock_strength,
+    type_change_rewrites,
 )
 from schemakit.sql._stream import (
     BREAKPOINT,
@@ -21,6 +22,7 @@ from schemakit.sql._stream import (
     scan_statements,
     split_statements,
 )
+from schemakit.sql._tree import names, qualified, relation
 
 __all__ = [
     "BREAKPOINT",
@@ -37,7 +39,11 @@ __all__ = [
     "is_concurrent",
     "line_starts",
     "lock_strength",
+    "names",
+    "qualified",
     "read_suppressions",
+    "relation",
     "scan_statements",
     "split_statements",
+    "type_change_rewrites",
 ]

@@ -36,9 +36,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from schemakit.sql._stream import Statement
+from schemakit.sql._tree import names as _names
+from schemakit.sql._tree import qualified as _qualified
+from schemakit.sql._tree import relation as _relation
 
 __all__ = [
     "LOCK_MODES",
@@ -460,6 +463,39 @@ class _Type:
         return f"{self.name}{mods}{'[]' if self.array else ''}"
 
 
+class TypeLike(Protocol):
+    """A column type as the parse tree spells it: name, modifiers, whether an array."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def mods(self) -> tuple[int, ...]: ...
+    @property
+    def array(self) -> bool: ...
+
+
+def type_change_rewrites(old: TypeLike, new: TypeLike) -> bool:
+    """PostgreSQL rewrites the table to change a column from ``old`` to ``new`` (no USING):
+    only binary-coercible changes with no stricter limit keep the old storage."""
+    if (old.name, old.mods, old.array) == (new.name, new.mods, new.array):
+        return False
+    if old.array or new.array:
+        return True
+    if old.name in ("varchar", "text") and (
+        new.name == "text" or (new.name == "varchar" and not new.mods)
+    ):
+        return False  # binary-coercible, no length to check
+    if old.name == new.name == "varchar" and old.mods and new.mods:
+        return new.mods[0] < old.mods[0]
+    if old.name == new.name == "numeric" and old.mods:
+        if not new.mods:
+            return False
+        old_scale = old.mods[1] if len(old.mods) > 1 else 0
+        new_scale = new.mods[1] if len(new.mods) > 1 else 0
+        return new_scale != old_scale or new.mods[0] < old.mods[0]
+    return True
+
+
 def _type_change_rewrites(old: _Type | None, new: _Type, using: bool) -> tuple[bool, str]:
     """(rewrites, note) of ``ALTER COLUMN ... TYPE new`` from ``old`` (None: not known)."""
     if using:
@@ -469,22 +505,7 @@ def _type_change_rewrites(old: _Type | None, new: _Type, using: bool) -> tuple[b
             f"TYPE {new}: rewrites the table and its indexes unless binary-coercible from "
             "the old type (e.g. varchar(n) to text or a wider varchar; old type not in the file)"
         )
-    if old == new:
-        same = True
-    elif old.array or new.array:
-        same = False
-    elif old.name in ("varchar", "text") and (
-        new.name == "text" or (new.name == "varchar" and not new.mods)
-    ):
-        same = True
-    elif old.name == new.name == "varchar" and old.mods and new.mods:
-        same = new.mods[0] >= old.mods[0]
-    elif old.name == new.name == "numeric" and old.mods:
-        old_scale = old.mods[1] if len(old.mods) > 1 else 0
-        new_scale = new.mods[1] if len(new.mods) > 1 else 0
-        same = not new.mods or (new_scale == old_scale and new.mods[0] >= old.mods[0])
-    else:
-        same = False
+    same = not type_change_rewrites(old, new)
     if same:
         return False, f"TYPE {old} -> {new}: binary-coercible, no rewrite"
     return True, f"TYPE {old} -> {new}: rewrites the table and rebuilds its indexes"
@@ -498,24 +519,6 @@ def _plain_using(using: dict[str, Any], column: str, new: _Type) -> bool:
             return False
         using = cast.get("arg") or {}
     return _names(using.get("ColumnRef", {}).get("fields")) == [column]
-
-
-def _names(node: Iterable[dict[str, Any]] | None) -> list[str]:
-    return [n["String"].get("sval", "") for n in node or () if "String" in n]
-
-
-def _qualified(parts: Sequence[str]) -> str:
-    if not parts:
-        return ""
-    return ".".join(parts[-2:]) if len(parts) > 1 else f"public.{parts[0]}"
-
-
-def _relation(range_var: dict[str, Any] | None) -> str:
-    """``schema.name`` of a RangeVar (``public`` when unqualified)."""
-    if not range_var:
-        return ""
-    range_var = range_var.get("RangeVar", range_var)
-    return f"{range_var.get('schemaname') or 'public'}.{range_var.get('relname', '')}"
 
 
 def _drop_names(node: dict[str, Any]) -> list[str]:

@@ -236,13 +236,18 @@ def _recover(
             pieces += [(start + a, start + b, tree) for a, b, tree in parsed]
 
 
-def _nul_error(text: str, at: int, path: Path | None) -> SqlSyntaxError:
+def _error_at(reason: str, text: str, at: int, path: Path | None) -> SqlSyntaxError:
+    """A syntax error at character offset ``at`` of ``text``, as line and column."""
     line = text.count("\n", 0, at) + 1
-    return SqlSyntaxError(
+    return SqlSyntaxError(reason, path=path, line=line, column=at - text.rfind("\n", 0, at))
+
+
+def _nul_error(text: str, at: int, path: Path | None) -> SqlSyntaxError:
+    return _error_at(
         "NUL byte (\\0) in the SQL text: PostgreSQL refuses it, and nothing after it is read",
-        path=path,
-        line=line,
-        column=at - text.rfind("\n", 0, at),
+        text,
+        at,
+        path,
     )
 
 
@@ -250,9 +255,7 @@ def _chunk_error(exc: Exception, text: str, offset: int, path: Path | None) -> S
     message, location = (*exc.args, None)[:2]
     if not isinstance(location, int):
         return SqlSyntaxError(str(message), path=path, line=None)
-    at = offset + location
-    line = text.count("\n", 0, at) + 1
-    return SqlSyntaxError(str(message), path=path, line=line, column=at - text.rfind("\n", 0, at))
+    return _error_at(str(message), text, offset + location, path)
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from schemakit.rules._base import Finding, Severity
 from schemakit.rules._sql import SqlContext, SqlRule, const_value, names, relation_path
-from schemakit.sql import Statement
+from schemakit.sql import Statement, type_change_rewrites
 
 # serial types are integers with a sequence; the friendlier names of internal ones
 _ALIASES = {"serial": "int4", "bigserial": "int8", "smallserial": "int2"}
@@ -45,27 +45,6 @@ class ColumnType:
     def __str__(self) -> str:
         mods = f"({','.join(map(str, self.mods))})" if self.mods else ""
         return f"{_SHOWN.get(self.name, self.name)}{mods}{'[]' if self.array else ''}"
-
-
-def rewrites(old: ColumnType, new: ColumnType) -> bool:
-    """PostgreSQL rewrites the table to change a column from ``old`` to ``new`` (no USING)."""
-    if old == new:
-        return False
-    if old.array or new.array:
-        return True
-    if old.name in ("varchar", "text") and (
-        new.name == "text" or (new.name == "varchar" and not new.mods)
-    ):
-        return False  # binary-coercible, no length to check
-    if old.name == new.name == "varchar" and old.mods and new.mods:
-        return new.mods[0] < old.mods[0]
-    if old.name == new.name == "numeric" and old.mods:
-        if not new.mods:
-            return False
-        old_scale = old.mods[1] if len(old.mods) > 1 else 0
-        new_scale = new.mods[1] if len(new.mods) > 1 else 0
-        return new_scale != old_scale or new.mods[0] < old.mods[0]
-    return True
 
 
 class ColumnTypeRewrite(SqlRule):
@@ -152,7 +131,7 @@ class ColumnTypeRewrite(SqlRule):
                 continue
             using = column.get("raw_default") is not None
             if not using:
-                if old is not None and not rewrites(old, new):
+                if old is not None and not type_change_rewrites(old, new):
                     continue
                 if old is None and new.name in _WIDENING_TARGETS and not new.array:
                     continue
