@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 
-import schemakit
 from schemakit.cli._explain import register as _register_explain
 from schemakit.cli._migrate import config_option
 from schemakit.cli._migrate import register as _register_migrate
@@ -185,7 +184,6 @@ def lint(
     report = LintReport(
         findings=result.findings,
         rules=result.rules,
-        version=schemakit.__version__,
         databases=result.databases,
         sources=result.sources,
         suppressed=result.suppressed,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from schemakit.rules.syntax_error import SyntaxError_
 from schemakit.sql import attached_span, read_suppressions
 
 __all__ = [
+    "SHAPE_FAMILIES",
     "LintOptions",
     "LintResult",
     "Progress",
@@ -34,6 +35,7 @@ __all__ = [
     "conclude",
     "config_location",
     "file_ignores",
+    "replayable",
     "syntax_findings",
 ]
 
@@ -173,6 +175,19 @@ def file_ignores(file: MigrationFile, known: set[str]) -> tuple[list[InlineIgnor
             if code not in bad:
                 items.append(InlineIgnore(file.path, first, last, code, suppression.line))
     return items, invalid
+
+
+SHAPE_FAMILIES = ("NAM", "TYP", "COL", "IDX")
+"""Rule families that judge a table's shape: they run over models, Drizzle sources and
+replayed SQL files alike. The ISO rules judge a whole database (schema ownership, grants,
+what else lives there), which those do not describe."""
+
+
+def replayable(files: Sequence[MigrationFile]) -> tuple[MigrationFile, ...]:
+    """The files before the first one with a syntax error: a replay past it would fail on
+    whatever the broken statement made."""
+    broken = next((i for i, f in enumerate(files) if f.scanned[1]), len(files))
+    return tuple(files[:broken])
 
 
 def syntax_findings(file: MigrationFile, service: str | None, hint: str) -> list[Finding]:

@@ -31,12 +31,14 @@ from typing import TYPE_CHECKING, BinaryIO
 from schemakit.config import Config, Service, load_config
 from schemakit.errors import MigrationError
 from schemakit.lint._common import (
+    SHAPE_FAMILIES,
     LintOptions,
     LintResult,
     Progress,
     chosen_rules,
     conclude,
     file_ignores,
+    replayable,
     syntax_findings,
 )
 from schemakit.migrate._sources import (
@@ -71,8 +73,6 @@ FILE_RULES: tuple[type[Rule], ...] = tuple(
     if issubclass(rule, SqlRule) or rule in (SyntaxError_, UnusedSuppression, InvalidSuppression)
 )
 """The rules that can run on SQL text alone."""
-SHAPE_FAMILIES = ("NAM", "TYP", "COL", "IDX")
-"""Rules that judge a table's shape, runnable on replayed files with no service registry."""
 
 _SYNTAX_HINT = "Fix the SQL: the migration would fail at this statement."
 
@@ -159,10 +159,9 @@ def _replayed(
     found: dict[str, MigrationSet | None] = {}
     for number, (files, _) in enumerate(sequences, 1):
         name = f"files{number}"
-        broken = next((i for i, f in enumerate(files) if f.scanned[1]), len(files))
         folder = files[0].path.parent
         services[name] = Service(name=name, schemas=(), database="main", migrations=folder)
-        found[name] = MigrationSet(name, "sql", folder, tuple(files[:broken]))
+        found[name] = MigrationSet(name, "sql", folder, replayable(files))
     replayed = replace(config, services=services)
     findings: list[Finding] = []
     for database, catalog, origins in replay(replayed, say, cluster, found=found):

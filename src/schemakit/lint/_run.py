@@ -23,12 +23,14 @@ from schemakit.catalog import Catalog, from_database, from_drizzle, from_metadat
 from schemakit.config import Config, Service, load_config
 from schemakit.errors import DatabaseError, SchemakitError, redact
 from schemakit.lint._common import (
+    SHAPE_FAMILIES,
     LintOptions,
     LintResult,
     Progress,
     chosen_rules,
     conclude,
     file_ignores,
+    replayable,
     syntax_findings,
 )
 from schemakit.lint._replay import replay
@@ -92,10 +94,10 @@ def lint(
     else:
         # Read and split every service's migrations once for the replay and both passes below.
         found = {s.name: discover(s, config.path) for s in config.services.values()}
-        syntax, replayable = _syntax_errors(found)
+        syntax, to_replay = _syntax_errors(found)
         findings += syntax
-        cut = {name for name, kept in replayable.items() if kept is not found[name]}
-        for database, catalog, origins in replay(config, say, cluster, found=replayable):
+        cut = {name for name, kept in to_replay.items() if kept is not found[name]}
+        for database, catalog, origins in replay(config, say, cluster, found=to_replay):
             ctx = CatalogContext(catalog, config, database, creator=origins.creator)
             findings += [
                 finding
@@ -126,21 +128,21 @@ def _syntax_errors(
     """SYN001 for every statement the parser rejects, and the sets cut before the first broken
     file of each service: a replay past it would fail on whatever the broken statement made."""
     findings: list[Finding] = []
-    replayable: dict[str, MigrationSet | None] = dict(sets)
+    cut: dict[str, MigrationSet | None] = dict(sets)
     for name, migrations in sets.items():
         if migrations is None or not migrations.is_sql:
             continue
-        for index, file in enumerate(migrations.files):
-            errors = syntax_findings(
+        for file in migrations.files:
+            findings += syntax_findings(
                 file,
                 name,
                 "Fix the SQL. The replay of this service stopped before this file, so its "
                 "catalog findings cover only the files before it.",
             )
-            findings += errors
-            if errors and replayable[name] is migrations:
-                replayable[name] = replace(migrations, files=migrations.files[:index])
-    return findings, replayable
+        kept = replayable(migrations.files)
+        if len(kept) < len(migrations.files):
+            cut[name] = replace(migrations, files=kept)
+    return findings, cut
 
 
 def _statement_findings(
@@ -159,7 +161,7 @@ def _statement_findings(
                 MigrationStep(service.name, f.id, f.path, f.scanned[0]) for f in migrations.files
             ]
         else:
-            steps = _alembic_steps(service) if migrations.files else []
+            steps = _alembic_steps(service, migrations) if migrations.files else []
         # drizzle-orm's migrator runs a drizzle folder's pending files in one transaction. An
         # Alembic folder here has no env.py: only schemakit migrate runs it, and it sets
         # lock_timeout itself; a SQL folder may be applied by anything (psql, drizzle, ...).
@@ -174,12 +176,13 @@ def _statement_findings(
     return found
 
 
-def _alembic_steps(service: Service) -> list[MigrationStep]:
+def _alembic_steps(service: Service, migrations: MigrationSet) -> list[MigrationStep]:
     """Each Alembic revision's upgrade as its offline SQL (``alembic upgrade --sql``), without
     Alembic's own bookkeeping; findings point at the revision's ``def upgrade`` line."""
+    texts = {f.path: f.text for f in migrations.files}
     steps = []
     for revision, path, text in alembic_offline_sql(service):
-        line = _upgrade_line(path)
+        line = _upgrade_line(texts[path])
         statements = [
             replace(statement, path=path, line=line, end_line=line, column=1)
             for statement in scan_statements(text, path)[0]
@@ -196,17 +199,13 @@ def _alembic_bookkeeping(statement: Statement) -> bool:
     return relation.get("relname") == ALEMBIC_VERSION_TABLE
 
 
-def _upgrade_line(path: Path) -> int:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return 1
-    return next((n for n, text in enumerate(lines, 1) if text.startswith("def upgrade")), 1)
+def _upgrade_line(text: str) -> int:
+    lines = text.splitlines()
+    return next((n for n, line in enumerate(lines, 1) if line.startswith("def upgrade")), 1)
 
 
-MODEL_FAMILIES = ("NAM", "TYP", "COL", "IDX")
-"""Rule families run over models: they judge a table's shape. The ISO rules judge a whole
-database (schema ownership, grants, what else lives there), which models do not describe."""
+MODEL_FAMILIES = SHAPE_FAMILIES
+"""Rule families run over models (see :data:`SHAPE_FAMILIES`)."""
 
 
 def _lint_models(

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO
 
-from rich.console import Console
-from rich.text import Text
-
 from schemakit.errors import redact
 from schemakit.report._json import relative
 from schemakit.rules import Finding, Severity
@@ -23,6 +20,10 @@ def render_text(
     databases: Sequence[str],
     color: bool | None = None,
 ) -> None:
+    # rich loads here, not at import: the json and sarif formats never need it
+    from rich.console import Console
+    from rich.text import Text
+
     console = Console(
         file=stream,
         force_terminal=color,
