@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -13,6 +12,7 @@ import psycopg
 from psycopg import pq
 from psycopg.rows import tuple_row
 
+from schemakit._gc import gc_paused
 from schemakit.catalog._model import (
     Catalog,
     Column,
@@ -85,9 +85,7 @@ def _load(conn: psycopg.Connection[Any]) -> Catalog:
     # The rows and the objects built from them hold no reference cycles, but there are hundreds
     # of thousands of them: pausing the cyclic GC avoids a full collection every few thousand
     # allocations (about a third of the time of a 10,000-table load).
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         with conn.transaction():
             setup = []
             if conn.autocommit:
@@ -101,9 +99,6 @@ def _load(conn: psycopg.Connection[Any]) -> Catalog:
             for name, rows in _results(conn, version):
                 builder.add(name, rows)
         return builder.catalog()
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _results(
@@ -122,14 +117,6 @@ def _results(
             cursors.append((name, cur))
         for name, cur in cursors:
             yield name, cur.fetchall()
-
-
-def _assemble(database: str, version: int, rows: dict[str, list[tuple[Any, ...]]]) -> Catalog:
-    """The Catalog for the rows of every query in QUERIES."""
-    builder = _Builder(database, version)
-    for name in QUERIES:
-        builder.add(name, rows[name])
-    return builder.catalog()
 
 
 class _Builder:

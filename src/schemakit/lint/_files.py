@@ -21,13 +21,13 @@ of the file is still linted.
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from schemakit._gc import gc_paused
 from schemakit.config import Config, Service, load_config
 from schemakit.errors import MigrationError
 from schemakit.lint._common import (
@@ -95,13 +95,8 @@ def lint_files(
     # Every file's parse trees stay alive until the end: millions of dicts the cyclic
     # collector would rescan again and again (it doubled the run time), and none of them
     # can form a cycle.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _lint_files(paths, options, stdin, stdin_name, replay, progress, cluster)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _lint_files(

@@ -47,4 +47,5 @@ def generate(
         )
         path = generate_revision(service, message, cluster.dsn(service.database))
         say(f"wrote {path}")
-    return path, lint(config.path or config.root)
+        # the same throwaway server replays the migrations for lint (under other names)
+        return path, lint(config.path or config.root, cluster=cluster)

@@ -27,16 +27,11 @@ __all__ = [
     "alembic_upgrade",
     "current_revisions",
     "generate_revision",
-    "is_alembic_folder",
     "load_metadata",
 ]
 
 VERSION_TABLE = "alembic_version"
 _ALEMBIC_GLOBALS = threading.Lock()
-
-
-def is_alembic_folder(folder: Path) -> bool:
-    return (folder / "versions").is_dir()
 
 
 @contextlib.contextmanager
@@ -206,8 +201,8 @@ def alembic_upgrade(
 ) -> list[str]:
     """Upgrade ``service`` to head, one transaction per revision; returns the revisions run.
 
-    ``on_applied(connection, revision)`` runs inside each revision's transaction (the ledger
-    row commits with the migration).
+    ``on_applied(connection, revision)`` runs inside each revision's transaction, after
+    Alembic recorded it in its version table.
     """
     from alembic.config import Config as AlembicConfig
     from alembic.runtime.environment import EnvironmentContext

@@ -24,6 +24,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from schemakit._gc import gc_paused
 from schemakit.config import Config, Service
 from schemakit.errors import DatabaseError, MigrationError, redact
 from schemakit.migrate._alembic import alembic_upgrade, current_revisions
@@ -598,11 +599,14 @@ def apply_service(
             try:
                 if not status_only:
                     _ensure_ledger(conn, drizzle_table)
-                # status reads without locking or creating anything
-                applied = _applied(conn, service.name) if _exists(conn, LEDGER) else {}
+                # status reads without locking or creating anything; a run has just made
+                # both tables, so it need not ask whether they exist
+                applied = (
+                    _applied(conn, service.name) if not status_only or _exists(conn, LEDGER) else {}
+                )
                 drizzle = (
                     _drizzle_applied(conn, drizzle_table, migrations.files)
-                    if drizzle_table and _exists(conn, ".".join(drizzle_table))
+                    if drizzle_table and (not status_only or _exists(conn, ".".join(drizzle_table)))
                     else {}
                 )
                 if migrations.kind == "alembic":
@@ -831,16 +835,11 @@ def migrate(
     # What is loaded now (imports, revision modules, file texts) lives for the whole run: the
     # cyclic collector does not run while it loads, then it is moved out of the collector's
     # sight (gc.freeze), so its passes during the run stay short.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         for service in chosen:
             found = discover(service, config.path)
             if found is not None:
                 plans.append((service, found))
-    finally:
-        if collecting:
-            gc.enable()
     gc.freeze()
     try:
         return [

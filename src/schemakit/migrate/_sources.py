@@ -99,7 +99,7 @@ def discover(service: Service, config_path: Path | None = None) -> MigrationSet 
         )
         return MigrationSet(service.name, "alembic", folder, files)
     files = tuple(
-        MigrationFile(service.name, path.stem, path, _read(path))
+        read_sql_file(path, service.name)
         for path in sorted(folder.glob("*.sql"), key=lambda p: p.name)
     )
     return MigrationSet(service.name, "sql", folder, files)
