@@ -19,14 +19,19 @@ if TYPE_CHECKING:
         MigrateOptions,
         MigrationState,
         ServiceResult,
-        checksum,
         lock_key,
         migrate,
         migrate_all_databases,
         service_status,
         url_for_database,
     )
-    from schemakit.migrate._sources import MigrationFile, MigrationSet, discover, read_sql_file
+    from schemakit.migrate._sources import (
+        MigrationFile,
+        MigrationSet,
+        checksum,
+        discover,
+        read_sql_file,
+    )
     from schemakit.migrate._target import database_for_url
 
 # Loaded on first use: linting SQL files reads them through this package and must not pay
@@ -42,7 +47,7 @@ _LAZY = {
     "ServiceResult": ("schemakit.migrate._runner", "ServiceResult"),
     "alembic_offline_sql": ("schemakit.migrate._alembic", "alembic_offline_sql"),
     "alembic_upgrade": ("schemakit.migrate._alembic", "alembic_upgrade"),
-    "checksum": ("schemakit.migrate._runner", "checksum"),
+    "checksum": ("schemakit.migrate._sources", "checksum"),
     "database_for_url": ("schemakit.migrate._target", "database_for_url"),
     "discover": ("schemakit.migrate._sources", "discover"),
     "generate_revision": ("schemakit.migrate._alembic", "generate_revision"),

@@ -67,11 +67,6 @@ def lock_key(service: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def checksum(text: str) -> str:
-    """sha256 hex of the whole file text: drizzle-orm's ``hash``, so both tools agree."""
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 @dataclass(frozen=True)
 class MigrateOptions:
     timeout: float = 300.0
@@ -275,7 +270,7 @@ def _states(
     known = set()
     for file in migrations.files:
         known.add(file.id)
-        current = checksum(file.text)
+        current = file.checksum
         row = applied.get(file.id)
         stored = row[1] if row else drizzle.get(file.id)
         if stored is None:
@@ -324,7 +319,7 @@ def _apply_file(
     drizzle_table: tuple[str, str] | None,
 ) -> None:
     started = time.monotonic()
-    digest = checksum(file.text)
+    digest = file.checksum
     record = (
         "INSERT INTO schemakit.migrations (service, id, checksum, duration_ms, applied_by) "
         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (service, id) DO UPDATE SET "
@@ -392,9 +387,8 @@ def _apply_in_one_message(
     message: one round trip per migration. If it fails, the transaction is rolled back and the
     statements are run again one by one inside a transaction that is rolled back too, only to
     name the failing statement and its line."""
-    local = timeouts.replace("SET ", "SET LOCAL ")
+    pieces = _ledger_pieces(conn, migrations.service, timeouts, drizzle_table)
     try:
-        pieces = _ledger_pieces(conn, migrations.service, timeouts, drizzle_table)
         conn.execute(_transaction_text(conn, pieces, file, digest), prepare=False)
         return
     except psycopg.Error as exc:
@@ -402,26 +396,22 @@ def _apply_in_one_message(
     if not conn.closed:
         with contextlib.suppress(psycopg.Error):
             conn.execute(b"ROLLBACK")
+    error = MigrationError(
+        f"migration {file.id} of service {migrations.service} failed: {_short(failure)}",
+        path=file.path,
+        hint="the migration was rolled back; the database is as it was before it",
+    )
     if _is_transient(failure) or conn.closed:
-        error = MigrationError(
-            f"migration {file.id} of service {migrations.service} failed: {_short(failure)}",
-            path=file.path,
-            hint="the migration was rolled back; the database is as it was before it",
-        )
         error.transient = _is_transient(failure)  # type: ignore[attr-defined]
         raise error from failure
-    conn.execute(f"BEGIN; {local}".encode())
+    conn.execute(pieces[0])  # BEGIN and the timeouts, as the message had them
     try:
         for statement in file.statements:
             _run(conn, migrations, file, statement)
     finally:
         with contextlib.suppress(psycopg.Error):
             conn.execute(b"ROLLBACK")
-    raise MigrationError(
-        f"migration {file.id} of service {migrations.service} failed: {_short(failure)}",
-        path=file.path,
-        hint="the migration was rolled back; the database is as it was before it",
-    ) from failure
+    raise error from failure
 
 
 def _transaction_text(
@@ -499,9 +489,7 @@ def _apply_batch(
     failing one then fails again alone, and reports its statement and line).
     """
     pieces = _ledger_pieces(conn, migrations.service, _timeouts(options), drizzle_table)
-    message = b";\n".join(
-        _transaction_text(conn, pieces, file, checksum(file.text)) for file in files
-    )
+    message = b";\n".join(_transaction_text(conn, pieces, file, file.checksum) for file in files)
     try:
         conn.execute(message, prepare=False)
         return [file.id for file in files]
@@ -611,7 +599,7 @@ def apply_service(
                 )
                 if migrations.kind == "alembic":
                     # revisions Alembic itself recorded count as applied, as they are
-                    current = {f.id: checksum(f.text) for f in migrations.files}
+                    current = {f.id: f.checksum for f in migrations.files}
                     drizzle = {
                         rev: current[rev]
                         for rev in current_revisions(conn, service)
@@ -711,7 +699,7 @@ def _apply_alembic(
     def record(connection: Any, revision: str) -> None:
         elapsed = int((time.monotonic() - started[0]) * 1000)
         started[0] = time.monotonic()
-        rows.append((service.name, revision, checksum(by_id[revision].text), elapsed, _who()))
+        rows.append((service.name, revision, by_id[revision].checksum, elapsed, _who()))
         say(f"{service.name}: applied revision {revision}")
 
     # Alembic's own version table says what is applied (status reads it); the ledger is the

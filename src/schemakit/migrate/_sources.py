@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,9 +12,14 @@ from schemakit.config import Service
 from schemakit.errors import ConfigError, MigrationError
 from schemakit.sql import SqlSyntaxError, Statement, scan_statements
 
-__all__ = ["MigrationFile", "MigrationSet", "discover", "read_sql_file"]
+__all__ = ["MigrationFile", "MigrationSet", "checksum", "discover", "read_sql_file"]
 
 JOURNAL = Path("meta") / "_journal.json"
+
+
+def checksum(text: str) -> str:
+    """sha256 hex of the whole file text: drizzle-orm's ``hash``, so both tools agree."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,11 @@ class MigrationFile:
     text: str
     when: int | None = None
     """drizzle-kit's journal timestamp (milliseconds), for drizzle folders."""
+
+    @cached_property
+    def checksum(self) -> str:
+        """:func:`checksum` of the text, worked out once per run."""
+        return checksum(self.text)
 
     @cached_property
     def scanned(self) -> tuple[list[Statement], list[SqlSyntaxError]]:
