@@ -13,11 +13,10 @@ import click
 from schemakit.cli._explain import register as _register_explain
 from schemakit.cli._migrate import config_option
 from schemakit.cli._migrate import register as _register_migrate
+from schemakit.cli._shared import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, say
 from schemakit.errors import SchemakitError, redact, register_dsn
 
 __all__ = ["main", "run"]
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def _codes(value: str | None) -> tuple[str, ...] | None:
@@ -163,7 +162,7 @@ def lint(
         extend_select=_codes(extend_select) or (),
         models=models,
     )
-    progress = _progress if sys.stderr.isatty() else None
+    progress = say if sys.stderr.isatty() else None
     as_files = _lint_as_files(paths, sql_only, database_url)
     if replay and not as_files:
         raise click.UsageError(
@@ -221,10 +220,6 @@ def _lint_as_files(paths: tuple[Path, ...], sql_only: bool, database_url: str | 
     from schemakit.config import find_config
 
     return find_config(paths[0].resolve()) is None
-
-
-def _progress(message: str) -> None:
-    sys.stderr.write(f"schemakit: {message}\n")
 
 
 def _open_output(path: Path) -> Any:

@@ -7,15 +7,9 @@ from pathlib import Path
 
 import click
 
-from schemakit.errors import redact
+from schemakit.cli._shared import EXIT_CLEAN, EXIT_FINDINGS, say
 
 __all__ = ["register"]
-
-EXIT_CLEAN, EXIT_FINDINGS = 0, 1
-
-
-def _say(message: str) -> None:
-    click.echo(f"schemakit: {redact(message)}", err=True)
 
 
 def register(cli: click.Group) -> None:
@@ -86,7 +80,7 @@ def register(cli: click.Group) -> None:
         """
         from schemakit.lint import explain_file, write_json, write_text
 
-        progress = _say if sys.stderr.isatty() else None
+        progress = say if sys.stderr.isatty() else None
         report = explain_file(
             file,
             verify=verify,

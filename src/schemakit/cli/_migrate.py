@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import click
 
-from schemakit.errors import SchemakitError, redact
+from schemakit.cli._shared import EXIT_CLEAN, EXIT_FINDINGS, say
+from schemakit.errors import SchemakitError
 
 __all__ = ["config_option", "register"]
 
@@ -24,8 +22,6 @@ config_option = click.option(
     help="Config file, or a folder at or below it.",
 )
 """``--config``: the config file, or a folder at or below it (every command that needs one)."""
-
-EXIT_CLEAN, EXIT_PENDING = 0, 1
 
 
 def _common(function: Any) -> Any:
@@ -59,22 +55,6 @@ def _common(function: Any) -> Any:
     return function
 
 
-_STEP = re.compile(r": (applying|applied revision) ")
-_last_step = [0.0]
-
-
-def _say(message: str) -> None:
-    # Per-migration progress is for people: on a terminal every step shows; in a CI log one
-    # line a second is enough (a thousand lines would bury the rest). Other messages (waiting
-    # for a lock, retries) always print.
-    if _STEP.search(message) and not sys.stderr.isatty():
-        now = time.monotonic()
-        if now - _last_step[0] < 1.0:
-            return
-        _last_step[0] = now
-    click.echo(f"schemakit: {redact(message)}", err=True)
-
-
 def _run(
     start: Path,
     url: str | None,
@@ -99,7 +79,7 @@ def _run(
         config,
         services,
         options,
-        _say,
+        say,
         database=target,
         status_only=status_only,
     )
@@ -181,7 +161,7 @@ def register(cli: click.Group) -> None:
             if not database_url:
                 raise SchemakitError("no database server", hint="pass --database-url URL")
             by_database = migrate_all_databases(
-                database_url, load_config(start), options, _say, parallel=parallel
+                database_url, load_config(start), options, say, parallel=parallel
             )
             results = [r for rs in by_database.values() for r in rs]
         else:
@@ -268,7 +248,7 @@ def register(cli: click.Group) -> None:
             for service, s in rows:
                 click.echo(f"{service:<20} {s.state:<8} {s.id}")
         unclean = any(s.state != "applied" for _, s in rows)
-        return EXIT_PENDING if check and unclean else EXIT_CLEAN
+        return EXIT_FINDINGS if check and unclean else EXIT_CLEAN
 
     @cli.command("history")
     @_common
@@ -346,7 +326,7 @@ def register(cli: click.Group) -> None:
             raise SchemakitError("no database to compare", hint="pass --database-url URL")
         config = load_config(start)
         target = database_for_url(config, database_url, database)
-        differences = drift(config, read_live(database_url), target, _say)
+        differences = drift(config, read_live(database_url), target, say)
         if fmt == "json":
             click.echo(
                 json.dumps(
@@ -360,7 +340,7 @@ def register(cli: click.Group) -> None:
             click.echo(f"{len(differences)} difference(s) in database {target}")
         else:
             click.echo(f"no drift: database {target} is what its migrations produce")
-        return EXIT_PENDING if differences else EXIT_CLEAN
+        return EXIT_FINDINGS if differences else EXIT_CLEAN
 
     @cli.command("locks")
     @config_option
@@ -417,7 +397,7 @@ def register(cli: click.Group) -> None:
         from schemakit.lint import generate
 
         config = load_config(start)
-        path, result = generate(config, service, message, _say)
+        path, result = generate(config, service, message, say)
         click.echo(f"wrote {path}")
         mine = [
             f
@@ -427,7 +407,7 @@ def register(cli: click.Group) -> None:
         ]
         for finding in mine:
             click.echo(f"{finding.code} {finding.message}")
-        return EXIT_PENDING if mine else EXIT_CLEAN
+        return EXIT_FINDINGS if mine else EXIT_CLEAN
 
     @cli.command("push")
     @click.argument("service")

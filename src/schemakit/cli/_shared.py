@@ -1,0 +1,33 @@
+"""What every command shares: exit codes and the progress line on stderr."""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+
+import click
+
+from schemakit.errors import redact
+
+__all__ = ["EXIT_CLEAN", "EXIT_ERROR", "EXIT_FINDINGS", "say"]
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+"""0 nothing to report; 1 findings (lint), pending or drifted (status, drift), disagreements
+(explain-locks); 2 an error."""
+
+_STEP = re.compile(r": (applying|applied revision) ")
+_last_step = [0.0]
+
+
+def say(message: str) -> None:
+    """``schemakit: message`` on stderr, passwords redacted."""
+    # Per-migration progress is for people: on a terminal every step shows; in a CI log one
+    # line a second is enough (a thousand lines would bury the rest). Other messages (waiting
+    # for a lock, retries) always print.
+    if _STEP.search(message) and not sys.stderr.isatty():
+        now = time.monotonic()
+        if now - _last_step[0] < 1.0:
+            return
+        _last_step[0] = now
+    click.echo(f"schemakit: {redact(message)}", err=True)
