@@ -58,13 +58,13 @@ class LintSettings:
     uncountable_nouns: tuple[str, ...] = ()
     """Words a plural table name may end in, besides the conventions' list (NAM002)."""
     extend_boolean_prefixes: tuple[str, ...] = ()
+    """Boolean column prefixes accepted besides ``is_`` and ``has_`` (NAM004)."""
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Glob (relative to the config file) -> codes ignored for findings located in it."""
     per_service_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Service name -> codes ignored for its findings (its migrations, schemas, sources)."""
     severity: Mapping[str, str] = field(default_factory=dict)
     """Code or prefix -> ``error`` or ``warning``, overriding the rule's own."""
-    """Boolean column prefixes accepted besides ``is_`` and ``has_`` (NAM004)."""
 
 
 @dataclass(frozen=True)

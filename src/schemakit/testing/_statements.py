@@ -6,12 +6,13 @@ import contextlib
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session as _Session
+
+from schemakit.testing._counting import QueryCounter
 
 __all__ = ["StatementCounter", "count_statements", "statement_shape"]
 
@@ -38,15 +39,8 @@ def statement_shape(sql: str) -> str:
     return _SPACE.sub(" ", shape).strip()
 
 
-@dataclass
-class StatementCounter:
+class StatementCounter(QueryCounter):
     """Statements seen while counting, in order (one entry per execute/executemany)."""
-
-    statements: list[str] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
 
     def shapes(self) -> Counter[str]:
         """How often each statement shape ran."""
@@ -81,13 +75,20 @@ def count_statements(target: Any) -> Iterator[StatementCounter]:
     included, from every connection of that engine (other threads too).
     """
     counter = StatementCounter()
-    engine = _engine_of(target)
+    with recording(_engine_of(target), counter.statements):
+        yield counter
+
+
+@contextlib.contextmanager
+def recording(target: Any, into: list[str]) -> Iterator[None]:
+    """Append each statement SQLAlchemy sends through ``target`` (an Engine; the Engine class
+    reaches every engine) to ``into``, inside the ``with`` block."""
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        counter.statements.append(statement)
+        into.append(statement)
 
-    event.listen(engine, "before_cursor_execute", record)
+    event.listen(target, "before_cursor_execute", record)
     try:
-        yield counter
+        yield
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(target, "before_cursor_execute", record)

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from schemakit.testing._cluster import Cluster
-from schemakit.testing._statements import StatementCounter
+from schemakit.testing._statements import StatementCounter, recording
 
 _TEMPLATE = "schemakit_template"
 _counter = itertools.count(1)
@@ -106,23 +106,15 @@ def n_plus_one_guard(request: pytest.FixtureRequest) -> Iterator[NPlusOneGuard]:
     """Fail the test when one statement shape repeats more than the threshold, on any
     SQLAlchemy engine (sync or async)."""
     import sqlalchemy as sa
-    from sqlalchemy import event
 
     marker = request.node.get_closest_marker("n_plus_one")
     threshold = (
         marker.kwargs.get("threshold", N_PLUS_ONE_THRESHOLD) if marker else N_PLUS_ONE_THRESHOLD
     )
     guard = NPlusOneGuard(threshold)
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        guard.statements.append(statement)
-
     # Listening on the Engine class reaches every engine, including ones created earlier.
-    event.listen(sa.Engine, "before_cursor_execute", record)
-    try:
+    with recording(sa.Engine, guard.statements):
         yield guard
-    finally:
-        event.remove(sa.Engine, "before_cursor_execute", record)
 
 
 @pytest.hookimpl(wrapper=True)
