@@ -52,9 +52,9 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from schemakit.catalog._metadata import _quote
+from schemakit.catalog._metadata import _constraint_index, _list, _quote, _sorted
 from schemakit.catalog._model import (
     Catalog,
     Column,
@@ -144,6 +144,8 @@ class _File:
     root: Node
     aliases: dict[str, str]
     """Local name -> drizzle name, for drizzle-orm imports."""
+    calls: list[Node]
+    """Every call expression, in source order: walked once, read by each pass."""
 
     def api(self, node: Node) -> str | None:
         """The drizzle function an identifier names, if any."""
@@ -167,7 +169,8 @@ def from_drizzle(
     files: list[_File] = []
     for path in paths:
         tree = parser.parse(Path(path).read_bytes())
-        files.append(_File(Path(path), tree.root_node, _aliases(tree.root_node)))
+        root = tree.root_node
+        files.append(_File(Path(path), root, _aliases(root), list(_calls(root))))
 
     schemas: dict[str, Schema] = {}
     where: dict[str, tuple[Path, int]] = {}
@@ -179,7 +182,7 @@ def from_drizzle(
 
     # Pass 1: schemas, then enums (they are needed by columns), then tables.
     for file in files:
-        for call in _calls(file.root):
+        for call in file.calls:
             if file.api(call.child_by_field_name("function") or call) == "pgSchema":
                 name = _first_string(call)
                 var = _bound_to(call)
@@ -190,7 +193,7 @@ def from_drizzle(
                 if var:
                     schema_vars[var] = name
     for file in files:
-        for call in _calls(file.root):
+        for call in file.calls:
             schema = _defines(file, call, schema_vars, "pgEnum", "enum")
             name = _first_string(call) if schema else None
             if schema is None or name is None:
@@ -205,7 +208,7 @@ def from_drizzle(
                 enum_vars[var] = typedef
     sequences: dict[str, SequenceDef] = {}
     for file in files:
-        for call in _calls(file.root):
+        for call in file.calls:
             schema = _defines(file, call, schema_vars, "pgTable", "table")
             name = _first_string(call) if schema else None
             if schema is None or name is None:
@@ -752,30 +755,10 @@ def _column_ref(node: Node, table_vars: dict[str, _TableDraft]) -> tuple[_TableD
 
 
 def _primary(draft: _TableDraft, name: str, cols: tuple[str, ...]) -> None:
-    quoted = ", ".join(_quote(c) for c in cols)
-    draft.constraints.append(Constraint(name, "p", cols, f"PRIMARY KEY ({quoted})"))
-    draft.indexes.append(_constraint_index(draft, name, cols, primary=True))
+    draft.constraints.append(Constraint(name, "p", cols, f"PRIMARY KEY ({_list(cols)})"))
+    draft.indexes.append(_constraint_index(name, draft.schema, draft.name, cols, primary=True))
 
 
 def _unique(draft: _TableDraft, name: str, cols: tuple[str, ...]) -> None:
-    quoted = ", ".join(_quote(c) for c in cols)
-    draft.constraints.append(Constraint(name, "u", cols, f"UNIQUE ({quoted})"))
-    draft.indexes.append(_constraint_index(draft, name, cols, primary=False))
-
-
-def _constraint_index(
-    draft: _TableDraft, name: str, cols: tuple[str, ...], *, primary: bool
-) -> Index:
-    quoted = tuple(_quote(c) for c in cols)
-    definition = (
-        f"CREATE UNIQUE INDEX {_quote(name)} ON {_quote(draft.schema)}.{_quote(draft.name)} "
-        f"USING btree ({', '.join(quoted)})"
-    )
-    return Index(name, quoted, True, primary, definition=definition, constraint=name)
-
-
-_T = TypeVar("_T", Index, ForeignKey, Constraint)
-
-
-def _sorted(items: list[_T]) -> tuple[_T, ...]:
-    return tuple(sorted(items, key=lambda item: item.name))
+    draft.constraints.append(Constraint(name, "u", cols, f"UNIQUE ({_list(cols)})"))
+    draft.indexes.append(_constraint_index(name, draft.schema, draft.name, cols, primary=False))

@@ -35,7 +35,7 @@ same rules judge models, migrations and live databases alike. Spellings follow P
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -406,5 +406,8 @@ def _list(cols: tuple[str, ...]) -> str:
     return ", ".join(_quote(c) for c in cols)
 
 
-def _sorted(items: list[Any]) -> tuple[Any, ...]:
+_Named = TypeVar("_Named", Index, ForeignKey, Constraint)
+
+
+def _sorted(items: list[_Named]) -> tuple[_Named, ...]:
     return tuple(sorted(items, key=lambda item: item.name))
