@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from schemakit.conventions import count_name_problem, schema_name_problem
+import pytest
+from pglast import keywords
+
+from schemakit.conventions import count_name_problem, quote_ident, schema_name_problem
 
 
 @pytest.mark.parametrize(
@@ -30,3 +33,25 @@ def test_count_names(name: str, expected: str | None) -> None:
 )
 def test_schema_names(name: str, bad: bool) -> None:
     assert (schema_name_problem(name) is not None) is bad
+
+
+def test_quote_ident_quotes_as_postgres_does(pg_conn: Any) -> None:
+    """Every keyword the parser knows, and names that need quotes for other reasons, quoted
+    the way the server's own quote_ident() does (a fix on table ``user`` must run)."""
+    every_keyword = (
+        keywords.RESERVED_KEYWORDS
+        | keywords.TYPE_FUNC_NAME_KEYWORDS
+        | keywords.COL_NAME_KEYWORDS
+        | keywords.UNRESERVED_KEYWORDS
+    )
+    # pglast carries a newer parser's keywords than this server (``json`` is one since
+    # PostgreSQL 16): those are quoted, which every version reads as the same name.
+    known = dict(pg_conn.execute("SELECT word, catcode FROM pg_get_keywords()").fetchall())
+    newer = {w for w in every_keyword if known.get(w, "U") == "U"} - keywords.UNRESERVED_KEYWORDS
+    assert {quote_ident(w) for w in newer} == {f'"{w}"' for w in newer}
+    others = {"users", "user_id", "_x", "Users", "a-b", "a$b", "1st", 'say "hi"', "caf\u00e9", ""}
+    names = sorted((every_keyword - newer) | others)
+    server = pg_conn.execute("SELECT quote_ident(n) FROM unnest(%s::text[]) AS n", [names])
+    assert [quote_ident(n) for n in names] == [row[0] for row in server.fetchall()]
+    assert quote_ident("user") == '"user"'
+    assert quote_ident("files") == "files"

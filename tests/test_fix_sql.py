@@ -55,7 +55,8 @@ def test_fix_sql_removes_what_it_fixes(
     assert "nothing was applied" in proc.stderr
     text = fix.read_text()
     assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_source_query_id" in text
-    assert "-- ALTER TABLE research.source ALTER COLUMN extract TYPE jsonb;" in text  # review
+    # review; "extract" is a keyword, so quoted (as PostgreSQL's quote_ident() does)
+    assert '-- ALTER TABLE research.source ALTER COLUMN "extract" TYPE jsonb;' in text
     assert live_findings(platform, url) == before  # writing the file changed nothing
 
     for statement in split_statements(text, fix):

@@ -5,6 +5,7 @@ The model layer applies them; the rules check them. Change a convention here and
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "is_snake_case",
     "looks_singular",
     "plural",
+    "quote_ident",
     "schema_name_problem",
     "singular",
     "singular_forms",
@@ -89,6 +91,29 @@ NAMING_CONVENTION: dict[str, str] = {
 
 _SCHEMA_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_SCHEMA_NAME = 20
+
+
+_BARE_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+@functools.cache
+def _keywords_to_quote() -> frozenset[str]:
+    # PostgreSQL's quote_ident() leaves only unreserved keywords bare; pglast carries the
+    # parser's own keyword lists (imported here, on first use: it loads the parser).
+    from pglast import keywords
+
+    return frozenset(
+        keywords.RESERVED_KEYWORDS | keywords.TYPE_FUNC_NAME_KEYWORDS | keywords.COL_NAME_KEYWORDS
+    )
+
+
+def quote_ident(name: str) -> str:
+    """``name`` as an SQL identifier, quoted only when it must be, as PostgreSQL's
+    ``quote_ident()`` does: ``users`` stays bare; ``user``, ``order``, ``Users`` and
+    ``a-b`` are quoted."""
+    if _BARE_IDENTIFIER.fullmatch(name) and name not in _keywords_to_quote():
+        return name
+    return '"' + name.replace('"', '""') + '"'
 
 
 def index_name(table: str, columns: list[str] | tuple[str, ...]) -> str:

@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from schemakit.catalog._metadata import _constraint_index, _list, _quote, _sorted
+from schemakit.catalog._metadata import _constraint_index, _list, _sorted
 from schemakit.catalog._model import (
     Catalog,
     Column,
@@ -66,6 +66,7 @@ from schemakit.catalog._model import (
     TypeDef,
 )
 from schemakit.catalog._model import Sequence as SequenceDef
+from schemakit.conventions import quote_ident
 from schemakit.errors import SchemakitError
 
 if TYPE_CHECKING:
@@ -452,9 +453,9 @@ def _columns(
         name = _first_string(base) or key
         options = _object(_arg(base, 1) if _first_string(base) else _arg(base, 0))
         if enum is not None:
-            shown = _quote(enum.name)
+            shown = quote_ident(enum.name)
             if enum.schema != "public":
-                shown = f"{_quote(enum.schema)}.{shown}"
+                shown = f"{quote_ident(enum.schema)}.{shown}"
             type_, type_schema, type_name = shown, enum.schema, enum.name
         else:
             assert builder is not None
@@ -470,7 +471,7 @@ def _columns(
             qualified = (
                 sequence
                 if draft.schema == "public"
-                else f"{_quote(draft.schema)}.{_quote(sequence)}"
+                else f"{quote_ident(draft.schema)}.{quote_ident(sequence)}"
             )
             default = f"nextval('{qualified}'::regclass)"
             seq = SequenceDef(
@@ -674,8 +675,8 @@ def _index(
         bare = (_ORDERING.sub("", k).strip('"') for k in keys)
         name = f"{draft.name}_{'_'.join(bare)}_index"
     definition = (
-        f"CREATE {'UNIQUE ' if unique else ''}INDEX {_quote(name)} ON "
-        f"{_quote(draft.schema)}.{_quote(draft.name)} USING {method} ({', '.join(keys)})"
+        f"CREATE {'UNIQUE ' if unique else ''}INDEX {quote_ident(name)} ON "
+        f"{quote_ident(draft.schema)}.{quote_ident(draft.name)} USING {method} ({', '.join(keys)})"
         + (f" WHERE ({predicate})" if predicate else "")
     )
     draft.indexes.append(
@@ -712,7 +713,7 @@ def _index_key(draft: _TableDraft, node: Node, param: str) -> str | None:
             suffix += " NULLS LAST"
         elif method != "asc":
             return None
-    return _quote(column[0]) + suffix
+    return quote_ident(column[0]) + suffix
 
 
 def _keys(draft: _TableDraft, nodes: Sequence[Node], param: str) -> tuple[str, ...]:

@@ -39,7 +39,6 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql.base import RESERVED_WORDS
 from sqlalchemy.sql import visitors
 
 from schemakit.catalog._model import (
@@ -53,6 +52,7 @@ from schemakit.catalog._model import (
     Table,
     TypeDef,
 )
+from schemakit.conventions import quote_ident
 
 __all__ = ["from_metadata"]
 
@@ -129,7 +129,6 @@ _ON_DELETE = {
     "SET NULL": "n",
     "SET DEFAULT": "d",
 }
-_PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]*$")
 
 
 def from_metadata(metadata: sa.MetaData, database: str = "") -> Catalog:
@@ -210,7 +209,9 @@ def _column(column: sa.Column[Any], schema: str, sequences: dict[str, Sequence])
         default = _default(column, type_, type_name)
     elif _is_serial(column, type_):
         sequence = f"{column.table.name}_{column.name}_seq"
-        qualified = sequence if schema == "public" else f"{_quote(schema)}.{_quote(sequence)}"
+        qualified = (
+            sequence if schema == "public" else f"{quote_ident(schema)}.{quote_ident(sequence)}"
+        )
         default = f"nextval('{qualified}'::regclass)"
         seq = Sequence(schema, sequence, owned_by=f"{schema}.{column.table.name}.{column.name}")
         sequences[seq.path] = seq
@@ -233,7 +234,11 @@ def _type(sa_type: Any, table: sa.Table) -> tuple[str, str, str]:
     if isinstance(enum, sa.Enum) and enum.native_enum and enum.name:
         schema = _enum_schema(enum, table)
         name = str(enum.name)
-        shown = _quote(name) if schema == "public" else f"{_quote(schema)}.{_quote(name)}"
+        shown = (
+            quote_ident(name)
+            if schema == "public"
+            else f"{quote_ident(schema)}.{quote_ident(name)}"
+        )
         return shown + ("[]" if array else ""), schema, ("_" if array else "") + name
     compiled = _DIALECT.type_compiler_instance.process(sa_type)
     match = _SHAPE.match(compiled.strip())
@@ -354,9 +359,9 @@ def _check(constraint: sa.CheckConstraint, table: sa.Table) -> Constraint:
 def _constraint_index(
     name: str, schema: str, table: str, cols: tuple[str, ...], *, primary: bool
 ) -> Index:
-    quoted = tuple(_quote(c) for c in cols)
+    quoted = tuple(quote_ident(c) for c in cols)
     definition = (
-        f"CREATE UNIQUE INDEX {_quote(name)} ON {_quote(schema)}.{_quote(table)} "
+        f"CREATE UNIQUE INDEX {quote_ident(name)} ON {quote_ident(schema)}.{quote_ident(table)} "
         f"USING btree ({', '.join(quoted)})"
     )
     return Index(name, quoted, True, primary, definition=definition, constraint=name)
@@ -366,15 +371,15 @@ def _index(index: sa.Index, schema: str, table: str) -> Index:
     options = index.dialect_options["postgresql"]
     method = str(options.get("using") or "btree").lower()
     columns = tuple(
-        _quote(expr.name) if isinstance(expr, sa.Column) else _sql(expr)
+        quote_ident(expr.name) if isinstance(expr, sa.Column) else _sql(expr)
         for expr in index.expressions
     )
     where = options.get("where")
     predicate = _sql(where) if where is not None else None
     name = _name(index.name) or f"{table}_{'_'.join(c.name for c in index.columns)}_idx"
     definition = (
-        f"CREATE {'UNIQUE ' if index.unique else ''}INDEX {_quote(name)} ON "
-        f"{_quote(schema)}.{_quote(table)} USING {method} ({', '.join(columns)})"
+        f"CREATE {'UNIQUE ' if index.unique else ''}INDEX {quote_ident(name)} ON "
+        f"{quote_ident(schema)}.{quote_ident(table)} USING {method} ({', '.join(columns)})"
         + (f" WHERE {predicate}" if predicate else "")
     )
     return Index(
@@ -395,15 +400,8 @@ def _name(name: Any) -> str | None:
     return str(name)
 
 
-def _quote(identifier: str) -> str:
-    """As ``quote_ident``: bare when lower-case, plain and not reserved."""
-    if _PLAIN_IDENTIFIER.match(identifier) and identifier not in RESERVED_WORDS:
-        return identifier
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def _list(cols: tuple[str, ...]) -> str:
-    return ", ".join(_quote(c) for c in cols)
+    return ", ".join(quote_ident(c) for c in cols)
 
 
 _Named = TypeVar("_Named", Index, ForeignKey, Constraint)

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from schemakit.catalog import Catalog
 from schemakit.config import Config
+from schemakit.conventions import quote_ident
 
 __all__ = [
     "DOC_SECTIONS",
@@ -47,13 +48,6 @@ class Fix:
     sql: str
     review: str | None = None
     """Why it needs review (a rewrite, a lock, a data conversion); None when it is safe."""
-
-
-def quote_ident(name: str) -> str:
-    """``name`` as an SQL identifier, quoted only when it must be."""
-    if re.match(r"^[a-z_][a-z0-9_$]*$", name):
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 def enclosing_paths(path: str) -> Iterator[str]:
