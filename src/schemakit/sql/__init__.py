@@ -7,6 +7,7 @@ from schemakit.sql._locks import (
     explain,
     explain_all,
     lock_strength,
+    plain_using,
     type_change_rewrites,
 )
 from schemakit.sql._stream import (
@@ -40,6 +41,7 @@ __all__ = [
     "line_starts",
     "lock_strength",
     "names",
+    "plain_using",
     "qualified",
     "read_suppressions",
     "relation",

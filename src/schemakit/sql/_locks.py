@@ -51,6 +51,8 @@ __all__ = [
     "explain",
     "explain_all",
     "lock_strength",
+    "plain_using",
+    "type_change_rewrites",
 ]
 
 LOCK_MODES = (
@@ -511,11 +513,14 @@ def _type_change_rewrites(old: _Type | None, new: _Type, using: bool) -> tuple[b
     return True, f"TYPE {old} -> {new}: rewrites the table and rebuilds its indexes"
 
 
-def _plain_using(using: dict[str, Any], column: str, new: _Type) -> bool:
-    """``USING column`` or ``USING column::new_type``: the same as no USING clause."""
+def plain_using(using: dict[str, Any], column: str, new: TypeLike) -> bool:
+    """``USING column`` or ``USING column::new_type`` (a parse tree): the same as no USING
+    clause, so :func:`type_change_rewrites` decides (PostgreSQL strips such a cast before
+    it asks whether the change rewrites the table)."""
     cast = using.get("TypeCast")
     if cast is not None:
-        if _Type.of(cast.get("typeName") or {}) != new:
+        given = _Type.of(cast.get("typeName") or {})
+        if (given.name, given.mods, given.array) != (new.name, new.mods, new.array):
             return False
         using = cast.get("arg") or {}
     return _names(using.get("ColumnRef", {}).get("fields")) == [column]
@@ -666,7 +671,7 @@ def _alter_table(node: dict[str, Any], context: LockContext) -> list[LockEffect]
             new = _Type.of(column.get("typeName") or {})
             using = column.get("raw_default")
             rewrites, note = _type_change_rewrites(
-                old, new, using is not None and not _plain_using(using, name, new)
+                old, new, using is not None and not plain_using(using, name, new)
             )
             effects.add(table, kind, ACCESS_EXCLUSIVE, note, rewrites=rewrites, scans=rewrites)
         elif subtype == "AT_SetNotNull":

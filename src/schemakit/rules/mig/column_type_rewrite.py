@@ -8,7 +8,7 @@ from typing import Any
 
 from schemakit.rules._base import Finding, Severity
 from schemakit.rules._sql import SqlContext, SqlRule, const_value, names, relation_path
-from schemakit.sql import Statement, type_change_rewrites
+from schemakit.sql import Statement, plain_using, type_change_rewrites
 
 # serial types are integers with a sequence; the friendlier names of internal ones
 _ALIASES = {"serial": "int4", "bigserial": "int8", "smallserial": "int2"}
@@ -64,8 +64,8 @@ class ColumnTypeRewrite(SqlRule):
 
     Everything else is taken as a rewrite: arrays, `char(n)`, `int` to `bigint`, `timestamp`
     to `timestamptz` (rewrite-free only when the session's TimeZone is UTC, which a migration
-    cannot count on), and any `USING` clause (PostgreSQL does skip the rewrite for a no-op
-    cast such as `USING name::text` from varchar; the rule does not try to tell). When the service's
+    cannot count on), and any `USING` clause but the column itself, cast or not to the new
+    type (`USING name::text` from varchar rewrites nothing). When the service's
     migrations never gave the column a type, a change to `text`, `varchar` or `numeric` is
     not flagged (it may be one of the widenings above); any other target is.
 
@@ -129,7 +129,8 @@ class ColumnTypeRewrite(SqlRule):
             columns[name] = new
             if not ctx.is_existing(table):
                 continue
-            using = column.get("raw_default") is not None
+            raw_using = column.get("raw_default")
+            using = raw_using is not None and not plain_using(raw_using, name, new)
             if not using:
                 if old is not None and not type_change_rewrites(old, new):
                     continue
