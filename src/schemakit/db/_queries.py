@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, TypeVarTuple, Unpack, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as _Session
@@ -17,6 +17,11 @@ from schemakit.models import INCLUDE_DELETED, SOFT_DELETE_CRITERIA
 __all__ = ["KeysetPage", "Page", "fetch_rows", "keyset_page", "paginate"]
 
 T = TypeVar("T")
+T2 = TypeVar("T2")
+Ts = TypeVarTuple("Ts")
+# Any select at all: SQLAlchemy 2.1's Select is variadic (Select[File], Select[UUID, str]),
+# and a bare Select[Any] would accept one-column selects only.
+_AnySelect = sa.Select[Unpack[tuple[Any, ...]]]
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ def _check_limit(limit: int) -> None:
         raise ValueError(f"limit must be at least 1, not {limit}")
 
 
-def _is_single(stmt: sa.Select[Any]) -> bool:
+def _is_single(stmt: _AnySelect) -> bool:
     # One entity or one column: return scalars (File objects, or names), as Select[T] says.
     return len(stmt.column_descriptions) == 1
 
@@ -65,15 +70,15 @@ def paginate(
 @overload
 def paginate(
     session: _Session,
-    stmt: sa.Select[Any],
+    stmt: sa.Select[T, T2, Unpack[Ts]],
     page: int = 1,
     limit: int = 20,
     *,
     with_total: bool = True,
-) -> Page[Any]: ...
+) -> Page[sa.Row[T, T2, Unpack[Ts]]]: ...
 def paginate(
     session: _Session,
-    stmt: sa.Select[Any],
+    stmt: _AnySelect,
     page: int = 1,
     limit: int = 20,
     *,
@@ -160,14 +165,14 @@ def keyset_page(
 @overload
 def keyset_page(
     session: _Session,
-    stmt: sa.Select[Any],
+    stmt: sa.Select[T, T2, Unpack[Ts]],
     order_by: Sequence[Any],
     after: str | None = None,
     limit: int = 20,
-) -> KeysetPage[Any]: ...
+) -> KeysetPage[tuple[T, T2, Unpack[Ts]]]: ...
 def keyset_page(
     session: _Session,
-    stmt: sa.Select[Any],
+    stmt: _AnySelect,
     order_by: Sequence[Any],
     after: str | None = None,
     limit: int = 20,
@@ -200,7 +205,7 @@ def keyset_page(
     return KeysetPage(items=items, next_cursor=cursor)
 
 
-def fetch_rows(session: _Session, stmt: sa.Select[Any]) -> Sequence[sa.Row[Any]]:
+def fetch_rows(session: _Session, stmt: _AnySelect) -> Sequence[sa.Row[Unpack[tuple[Any, ...]]]]:
     """The rows of ``stmt`` as plain named tuples, for lists and exports: no ORM objects.
 
     Entities in the select list are expanded into their mapped columns, so ``select(File)``
