@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Sequence
@@ -18,8 +19,14 @@ SCHEMA_VERSION = 1
 
 def relative(path: Path) -> str:
     """``path`` relative to the working directory when it lies below it."""
+    return _relative(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative(path: Path, cwd: str) -> str:
+    # Every finding of a file asks again: thousands of identical relative_to() calls.
     try:
-        return str(path.relative_to(Path.cwd()))
+        return str(path.relative_to(cwd))
     except ValueError:
         return os.fspath(path)
 
