@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,10 @@ def test_generate_migrate_status_history(
     assert columns[-1] == "note"
     history = json.loads(sk(platform, "history", "--format", "json", url=url).stdout)
     assert len(history) == 2
+    assert set(history[0]) == {"service", "id", "applied_at", "duration_ms", "applied_by"}
+    assert datetime.fromisoformat(history[0]["applied_at"]) <= datetime.fromisoformat(
+        history[1]["applied_at"]
+    )
     # editing an applied revision is refused like any other migration
     revisions[0].write_text(revisions[0].read_text() + "\n# edited\n")
     refused = sk(platform, "migrate", url=url)

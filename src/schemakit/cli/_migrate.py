@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,32 @@ def _common(function: Any) -> Any:
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def _states(
+    start: Path,
+    url: str | None,
+    database: str | None,
+    services: tuple[str, ...],
+    timeout: float,
+) -> list[Any]:
+    """Each service's migrations with their ledger state (status and history)."""
+    from schemakit.migrate import MigrateOptions
+
+    options = MigrateOptions(timeout=timeout)
+    return _run(start, url, database, services, options, status_only=True)
+
+
+def _echo_json(rows: list[tuple[str, Any]], *fields: str) -> None:
+    """``rows`` of (service, migration state) as a JSON list of the named fields."""
+    out = []
+    for service, state in rows:
+        item = {"service": service, "id": state.id}
+        for name in fields:
+            value = getattr(state, name)
+            item[name] = value.isoformat() if isinstance(value, datetime) else value
+        out.append(item)
+    click.echo(json.dumps(out, indent=2))
 
 
 def _run(
@@ -217,33 +244,10 @@ def register(cli: click.Group) -> None:
         check: bool,
     ) -> int:
         """Show each migration as applied, pending, edited (checksum differs) or missing."""
-        from schemakit.migrate import MigrateOptions
-
-        results = _run(
-            start,
-            database_url,
-            database,
-            services,
-            MigrateOptions(timeout=timeout),
-            status_only=True,
-        )
+        results = _states(start, database_url, database, services, timeout)
         rows = [(r.service, s) for r in results for s in r.states]
         if fmt == "json":
-            click.echo(
-                json.dumps(
-                    [
-                        {
-                            "service": service,
-                            "id": s.id,
-                            "state": s.state,
-                            "checksum": s.checksum,
-                            "stored_checksum": s.stored_checksum,
-                        }
-                        for service, s in rows
-                    ],
-                    indent=2,
-                )
-            )
+            _echo_json(rows, "state", "checksum", "stored_checksum")
         else:
             for service, s in rows:
                 click.echo(f"{service:<20} {s.state:<8} {s.id}")
@@ -261,16 +265,7 @@ def register(cli: click.Group) -> None:
         timeout: float,
     ) -> int:
         """List applied migrations: when, how long, by whom."""
-        from schemakit.migrate import MigrateOptions
-
-        results = _run(
-            start,
-            database_url,
-            database,
-            services,
-            MigrateOptions(timeout=timeout),
-            status_only=True,
-        )
+        results = _states(start, database_url, database, services, timeout)
         rows = [
             (r.service, s)
             for r in results
@@ -279,21 +274,7 @@ def register(cli: click.Group) -> None:
             )
         ]
         if fmt == "json":
-            click.echo(
-                json.dumps(
-                    [
-                        {
-                            "service": service,
-                            "id": s.id,
-                            "applied_at": s.applied_at.isoformat(),
-                            "duration_ms": s.duration_ms,
-                            "applied_by": s.applied_by,
-                        }
-                        for service, s in rows
-                    ],
-                    indent=2,
-                )
-            )
+            _echo_json(rows, "applied_at", "duration_ms", "applied_by")
             return EXIT_CLEAN
         for service, s in rows:
             click.echo(
