@@ -379,26 +379,32 @@ class _Validator:
         )
 
     def words(self, key: str, value: Any) -> tuple[str, ...]:
-        words = self.strings(key, value)
-        for i, word in enumerate(words):
-            if not re.match(r"^[a-z][a-z0-9]*$", word):
-                raise self.fail(
-                    f"{key}[{i}]",
-                    f"'{word}' is not one lower case word",
-                    "list the last word of the table name, e.g. 'feedback'",
-                )
-        return words
+        return self.matching(
+            key,
+            value,
+            r"[a-z][a-z0-9]*",
+            "is not one lower case word",
+            "list the last word of the table name, e.g. 'feedback'",
+        )
 
     def prefixes(self, key: str, value: Any) -> tuple[str, ...]:
-        prefixes = self.strings(key, value)
-        for i, prefix in enumerate(prefixes):
-            if not re.match(r"^[a-z][a-z0-9]*_$", prefix):
-                raise self.fail(
-                    f"{key}[{i}]",
-                    f"'{prefix}' is not a column name prefix",
-                    "write a lower case word ending in an underscore, e.g. 'can_'",
-                )
-        return prefixes
+        return self.matching(
+            key,
+            value,
+            r"[a-z][a-z0-9]*_",
+            "is not a column name prefix",
+            "write a lower case word ending in an underscore, e.g. 'can_'",
+        )
+
+    def matching(
+        self, key: str, value: Any, pattern: str, problem: str, hint: str
+    ) -> tuple[str, ...]:
+        """A list of strings, each matching ``pattern`` whole (else: which one, and why)."""
+        items = self.strings(key, value)
+        for i, item in enumerate(items):
+            if not re.fullmatch(pattern, item):
+                raise self.fail(f"{key}[{i}]", f"'{item}' {problem}", hint)
+        return items
 
 
 def _type(value: Any) -> str:
