@@ -9,7 +9,7 @@ import psycopg
 
 from schemakit.config import Config
 from schemakit.errors import DatabaseError, SchemakitError, redact
-from schemakit.migrate._runner import lock_key
+from schemakit.migrate._runner import advisory_holders, lock_key
 
 __all__ = ["LockHolder", "lock_holders", "terminate"]
 
@@ -36,17 +36,9 @@ def lock_holders(url: str, config: Config) -> list[LockHolder]:
     """Sessions holding a service's migration lock (pg_locks + pg_stat_activity)."""
     keys = {lock_key(name): name for name in config.services}
     with _connect(url) as conn:
-        rows = conn.execute(
-            "SELECT (l.classid::bigint << 32) | l.objid::bigint, l.pid, "
-            "coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), "
-            "a.backend_start, coalesce(a.state, ''), coalesce(a.query, '') "
-            "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.database = "
-            "(SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY l.pid"
-        ).fetchall()
+        rows = advisory_holders(conn)
     holders = []
-    for raw_key, pid, app, client, since, state, query in rows:
-        key = raw_key - (1 << 64) if raw_key >= (1 << 63) else raw_key  # back to signed int8
+    for key, pid, app, client, since, state, query in rows:
         if key in keys:
             holders.append(LockHolder(keys[key], pid, app, client, since, state, query))
     return holders

@@ -35,6 +35,7 @@ __all__ = [
     "MigrateOptions",
     "MigrationState",
     "ServiceResult",
+    "advisory_holders",
     "apply_service",
     "lock_key",
     "migrate",
@@ -173,17 +174,20 @@ def _short(exc: BaseException) -> str:
     return redact(text[0]) if text else type(exc).__name__
 
 
-def _holders(conn: psycopg.Connection[Any], key: int) -> list[tuple[Any, ...]]:
-    classid, objid = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
-    return conn.execute(
-        "SELECT l.pid, coalesce(a.application_name, ''), a.backend_start, a.state, "
-        "coalesce(a.client_addr::text, 'local') "
+def advisory_holders(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+    """Sessions holding a one-key advisory lock in this database (``schemakit locks`` and the
+    runner's wait message read the same): (key, pid, application_name, client address,
+    backend_start, state, query) each."""
+    rows = conn.execute(
+        "SELECT (l.classid::bigint << 32) | l.objid::bigint, l.pid, "
+        "coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), "
+        "a.backend_start, coalesce(a.state, ''), coalesce(a.query, '') "
         "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s::oid "
-        "AND l.objid = %s::oid AND l.objsubid = 1 AND l.database = "
-        "(SELECT oid FROM pg_database WHERE datname = current_database())",
-        (classid, objid),
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY l.pid"
     ).fetchall()
+    # pg_locks splits the int8 key into two oids: put it back together, signed
+    return [(k - (1 << 64) if k >= (1 << 63) else k, *rest) for k, *rest in rows]
 
 
 def _lock(conn: psycopg.Connection[Any], service: str, deadline: _Deadline, say: Say) -> None:
@@ -193,7 +197,8 @@ def _lock(conn: psycopg.Connection[Any], service: str, deadline: _Deadline, say:
         if conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:  # type: ignore[index]
             return
         if not announced:
-            for pid, app, since, state, addr in _holders(conn, key):
+            holders = [h for h in advisory_holders(conn) if h[0] == key]
+            for _, pid, app, addr, since, state, _ in holders:
                 say(
                     f"{service}: waiting for the migration lock held by pid {pid} "
                     f"({app or 'no application_name'}, {addr}, connected since {since}, {state})"
