@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, TypeVarTuple, Unpack, overload
+from typing import Any, Generic, TypeVar, TypeVarTuple, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as _Session
@@ -21,7 +21,7 @@ T2 = TypeVar("T2")
 Ts = TypeVarTuple("Ts")
 # Any select at all: SQLAlchemy 2.1's Select is variadic (Select[File], Select[UUID, str]),
 # and a bare Select[Any] would accept one-column selects only.
-_AnySelect = sa.Select[Unpack[tuple[Any, ...]]]
+_AnySelect = sa.Select[*tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,12 @@ def paginate(
 @overload
 def paginate(
     session: _Session,
-    stmt: sa.Select[T, T2, Unpack[Ts]],
+    stmt: sa.Select[T, T2, *Ts],
     page: int = 1,
     limit: int = 20,
     *,
     with_total: bool = True,
-) -> Page[sa.Row[T, T2, Unpack[Ts]]]: ...
+) -> Page[sa.Row[T, T2, *Ts]]: ...
 def paginate(
     session: _Session,
     stmt: _AnySelect,
@@ -165,11 +165,11 @@ def keyset_page(
 @overload
 def keyset_page(
     session: _Session,
-    stmt: sa.Select[T, T2, Unpack[Ts]],
+    stmt: sa.Select[T, T2, *Ts],
     order_by: Sequence[Any],
     after: str | None = None,
     limit: int = 20,
-) -> KeysetPage[tuple[T, T2, Unpack[Ts]]]: ...
+) -> KeysetPage[tuple[T, T2, *Ts]]: ...
 def keyset_page(
     session: _Session,
     stmt: _AnySelect,
@@ -205,7 +205,7 @@ def keyset_page(
     return KeysetPage(items=items, next_cursor=cursor)
 
 
-def fetch_rows(session: _Session, stmt: _AnySelect) -> Sequence[sa.Row[Unpack[tuple[Any, ...]]]]:
+def fetch_rows(session: _Session, stmt: _AnySelect) -> Sequence[sa.Row[*tuple[Any, ...]]]:
     """The rows of ``stmt`` as plain named tuples, for lists and exports: no ORM objects.
 
     Entities in the select list are expanded into their mapped columns, so ``select(File)``
