@@ -582,89 +582,22 @@ def apply_service(
 ) -> ServiceResult:
     """Migrate (or, with ``status_only``, inspect) one service, retrying transient failures."""
     result = ServiceResult(service.name)
-    drizzle_table = DRIZZLE_TABLE if migrations.kind == "drizzle" else None
     attempt = 0
     while True:
         conn = _connect(url, options, deadline, say)
         try:
-            if not status_only:
-                _lock(conn, service.name, deadline, say)
+            if status_only:
+                result.states = _read_states(conn, service, migrations, status_only=True)
+                return result
+            _lock(conn, service.name, deadline, say)
             try:
-                if not status_only:
-                    _ensure_ledger(conn, drizzle_table)
-                # status reads without locking or creating anything; a run has just made
-                # both tables, so it need not ask whether they exist
-                applied = (
-                    _applied(conn, service.name) if not status_only or _exists(conn, LEDGER) else {}
-                )
-                drizzle = (
-                    _drizzle_applied(conn, drizzle_table, migrations.files)
-                    if drizzle_table and (not status_only or _exists(conn, ".".join(drizzle_table)))
-                    else {}
-                )
-                if migrations.kind == "alembic":
-                    # revisions Alembic itself recorded count as applied, as they are
-                    current = {f.id: f.checksum for f in migrations.files}
-                    drizzle = {
-                        rev: current[rev]
-                        for rev in current_revisions(conn, service)
-                        if rev in current
-                    }
-                states = _states(migrations, applied, drizzle)
-                result.states = states
-                if status_only:
-                    return result
-                _check_edits(conn, service, migrations, states, options)
-                if migrations.kind == "alembic":
-                    _apply_alembic(conn, url, service, migrations, states, options, result, say)
-                    return result
-                by_id = {f.id: f for f in migrations.files}
-                last_applied = max(
-                    (i for i, s in enumerate(states) if s.state == "applied"), default=-1
-                )
-                total = sum(1 for s in states if s.state == "pending")
-                done = 0
-                for state in states:
-                    if state.state == "pending":
-                        _ = by_id[state.id].statements  # parse errors surface before any change
-                _gate(service, migrations, states, options)
-                pending = []
-                for index, state in enumerate(states):
-                    if state.state != "pending":
-                        continue
-                    file = by_id[state.id]
-                    if index < last_applied:
-                        result.warnings.append(
-                            f"{file.path.name} sorts before an applied migration; applying it "
-                            "out of order (drizzle's migrator would skip it)"
-                        )
-                    if options.dry_run:
-                        result.sql += [s.text for s in file.statements]
-                        continue
-                    pending.append(file)
-                by_state = {s.id: s for s in states}
-                for batch in _batches(pending):
-                    deadline.check(f"applying {batch[0].path.name}")
-                    committed: list[str] = []
-                    if len(batch) > 1:
-                        say(
-                            f"{service.name}: applying {batch[0].path.name} .. "
-                            f"{batch[-1].path.name} ({done + len(batch)}/{total})"
-                        )
-                        committed = _apply_batch(conn, migrations, batch, options, drizzle_table)
-                    for file in batch:
-                        if file.id not in committed:
-                            # alone, or after a failure in the batch: one by one
-                            deadline.check(f"applying {file.path.name}")
-                            say(f"{service.name}: applying {file.path.name} ({done + 1}/{total})")
-                            _apply_file(conn, migrations, file, options, drizzle_table)
-                        done += 1
-                        result.applied.append(file.id)
-                        by_state[file.id].state = "applied"
+                result.states = _read_states(conn, service, migrations, status_only=False)
+                _check_edits(conn, service, migrations, result.states, options)
+                _apply_pending(conn, url, service, migrations, options, result, deadline, say)
                 return result
             finally:
                 # If unlocking fails the session ends below, and PostgreSQL releases it then.
-                if not conn.closed and not status_only:
+                if not conn.closed:
                     with contextlib.suppress(psycopg.Error):
                         _unlock(conn, service.name)
         except (MigrationError, psycopg.Error) as exc:
@@ -679,6 +612,92 @@ def apply_service(
             _backoff(attempt, deadline, say, f"{service.name}: transient failure ({_short(exc)})")
         finally:
             conn.close()
+
+
+def _read_states(
+    conn: psycopg.Connection[Any],
+    service: Service,
+    migrations: MigrationSet,
+    *,
+    status_only: bool,
+) -> list[MigrationState]:
+    """Each migration as applied, pending, edited or missing, from the ledgers. A run makes
+    the ledger tables first; status reads without creating (or locking) anything, so it asks
+    whether they exist."""
+    drizzle_table = DRIZZLE_TABLE if migrations.kind == "drizzle" else None
+    if not status_only:
+        _ensure_ledger(conn, drizzle_table)
+    applied = _applied(conn, service.name) if not status_only or _exists(conn, LEDGER) else {}
+    drizzle = (
+        _drizzle_applied(conn, drizzle_table, migrations.files)
+        if drizzle_table and (not status_only or _exists(conn, ".".join(drizzle_table)))
+        else {}
+    )
+    if migrations.kind == "alembic":
+        # revisions Alembic itself recorded count as applied, as they are
+        current = {f.id: f.checksum for f in migrations.files}
+        drizzle = {rev: current[rev] for rev in current_revisions(conn, service) if rev in current}
+    return _states(migrations, applied, drizzle)
+
+
+def _apply_pending(
+    conn: psycopg.Connection[Any],
+    url: str,
+    service: Service,
+    migrations: MigrationSet,
+    options: MigrateOptions,
+    result: ServiceResult,
+    deadline: _Deadline,
+    say: Say,
+) -> None:
+    """Apply the pending migrations of ``result.states`` in order (all parsed and gated
+    first), consecutive transactional ones in one message, and record each as applied."""
+    states = result.states
+    if migrations.kind == "alembic":
+        _apply_alembic(conn, url, service, migrations, states, options, result, say)
+        return
+    drizzle_table = DRIZZLE_TABLE if migrations.kind == "drizzle" else None
+    by_id = {f.id: f for f in migrations.files}
+    last_applied = max((i for i, s in enumerate(states) if s.state == "applied"), default=-1)
+    total = sum(1 for s in states if s.state == "pending")
+    for state in states:
+        if state.state == "pending":
+            _ = by_id[state.id].statements  # parse errors surface before any change
+    _gate(service, migrations, states, options)
+    pending = []
+    for index, state in enumerate(states):
+        if state.state != "pending":
+            continue
+        file = by_id[state.id]
+        if index < last_applied:
+            result.warnings.append(
+                f"{file.path.name} sorts before an applied migration; applying it "
+                "out of order (drizzle's migrator would skip it)"
+            )
+        if options.dry_run:
+            result.sql += [s.text for s in file.statements]
+            continue
+        pending.append(file)
+    by_state = {s.id: s for s in states}
+    done = 0
+    for batch in _batches(pending):
+        deadline.check(f"applying {batch[0].path.name}")
+        committed: list[str] = []
+        if len(batch) > 1:
+            say(
+                f"{service.name}: applying {batch[0].path.name} .. "
+                f"{batch[-1].path.name} ({done + len(batch)}/{total})"
+            )
+            committed = _apply_batch(conn, migrations, batch, options, drizzle_table)
+        for file in batch:
+            if file.id not in committed:
+                # alone, or after a failure in the batch: one by one
+                deadline.check(f"applying {file.path.name}")
+                say(f"{service.name}: applying {file.path.name} ({done + 1}/{total})")
+                _apply_file(conn, migrations, file, options, drizzle_table)
+            done += 1
+            result.applied.append(file.id)
+            by_state[file.id].state = "applied"
 
 
 def _apply_alembic(
