@@ -64,6 +64,33 @@ def test_syntax_error_is_a_finding_and_the_rest_is_still_linted(tmp_path: Path) 
     assert first.location.column == 28
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a first word that is no keyword: pglast's scanner split left these out entirely
+        ("SELEC 1;\n", [("SYN001", 1, 1)]),
+        ("foo;", [("SYN001", 1, 1)]),
+        (
+            "SELEC 1; select 2; SELEC 3;\nfoo; bar",
+            [("SYN001", 1, 1), ("SYN001", 1, 20), ("SYN001", 2, 1), ("SYN001", 2, 6)],
+        ),
+        # no location from the parser: put at the last character
+        ("CREATE TABLE app.x (a int", [("SYN001", 1, 25)]),
+        (
+            "ALTER TABLE app.x DROP COLUMN y;\nINSERT INTO app.x VALUES (1;\n",
+            [("MIG004", 1, 1), ("MIG010", 1, 1), ("SYN001", 2, 28)],
+        ),
+        ("-- only a comment\n;;\n/* and another */\n", []),
+    ],
+)
+def test_every_syntax_error_is_found(
+    tmp_path: Path, text: str, expected: list[tuple[str, int, int]]
+) -> None:
+    result = lint_files([write(tmp_path / "m.sql", text)])
+    found = sorted((f.code, f.location.line, f.location.column) for f in result.findings)
+    assert found == sorted(expected)
+
+
 def test_folder_order_and_drizzle_transaction(tmp_path: Path) -> None:
     drizzle = tmp_path / "drizzle"
     write(

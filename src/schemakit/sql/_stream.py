@@ -216,24 +216,45 @@ def _recover(
         pieces += [(begin + a, begin + b, tree) for a, b, tree in parsed]
         return
     try:
-        slices = parser.split(text[begin:end], with_parser=False, only_slices=True)
+        spans = _scanner_spans(text[begin:end])
     except parser.ParseError as exc:
         # An unterminated string or comment: keep what comes before it, the rest is the error.
-        errors.append(_chunk_error(exc, text, begin, path))
+        errors.append(_chunk_error(exc, text, begin, path, end))
         location = (*exc.args, None)[1]
         if isinstance(location, int) and 0 < location < end - begin:
             cut = text.rfind(";", begin, begin + location)
             if cut > begin:
                 _recover(text, begin, cut + 1, path, pieces, errors)
         return
-    for piece in slices:
-        start, stop = begin + piece.start, begin + piece.stop
+    for start, stop in spans:
+        start, stop = begin + start, begin + stop
         try:
             parsed = _parse_chunk(text[start:stop], text, start, path)
         except SqlSyntaxError as exc:
             errors.append(exc)
         else:
             pieces += [(start + a, start + b, tree) for a, b, tree in parsed]
+
+
+def _scanner_spans(chunk: str) -> list[tuple[int, int]]:
+    """(start, stop) of each statement of ``chunk`` as PostgreSQL's scanner cuts it: after
+    each semicolon, leading comments kept, comment-only pieces left out. pglast's own
+    scanner split drops a piece whose first word is no keyword (``SELEC 1;``), and with it
+    the syntax error the linter must report."""
+    from pglast import parser
+
+    spans = []
+    start, seen = 0, False
+    for token in parser.scan(chunk):
+        if token.name in ("C_COMMENT", "SQL_COMMENT"):
+            continue
+        seen = True
+        if token.name == "ASCII_59":
+            spans.append((start, token.end + 1))
+            start, seen = token.end + 1, False
+    if seen:
+        spans.append((start, len(chunk)))
+    return spans
 
 
 def _error_at(reason: str, text: str, at: int, path: Path | None) -> SqlSyntaxError:
@@ -251,11 +272,16 @@ def _nul_error(text: str, at: int, path: Path | None) -> SqlSyntaxError:
     )
 
 
-def _chunk_error(exc: Exception, text: str, offset: int, path: Path | None) -> SqlSyntaxError:
+def _chunk_error(
+    exc: Exception, text: str, offset: int, path: Path | None, end: int
+) -> SqlSyntaxError:
+    """The parser's error on ``text[offset:end]``, at its line and column; one with no
+    location ("at end of input") is put on the chunk's last character that is not space."""
     message, location = (*exc.args, None)[:2]
-    if not isinstance(location, int):
-        return SqlSyntaxError(str(message), path=path, line=None)
-    return _error_at(str(message), text, offset + location, path)
+    if isinstance(location, int):
+        return _error_at(str(message), text, offset + location, path)
+    at = len(text[:end].rstrip()) - 1
+    return _error_at(str(message), text, max(offset, at, 0), path)
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:
@@ -285,7 +311,7 @@ def _parse_chunk(
         parsed = json.loads(parser.parse_sql_json(chunk))
     except parser.ParseError as exc:
         # pglast reports a character offset into the chunk
-        raise _chunk_error(exc, text, offset, path) from exc
+        raise _chunk_error(exc, text, offset, path, offset + len(chunk)) from exc
     raws = parsed.get("stmts") or []
     if not raws:
         return []
