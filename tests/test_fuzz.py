@@ -30,12 +30,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pglast import parser
 
 from schemakit.cli import main
 from schemakit.errors import MigrationError
 from schemakit.lint import lint_files
 from schemakit.lint._files import STDIN
-from schemakit.sql import SqlSyntaxError
+from schemakit.sql import BREAKPOINT, SqlSyntaxError
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = int(os.environ.get("SCHEMAKIT_FUZZ_EXAMPLES", "1000"))
@@ -466,7 +467,25 @@ def check_input(data: bytes, folder: Path, mode: str = "file") -> Outcome:
         assert 1 <= location.line <= len(lines), finding
         assert 1 <= location.column <= len(lines[location.line - 1]) + 1, finding
         syntax_errors += finding.code == "SYN001"
+    # PostgreSQL's parser is the oracle: the text parses exactly when there is no SYN001
+    # (unless an ignore comment in the input itself suppressed it)
+    if parses(text):
+        assert syntax_errors == 0, text
+    else:
+        assert syntax_errors > 0 or result.suppressed > 0, text
     return Outcome(len(result.findings), syntax_errors)
+
+
+def parses(text: str) -> bool:
+    """Every piece of ``text`` between drizzle breakpoints parses (libpg_query, as pglast)."""
+    if "\x00" in text:
+        return False
+    try:
+        for chunk in text.split(BREAKPOINT):
+            parser.parse_sql_json(chunk)
+    except parser.ParseError:
+        return False
+    return True
 
 
 _UTF8_BYTE = re.compile(r"not UTF-8 text \(byte (\d+)\)")
