@@ -211,3 +211,12 @@ def test_lint_reads_revisions_through_their_offline_sql(
     assert finding.location.path.name == "b2_note.py"
     lines = (versions / "b2_note.py").read_text().splitlines()
     assert lines[finding.location.line - 1].startswith("def upgrade")
+
+
+def test_push_to_a_server_that_is_not_there(platform: Path, tmp_path: Path) -> None:
+    url = f"postgresql://postgres:s3cret@/shop?host={tmp_path}"
+    proc = sk(platform, "push", "shop", url=url)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: cannot connect to postgresql://postgres:***@/shop")
+    assert "internal error" not in proc.stderr
+    assert "s3cret" not in proc.stderr + proc.stdout

@@ -231,6 +231,16 @@ def test_database_down_retries_then_exits_2_within_timeout(platform: Path, tmp_p
     assert elapsed < 15
 
 
+def test_a_bad_url_is_not_retried(platform: Path, tmp_path: Path) -> None:
+    """Waiting does not fix a typo: an invalid option fails at once, password hidden."""
+    url = f"postgresql://postgres:s3cret@/platform?host={tmp_path}&sslmode=bogus"
+    proc = run(platform, url, "migrate", "--timeout", "30")
+    assert proc.returncode == 2
+    assert "retry" not in proc.stderr
+    assert 'invalid sslmode value: "bogus"' in proc.stderr
+    assert "s3cret" not in proc.stderr + proc.stdout
+
+
 def test_edited_applied_migration_is_refused_before_anything_runs(
     platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
 ) -> None:

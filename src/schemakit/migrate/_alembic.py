@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from schemakit.config import Service
-from schemakit.errors import ConfigError, MigrationError
+from schemakit.errors import ConfigError, DatabaseError, MigrationError, redact
 
 __all__ = [
     "VERSION_TABLE",
@@ -385,9 +385,19 @@ def push_models(
         )
     metadata = load_metadata(service)
 
+    import sqlalchemy as sa
+
     engine = _engine(url)
     try:
-        with _ALEMBIC_GLOBALS, engine.begin() as conn:
+        connection = engine.connect()
+    except sa.exc.DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseError(
+            f"cannot connect to {redact(url)}: {_first_line(exc.orig or exc)}",
+            hint="check the URL and that the server runs",
+        ) from exc
+    try:
+        with _ALEMBIC_GLOBALS, connection as conn, conn.begin():
             for schema in service.schemas:
                 conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             context = MigrationContext.configure(
@@ -417,9 +427,19 @@ def push_models(
             operations = Operations(context)
             for op in changes:
                 operations.invoke(op)
+    except sa.exc.DBAPIError as exc:
+        # one transaction: the server rolled all of it back
+        raise DatabaseError(
+            f"push of {service.name} failed, nothing was applied: {_first_line(exc.orig or exc)}"
+        ) from exc
     finally:
         engine.dispose()
     return described
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return redact(text.splitlines()[0]) if text else type(exc).__name__
 
 
 def _describe(op: Any) -> str:

@@ -121,7 +121,12 @@ class _Deadline:
             )
 
 
-_PERMANENT_CONNECT = ("does not exist", "authentication failed", "no pg_hba.conf entry")
+_PERMANENT_CONNECT = (
+    "does not exist",
+    "authentication failed",
+    "no pg_hba.conf entry",
+    "invalid ",  # a bad URL: invalid sslmode value, invalid integer value for port, ...
+)
 
 
 def _is_transient(exc: BaseException) -> bool:
