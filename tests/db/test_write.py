@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
 
-from schemakit.db import Database, update_versioned, upsert
+from schemakit.db import Database, _write, update_versioned, upsert
 from schemakit.errors import ConflictError
 from schemakit.models import INCLUDE_DELETED, Session, soft_delete
-from schemakit.testing import count_statements
+from schemakit.testing import count_queries, count_statements
 from tests.db._models import Item, ItemKind
 
 METHODS = pytest.mark.parametrize("method", ["values", "copy"])
@@ -104,7 +107,7 @@ def test_upsert_chooses_copy_for_big_batches_and_bypasses_the_orm(database: Data
         assert s.new  # the unit of work was not flushed
         s.expunge_all()
     assert result.inserted == 2_500
-    assert any(sql.startswith("CREATE TEMPORARY TABLE") for sql in counter.statements)
+    assert any("CREATE TEMPORARY TABLE" in sql for sql in counter.statements)
     with database.session() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Item)) == 2_500
 
@@ -256,3 +259,271 @@ def test_concurrent_versioned_updates_one_wins(database: Database) -> None:
     winner = next(n for n, o in outcomes.items() if o == "won")
     with database.session() as s:
         assert state(s, "v")[:3:2] == (winner, 2)
+
+
+def rows_of(prefix: str, name: str, n: int = 3) -> list[dict[str, Any]]:
+    return [{"user_id": "u1", "sku": f"{prefix}{i}", "name": name} for i in range(n)]
+
+
+def names_and_versions(database: Database) -> dict[str, tuple[str, int]]:
+    with database.session() as s:
+        found = s.execute(sa.select(Item.sku, Item.name, Item.version)).all()
+    return {sku: (name, version) for sku, name, version in found}
+
+
+def leftover_temp_tables(database: Database) -> int:
+    with database.session() as s:
+        return int(
+            s.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_class WHERE relpersistence = 't' "
+                    "AND relname LIKE '\\_schemakit\\_upsert\\_%'"
+                )
+            )
+        )
+
+
+def test_copy_upserts_share_a_temp_table_within_a_transaction(database: Database) -> None:
+    def copy(s: Session, rows: list[dict[str, Any]]) -> tuple[int, int, int]:
+        result = upsert(s, Item, rows, conflict=("sku",), method="copy")
+        return (result.inserted, result.updated, result.skipped)
+
+    with database.transaction() as s, count_statements(s) as counter:
+        first = copy(s, rows_of("a", "first"))
+        # Same columns, so the same temp table: it must not still hold the first batch.
+        second = copy(s, [*rows_of("a", "second", 2), rows_of("b", "second")[0]])
+        other_shape = copy(s, [{"user_id": "u1", "sku": "c0", "name": "c", "qty": 7}])
+        savepoint = s.begin_nested()
+        copy(s, rows_of("gone", "x"))
+        savepoint.rollback()  # brings back the temp table as the second upsert left it
+        after_savepoint = copy(s, [{"user_id": "u1", "sku": "a0", "name": "third"}])
+    assert first == (3, 0, 0)
+    assert second == (1, 2, 0)
+    assert other_shape == (1, 0, 0)
+    assert after_savepoint == (0, 1, 0)
+    assert names_and_versions(database) == {
+        "a0": ("third", 3),
+        "a1": ("second", 2),
+        "a2": ("first", 1),
+        "b0": ("second", 1),
+        "c0": ("c", 1),
+    }
+    # One constant statement text per shape (cacheable), the same for every call.
+    prepares = [sql for sql in counter.statements if "CREATE TEMPORARY TABLE" in sql]
+    assert len(prepares) == 5
+    assert len(set(prepares)) == 2
+    upserts = [sql for sql in counter.statements if "ON CONFLICT" in sql]
+    assert len(set(upserts)) == 2
+    assert leftover_temp_tables(database) == 0  # ON COMMIT DROP
+
+
+def test_copy_upsert_on_a_pooled_connection_after_commit_and_rollback(database: Database) -> None:
+    pids = []
+
+    def copy(s: Session, name: str) -> tuple[int, int]:
+        pids.append(s.scalar(sa.text("SELECT pg_backend_pid()")))
+        result = upsert(s, Item, rows_of("p", name), conflict=("sku",), method="copy")
+        return (result.inserted, result.updated)
+
+    with database.session() as s:
+        assert copy(s, "committed") == (3, 0)
+        s.commit()
+    with database.session() as s:
+        assert copy(s, "rolled back") == (0, 3)
+        s.rollback()
+    with database.session() as s:
+        assert copy(s, "rolled back again") == (0, 3)
+    # The session closed without committing: rolled back too.
+    with database.session() as s:
+        assert copy(s, "last") == (0, 3)
+        s.commit()
+    assert len(set(pids)) == 1  # one pooled connection, checked out four times
+    assert names_and_versions(database) == {f"p{i}": ("last", 2) for i in range(3)}
+    assert leftover_temp_tables(database) == 0
+
+
+def test_copy_upsert_follows_a_column_type_changed_in_the_same_transaction(
+    database: Database,
+) -> None:
+    big = 2**40
+    with database.transaction() as s:
+        upsert(
+            s,
+            Item,
+            [{"user_id": "u1", "sku": "t", "name": "x", "qty": 1}],
+            conflict=["sku"],
+            method="copy",
+        )
+        s.execute(sa.text("ALTER TABLE shop.items ALTER COLUMN qty TYPE bigint"))
+        result = upsert(
+            s,
+            Item,
+            [{"user_id": "u1", "sku": "t", "name": "x", "qty": big}],
+            conflict=["sku"],
+            method="copy",
+        )
+    assert (result.inserted, result.updated) == (0, 1)
+    with database.session() as s:
+        assert state(s, "t").qty == big
+
+
+@METHODS
+def test_upsert_round_trips_enum_and_jsonb_values(database: Database, method: str) -> None:
+    awkward = {"text": "tab\there, new\nline, back\\slash, 'quote', \"dq\", ünï", "n": [1, None]}
+
+    def put(kind: ItemKind, attrs: dict[str, Any]) -> None:
+        with database.transaction() as s:
+            upsert(
+                s,
+                Item,
+                [
+                    {"user_id": "u1", "sku": f"j{i}", "name": "\\N", "kind": kind, "attrs": attrs}
+                    for i in range(3)
+                ],
+                conflict=("sku",),
+                method=method,  # type: ignore[arg-type]
+            )
+
+    put(ItemKind.BOOK, {})
+    put(ItemKind.TOOL, awkward)
+    with database.session() as s:
+        items = s.scalars(sa.select(Item).order_by(Item.sku)).all()
+    assert [(i.kind, i.attrs, i.name, i.version) for i in items] == [
+        (ItemKind.TOOL, awkward, "\\N", 2)
+    ] * 3
+
+
+@METHODS
+def test_upsert_of_a_single_column_table(database: Database, method: str) -> None:
+    labels = sa.Table(
+        "labels", sa.MetaData(), sa.Column("name", sa.Text, primary_key=True), schema="shop"
+    )
+    with database.engine.begin() as conn:
+        labels.create(conn)
+        rows = [{"name": "a"}, {"name": "a"}, {"name": "b"}]
+        first = upsert(conn, labels, rows, conflict=("name",), method=method)  # type: ignore[arg-type]
+        again = upsert(conn, labels, rows, conflict=("name",), method=method)  # type: ignore[arg-type]
+        assert sorted(conn.scalars(sa.select(labels.c.name))) == ["a", "b"]
+    assert (first.inserted, first.updated, first.skipped) == (2, 0, 1)
+    assert (again.inserted, again.updated, again.skipped) == (0, 0, 3)
+
+
+@METHODS
+def test_upsert_raises_sqlalchemy_errors(database: Database, method: str) -> None:
+    bad = [{"user_id": "u1", "sku": "e", "name": "x", "qty": "many"}]
+    with database.session() as s, pytest.raises(sa.exc.DataError, match="integer"):
+        upsert(s, Item, bad, conflict=("sku",), method=method)  # type: ignore[arg-type]
+    with database.session() as s:
+        rows = [{"user_id": "u1", "sku": "e", "name": None}]
+        with pytest.raises(sa.exc.IntegrityError, match="not-null"):
+            upsert(s, Item, rows, conflict=("sku",), method=method)  # type: ignore[arg-type]
+        s.rollback()
+        assert upsert(s, Item, rows_of("e", "x"), conflict=("sku",)).inserted == 3
+
+
+@pytest.fixture
+def driver_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records each update_versioned that ran straight on the psycopg cursor."""
+    calls: list[str] = []
+    real = _write._update_on_driver
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[3])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_write, "_update_on_driver", spy)
+    return calls
+
+
+@pytest.fixture
+def listened(database: Database) -> Iterator[list[str]]:
+    """A before_cursor_execute listener on the engine, as tracing would add."""
+    seen: list[str] = []
+
+    def listener(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(database.engine, "before_cursor_execute", listener)
+
+
+def versioned_update_of_kind_and_attrs(database: Database) -> tuple[sa.RowMapping, list[str]]:
+    item = new_item(database, kind=ItemKind.BOOK, attrs={"a": 1})
+    with database.transaction() as s:
+        loaded = s.get(Item, item.id)
+        assert loaded is not None
+        driver = s.connection().connection.driver_connection
+        with count_queries(driver) as sent:  # type: ignore[arg-type]
+            row = update_versioned(
+                s, Item, item.id, 1, {"kind": ItemKind.TOOL, "attrs": {"b": [1, "x"]}}
+            )
+        assert (loaded.kind, loaded.attrs, loaded.version) == (ItemKind.TOOL, {"b": [1, "x"]}, 2)
+        assert loaded.updated_at == row["updated_at"]
+    assert row[Item.__table__.c.kind] is ItemKind.TOOL  # Column objects work as keys too
+    assert (row["kind"], row["attrs"], row["version"]) == (ItemKind.TOOL, {"b": [1, "x"]}, 2)
+    assert isinstance(row["id"], uuid.UUID)
+    assert isinstance(row["updated_at"], datetime)
+    with database.session() as s:
+        fresh = s.scalars(sa.select(Item)).one()
+        assert (fresh.kind, fresh.attrs, fresh.version) == (ItemKind.TOOL, {"b": [1, "x"]}, 2)
+    return row, sent.statements
+
+
+def test_update_versioned_runs_on_the_driver_when_nothing_listens(
+    database: Database, driver_calls: list[str]
+) -> None:
+    row, sent = versioned_update_of_kind_and_attrs(database)
+    assert len(driver_calls) == 1
+    assert sent == driver_calls  # one statement, one round trip
+    assert sent[0].startswith("UPDATE shop.items SET")
+    assert list(row) == [c.key for c in Item.__table__.c]
+
+
+def test_update_versioned_goes_through_sqlalchemy_when_listened_to(
+    database: Database, driver_calls: list[str], listened: list[str]
+) -> None:
+    row, sent = versioned_update_of_kind_and_attrs(database)
+    assert driver_calls == []
+    assert len(sent) == 1
+    assert sent[0] in listened
+    assert list(row) == [c.key for c in Item.__table__.c]
+    # The direct path sends this very text: compiled from the same statement and dialect.
+    versioned = _write._versioned(Item, ("kind", "attrs"))
+    assert _write._driver_update(versioned, database.engine.dialect).sql == sent[0]
+
+
+@pytest.mark.parametrize("path", ["driver", "sqlalchemy"])
+def test_update_versioned_raises_sqlalchemy_errors(
+    database: Database, driver_calls: list[str], path: str, request: pytest.FixtureRequest
+) -> None:
+    if path == "sqlalchemy":
+        request.getfixturevalue("listened")
+    item = new_item(database)
+    with database.transaction() as s:
+        s.add(Item(user_id="u1", sku="taken", name="other"))
+    with database.session() as s:
+        with pytest.raises(sa.exc.IntegrityError, match="items_sku_key"):
+            update_versioned(s, Item, item.id, 1, {"sku": "taken"})
+        s.rollback()
+        assert update_versioned(s, Item, item.id, 1, {"sku": "free"})["version"] == 2
+        s.commit()
+    assert len(driver_calls) == (2 if path == "driver" else 0)
+
+
+def test_update_versioned_from_async_code_through_run_sync(database: Database) -> None:
+    item = new_item(database)
+
+    async def main() -> sa.RowMapping:
+        try:
+            async with database.async_transaction() as s:
+                return await s.run_sync(
+                    lambda sync: update_versioned(sync, Item, item.id, 1, {"name": "async"})
+                )
+        finally:
+            await database.aclose()
+
+    row = asyncio.run(main())
+    assert (row["name"], row["version"]) == ("async", 2)

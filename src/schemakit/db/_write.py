@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
-import uuid
-from collections.abc import Iterable, Mapping, Sequence
+import hashlib
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine.result import result_tuple
 from sqlalchemy.orm import Session as _Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -23,6 +25,8 @@ COPY_THRESHOLD = 2_000
 """From this many rows ``upsert(method="auto")`` loads them with COPY instead of VALUES lists."""
 
 _NEVER_UPDATED = frozenset({"id", "created_at", "version", "updated_at"})
+
+_Processor = Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
@@ -61,17 +65,77 @@ def _connection(target: _Session | sa.Connection) -> sa.Connection:
     return target.connection() if isinstance(target, _Session) else target
 
 
+def _psycopg_connection(driver: Any) -> bool:
+    import psycopg
+
+    return isinstance(driver, psycopg.Connection)
+
+
+_STATEMENT_EVENTS = (
+    "before_execute",
+    "after_execute",
+    "before_cursor_execute",
+    "after_cursor_execute",
+)
+
+
+def _direct_driver(conn: sa.Connection) -> Any | None:
+    """The psycopg connection under ``conn``, when running a compiled statement on it directly
+    is indistinguishable from ``conn.execute``; else None.
+
+    It is not when SQLAlchemy would do more than send the SQL: statement or cursor event
+    listeners (tracing, :func:`schemakit.testing.count_statements`), a ``do_execute`` hook,
+    echoed SQL, a schema translate map, or an asyncio driver (``session.run_sync``).
+    """
+    if conn._echo:
+        return None
+    if (conn._has_events or conn.engine._has_events) and any(
+        getattr(conn.dispatch, name) for name in _STATEMENT_EVENTS
+    ):
+        return None
+    dialect = conn.dialect
+    if dialect._has_events and dialect.dispatch.do_execute:
+        return None
+    if conn.get_execution_options().get("schema_translate_map"):
+        return None
+    driver = conn.connection.driver_connection
+    return driver if _psycopg_connection(driver) else None
+
+
+def _reraise(conn: sa.Connection, exc: Exception, statement: str, params: Any) -> NoReturn:
+    """Raise a driver error as ``conn.execute`` would: wrapped in SQLAlchemy's exception types
+    (``IntegrityError``, ``DataError``, ...), through ``handle_error`` listeners, and with a
+    lost connection invalidated in the pool. Call it from the ``except`` block."""
+    conn._handle_dbapi_exception(exc, statement, params, None, None)
+
+
 def _upsert_statement(
-    table: sa.Table, insert: Insert, conflict: list[str], update: list[str]
+    table: sa.Table, insert: Insert, conflict: Sequence[str], update: Sequence[str]
 ) -> Insert:
     if not update:
-        return insert.on_conflict_do_nothing(index_elements=conflict)
+        return insert.on_conflict_do_nothing(index_elements=list(conflict))
     changes: dict[str, Any] = {key: insert.excluded[key] for key in update}
     if "updated_at" in table.c:
         changes["updated_at"] = sa.func.now()
     if "version" in table.c:
         changes["version"] = table.c.version + sa.literal_column("1")
-    return insert.on_conflict_do_update(index_elements=conflict, set_=changes)
+    return insert.on_conflict_do_update(index_elements=list(conflict), set_=changes)
+
+
+_INSERTED = sa.literal_column("xmax = 0", sa.Boolean).label("inserted")
+
+
+def _counted(
+    table: sa.Table, insert: Insert, conflict: Sequence[str], update: Sequence[str]
+) -> sa.Select[int, int]:
+    """The upsert of ``insert``'s rows, answering (inserted, inserted + updated) in one row:
+    counted by the server instead of sending back a flag per row."""
+    upserted = (
+        _upsert_statement(table, insert, conflict, update).returning(_INSERTED).cte("upserted")
+    )
+    return sa.select(sa.func.count().filter(upserted.c.inserted), sa.func.count()).select_from(
+        upserted
+    )
 
 
 def upsert(
@@ -109,47 +173,48 @@ def upsert(
         update_keys = [k for k in columns if k not in conflict_keys and k not in _NEVER_UPDATED]
     else:
         update_keys = _column_keys(model, table, update)
-    # Rename attribute keys to column keys once, check shapes, and keep the last row per key.
-    rename = dict(zip(given, columns, strict=True))
-    deduped: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
-        if len(row) != len(given) or any(k not in rename for k in row):
-            raise ValueError(f"every row must have the same keys: {sorted(given)}")
-        values = {rename[k]: v for k, v in row.items()}
-        deduped[tuple(values[k] for k in conflict_keys)] = values
+    deduped = _last_per_key(rows, given, [columns.index(k) for k in conflict_keys])
     duplicates = len(rows) - len(deduped)
     use_copy = method == "copy" or (method == "auto" and len(deduped) >= COPY_THRESHOLD)
     conn = _connection(target)
+    shape = (table, tuple(columns), tuple(conflict_keys), tuple(update_keys))
     if use_copy:
-        inserted, touched = _upsert_copy(conn, table, columns, conflict_keys, update_keys, deduped)
+        inserted, touched = _upsert_copy(conn, _copy_plan(*shape, conn.dialect), deduped)
     else:
-        inserted, touched = _upsert_values(
-            conn, table, columns, conflict_keys, update_keys, deduped
-        )
+        inserted, touched = _upsert_values(conn, _values_statement(*shape), deduped)
     return UpsertResult(inserted, touched - inserted, len(deduped) - touched + duplicates)
 
 
-_INSERTED = sa.literal_column("xmax = 0", sa.Boolean).label("inserted")
+def _last_per_key(
+    rows: Sequence[Mapping[str, Any]], given: list[str], key_positions: list[int]
+) -> list[tuple[Any, ...]]:
+    """Each row's values in ``given`` order; of rows sharing a conflict key only the last one,
+    in the place of the first."""
+    # itemgetter/map/zip keep the per-row work in C: this runs once per upserted row.
+    if set(map(len, rows)) != {len(given)}:
+        raise ValueError(f"every row must have the same keys: {sorted(given)}")
+    values_of = operator.itemgetter(*given)
+    try:
+        values = list(map(values_of, rows))  # same length and all of given: the same keys
+    except KeyError:
+        raise ValueError(f"every row must have the same keys: {sorted(given)}") from None
+    if len(given) == 1:
+        values = [(v,) for v in values]
+    key_of = operator.itemgetter(*key_positions)
+    return list(dict(zip(map(key_of, values), values, strict=True)).values())
 
 
-def _upsert_values(
-    conn: sa.Connection,
-    table: sa.Table,
-    columns: list[str],
-    conflict: list[str],
-    update: list[str],
-    rows: dict[tuple[Any, ...], dict[str, Any]],
-) -> tuple[int, int]:
+@functools.lru_cache(maxsize=256)
+def _values_statement(
+    table: sa.Table, columns: tuple[str, ...], conflict: tuple[str, ...], update: tuple[str, ...]
+) -> sa.Select[int, int]:
     # One statement for the whole batch: each column travels as one array parameter and
     # unnest() zips them back into rows. Unlike a VALUES list (one parameter per cell, capped
     # at 65,535) or executemany (one statement per row), the SQL text is the same for any
     # batch size, so it is compiled and prepared once.
     target = [table.c[k] for k in columns]
     arrays = [
-        sa.cast(
-            sa.bindparam(f"column_{i}", [r[c.key] for r in rows.values()], type_=ARRAY(c.type)),
-            ARRAY(c.type),
-        )
+        sa.cast(sa.bindparam(f"column_{i}", type_=ARRAY(c.type)), ARRAY(c.type))
         for i, c in enumerate(target)
     ]
     source = (
@@ -158,70 +223,98 @@ def _upsert_values(
         .render_derived(name="source")
     )
     insert = pg_insert(table).from_select(target, sa.select(*source.c))
-    stmt = _upsert_statement(table, insert, conflict, update).returning(_INSERTED)
-    flags = conn.execute(stmt).scalars().all()
-    return sum(1 for f in flags if f), len(flags)
+    return _counted(table, insert, conflict, update)
+
+
+def _upsert_values(
+    conn: sa.Connection, stmt: sa.Select[int, int], rows: list[tuple[Any, ...]]
+) -> tuple[int, int]:
+    params = {f"column_{i}": list(values) for i, values in enumerate(zip(*rows, strict=True))}
+    inserted, touched = conn.execute(stmt, params).one()
+    return int(inserted), int(touched)
+
+
+@dataclass(frozen=True, eq=False)
+class _CopyPlan:
+    """Everything about a COPY upsert that depends only on its shape, built once per shape."""
+
+    prepare: str
+    copy: str
+    upsert: sa.Select[int, int]
+    processors: tuple[tuple[int, _Processor], ...]
+    """(position, bind processor) of the columns whose Python values the driver cannot take as
+    they are (enum members to labels, dicts to Jsonb, ...)."""
+
+
+@functools.lru_cache(maxsize=256)
+def _copy_plan(
+    table: sa.Table,
+    columns: tuple[str, ...],
+    conflict: tuple[str, ...],
+    update: tuple[str, ...],
+    dialect: sa.Dialect,
+) -> _CopyPlan:
+    prep = dialect.identifier_preparer
+    target = [table.c[k] for k in columns]
+    # One temporary table name per (target, columns), so every statement below has constant
+    # text: compiled once, cached by SQLAlchemy and prepared by the server like any other.
+    digest = hashlib.blake2b(f"{table.fullname}\0{columns}".encode(), digest_size=8).hexdigest()
+    temp = sa.table(
+        f"_schemakit_upsert_{digest}", *(sa.column(c.name) for c in target), schema="pg_temp"
+    )
+    temp_name = f"pg_temp.{prep.quote(temp.name)}"
+    quoted = ", ".join(prep.quote(c.name) for c in target)
+    # Created afresh on every call, copying the target's column types as they are now (not as
+    # at an earlier upsert of this transaction), without its constraints or defaults. ON COMMIT
+    # DROP ends it with the transaction; a rollback undoes its creation. The DROP IF EXISTS
+    # clears an earlier upsert's table in the same transaction (or one a rolled-back savepoint
+    # brought back); otherwise it finds nothing. Both statements go in one round trip.
+    prepare = (
+        f"DROP TABLE IF EXISTS {temp_name}; "
+        f"CREATE TEMPORARY TABLE {prep.quote(temp.name)} ON COMMIT DROP AS "
+        f"SELECT {quoted} FROM {_qualified(dialect, table)} WITH NO DATA"
+    )
+    insert = pg_insert(table).from_select(target, sa.select(*temp.c))
+    processors = []
+    for i, c in enumerate(target):
+        proc = c.type.dialect_impl(dialect).bind_processor(dialect)
+        if proc is not None:
+            processors.append((i, proc))
+    return _CopyPlan(
+        prepare=prepare,
+        copy=f"COPY {temp_name} ({quoted}) FROM STDIN",
+        upsert=_counted(table, insert, conflict, update),
+        processors=tuple(processors),
+    )
 
 
 def _upsert_copy(
-    conn: sa.Connection,
-    table: sa.Table,
-    columns: list[str],
-    conflict: list[str],
-    update: list[str],
-    rows: dict[tuple[Any, ...], dict[str, Any]],
+    conn: sa.Connection, plan: _CopyPlan, rows: list[tuple[Any, ...]]
 ) -> tuple[int, int]:
-    driver = conn.connection.driver_connection
-    if driver is None or not hasattr(driver, "cursor") or _is_async(driver):
-        raise TypeError("the COPY path needs a synchronous psycopg connection")
-    dialect = conn.dialect
-    target_columns = [table.c[k] for k in columns]
-    temp = sa.Table(
-        f"_schemakit_upsert_{uuid.uuid4().hex[:16]}",
-        sa.MetaData(),
-        *(sa.Column(c.name, c.type) for c in target_columns),
-    )
-    quoted = ", ".join(dialect.identifier_preparer.quote(c.name) for c in target_columns)
-    temp_name = dialect.identifier_preparer.quote(temp.name)
-    # Same column types as the target, none of its constraints or defaults, dropped at commit
-    # at the latest (and explicitly below, so two upserts in one transaction do not clash).
-    conn.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE {temp_name} ON COMMIT DROP AS "
-        f"SELECT {quoted} FROM {_qualified(dialect, table)} WITH NO DATA"
-    )
-    # Python values -> what the driver expects (enum members to labels, dicts to Jsonb, ...).
-    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in target_columns]
-    keys = list(columns)
-    with driver.cursor() as cur, cur.copy(f"COPY {temp_name} ({quoted}) FROM STDIN") as copy:
-        if any(processors):
-            for values in rows.values():
-                copy.write_row(
-                    [
-                        proc(values[k]) if proc else values[k]
-                        for proc, k in zip(processors, keys, strict=True)
-                    ]
-                )
-        else:
-            for values in rows.values():
-                copy.write_row([values[k] for k in keys])
-    insert = pg_insert(table).from_select(target_columns, sa.select(*temp.c))
-    upserted = (
-        _upsert_statement(table, insert, conflict, update).returning(_INSERTED).cte("upserted")
-    )
-    counts = conn.execute(
-        sa.select(
-            sa.func.count().filter(upserted.c.inserted),
-            sa.func.count(),
-        ).select_from(upserted)
-    ).one()
-    conn.exec_driver_sql(f"DROP TABLE {temp_name}")
-    return int(counts[0]), int(counts[1])
-
-
-def _is_async(driver: Any) -> bool:
     import psycopg
 
-    return isinstance(driver, psycopg.AsyncConnection)
+    driver = conn.connection.driver_connection
+    if not _psycopg_connection(driver):
+        raise TypeError("the COPY path needs a synchronous psycopg connection")
+    assert driver is not None
+    # Multiple statements in one string need the simple query protocol: no parameters.
+    conn.exec_driver_sql(plan.prepare, execution_options={"no_parameters": True})
+    try:
+        with driver.cursor() as cur, cur.copy(plan.copy) as copy:
+            write = copy.write_row
+            if plan.processors:
+                for values in rows:
+                    row = list(values)
+                    for i, proc in plan.processors:
+                        row[i] = proc(row[i])
+                    write(row)
+            else:
+                for values in rows:
+                    write(values)
+    except psycopg.Error as exc:
+        _reraise(conn, exc, plan.copy, None)
+    inserted, touched = conn.execute(plan.upsert).one()
+    return int(inserted), int(touched)
 
 
 def _qualified(dialect: sa.Dialect, table: sa.Table) -> str:
@@ -230,11 +323,32 @@ def _qualified(dialect: sa.Dialect, table: sa.Table) -> str:
     return f"{prep.quote_schema(table.schema)}.{name}" if table.schema else name
 
 
+@dataclass(frozen=True, eq=False)
+class _Versioned:
+    """An update_versioned call's target, resolved once per (model, value names)."""
+
+    table: sa.Table
+    pk: sa.Column[Any]
+    keys: tuple[str, ...]
+    soft: bool
+    stmt: sa.Update
+
+
 @functools.lru_cache(maxsize=512)
-def _versioned_update(
-    table: sa.Table, pk: sa.Column[Any], keys: tuple[str, ...], soft: bool
-) -> sa.Update:
-    # Built once per (table, columns): constructing the statement costs more than running it.
+def _versioned(model: Any, names: tuple[str, ...]) -> _Versioned:
+    # Resolving the names and building the statement costs more than running it.
+    table = _table(model)
+    if "version" not in table.c:
+        raise TypeError(f"{table.fullname} has no version column (use the Versioned mixin)")
+    pks = list(table.primary_key.columns)
+    if len(pks) != 1:
+        raise TypeError(f"{table.fullname} needs a single-column primary key")
+    pk = pks[0]
+    keys = tuple(_column_keys(model, table, names))
+    forbidden = {pk.key, "version"} & set(keys)
+    if forbidden:
+        raise ValueError(f"update_versioned sets {', '.join(sorted(forbidden))} itself")
+    soft = isinstance(model, type) and issubclass(model, SoftDelete)
     changes: dict[str, Any] = {k: sa.bindparam(f"value_{i}") for i, k in enumerate(keys)}
     changes["version"] = table.c.version + sa.literal_column("1")
     if "updated_at" in table.c and "updated_at" not in changes:
@@ -242,7 +356,73 @@ def _versioned_update(
     criteria = [pk == sa.bindparam("_id"), table.c.version == sa.bindparam("_expected")]
     if soft:
         criteria.append(table.c.is_deleted == sa.false())
-    return sa.update(table).where(*criteria).values(changes).returning(*table.c)
+    stmt = sa.update(table).where(*criteria).values(changes).returning(*table.c)
+    return _Versioned(table, pk, keys, soft, stmt)
+
+
+class _DriverUpdate:
+    """A :class:`_Versioned` statement compiled once for a dialect, to run on the psycopg cursor
+    with the bind and result processing ``conn.execute`` would apply."""
+
+    __slots__ = ("binds", "columns", "dialect", "make_row", "results", "sql")
+
+    def __init__(self, versioned: _Versioned, dialect: sa.Dialect) -> None:
+        compiled = versioned.stmt.compile(dialect=dialect)
+        self.sql: str | None = None if compiled.positional else compiled.string
+        self.dialect = dialect
+        names = [f"value_{i}" for i in range(len(versioned.keys))] + ["_id", "_expected"]
+        self.binds = [
+            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+            for name in names
+        ]
+        self.columns = list(versioned.table.c)
+        # Rows keyed like conn.execute's: by column key, and by the Column object itself.
+        self.make_row = result_tuple([c.key for c in self.columns], [(c,) for c in self.columns])
+        # Result processors by position, known from the first cursor description.
+        self.results: list[tuple[int, _Processor]] | None = None
+
+    def params(self, values: Iterable[Any]) -> dict[str, Any]:
+        return {
+            name: value if proc is None else proc(value)
+            for (name, proc), value in zip(self.binds, values, strict=True)
+        }
+
+    def processors(self, description: Sequence[Any]) -> list[tuple[int, _Processor]]:
+        found: list[tuple[int, _Processor]] = []
+        for i, (column, field) in enumerate(zip(self.columns, description, strict=True)):
+            impl = column.type.dialect_impl(self.dialect)
+            proc = impl.result_processor(self.dialect, field.type_code)
+            if proc is not None:
+                found.append((i, proc))
+        return found
+
+
+@functools.lru_cache(maxsize=512)
+def _driver_update(versioned: _Versioned, dialect: sa.Dialect) -> _DriverUpdate:
+    return _DriverUpdate(versioned, dialect)
+
+
+def _update_on_driver(
+    conn: sa.Connection, driver: Any, plan: _DriverUpdate, sql: str, values: Iterable[Any]
+) -> sa.RowMapping | None:
+    import psycopg
+
+    params = plan.params(values)
+    try:
+        with driver.cursor() as cur:
+            cur.execute(sql, params)
+            fetched = cur.fetchone()
+            if fetched is None:
+                return None
+            if plan.results is None:
+                plan.results = plan.processors(cur.description)
+    except psycopg.Error as exc:
+        _reraise(conn, exc, sql, params)
+    if plan.results:
+        fetched = list(fetched)
+        for i, proc in plan.results:
+            fetched[i] = proc(fetched[i])
+    return plan.make_row(fetched)._mapping
 
 
 def update_versioned(
@@ -258,45 +438,52 @@ def update_versioned(
     version = :expected [AND NOT is_deleted] RETURNING *``. No row means someone else changed
     (or deleted) it first: :class:`ConflictError` says which, from one more query on that
     path only. A copy of the row already loaded in ``session`` is brought up to date.
+
+    The SQL is compiled once per model, columns and dialect. When nothing listens to the
+    engine's statement events (see :func:`_direct_driver`) it runs straight on the psycopg
+    cursor with the same bind and result processing, and driver errors are raised as
+    SQLAlchemy's; otherwise it goes through ``Connection.execute`` so listeners see it.
     """
-    table = _table(model)
-    if "version" not in table.c:
-        raise TypeError(f"{table.fullname} has no version column (use the Versioned mixin)")
-    pk = list(table.primary_key.columns)
-    if len(pk) != 1:
-        raise TypeError(f"{table.fullname} needs a single-column primary key")
-    keys = _column_keys(model, table, values)
-    forbidden = {pk[0].key, "version"} & set(keys)
-    if forbidden:
-        raise ValueError(f"update_versioned sets {', '.join(sorted(forbidden))} itself")
-    soft = isinstance(model, type) and issubclass(model, SoftDelete)
-    stmt = _versioned_update(table, pk[0], tuple(keys), soft)
-    params = {f"value_{i}": v for i, v in enumerate(values.values())}
-    params.update(_id=id, _expected=expected_version)
-    row = session.connection().execute(stmt, params).mappings().first()
-    if row is None:
-        current = (
-            session.connection()
-            .execute(
-                sa.select(table.c.version, *([table.c.is_deleted] if soft else [])).where(
-                    pk[0] == id
-                )
-            )
-            .first()
+    versioned = _versioned(model, tuple(values))
+    conn = session.connection()
+    driver = _direct_driver(conn)
+    plan = _driver_update(versioned, conn.dialect) if driver is not None else None
+    row: sa.RowMapping | None
+    if plan is not None and plan.sql is not None:
+        # The same SQL conn.execute would send, without its per-call machinery (execution
+        # context, result metadata from the cursor description), which costs more than the
+        # round trip itself for a one-row statement.
+        row = _update_on_driver(
+            conn, driver, plan, plan.sql, (*values.values(), id, expected_version)
         )
-        if current is None:
-            message = f"{table.fullname} {pk[0].name}={id} does not exist"
-        elif soft and current[1]:
-            message = f"{table.fullname} {pk[0].name}={id} was deleted"
-        else:
-            message = (
-                f"{table.fullname} {pk[0].name}={id} is at version {current[0]}, "
-                f"not {expected_version}: it was modified by another operation"
-            )
-        raise ConflictError(message, hint="reload it and apply the change again")
-    if not isinstance(model, sa.Table):
+    else:
+        params = {f"value_{i}": v for i, v in enumerate(values.values())}
+        params.update(_id=id, _expected=expected_version)
+        row = conn.execute(versioned.stmt, params).mappings().first()
+    if row is None:
+        raise _conflict(conn, versioned, id, expected_version)
+    if session.identity_map and not isinstance(model, sa.Table):
         obj = session.identity_map.get(session.identity_key(model, id))
         if obj is not None:
             for attr in sa.inspect(model).column_attrs:
                 set_committed_value(obj, attr.key, row[attr.columns[0].key])
     return row
+
+
+def _conflict(
+    conn: sa.Connection, versioned: _Versioned, id: Any, expected_version: int
+) -> ConflictError:
+    table, pk, soft = versioned.table, versioned.pk, versioned.soft
+    current = conn.execute(
+        sa.select(table.c.version, *([table.c.is_deleted] if soft else [])).where(pk == id)
+    ).first()
+    if current is None:
+        message = f"{table.fullname} {pk.name}={id} does not exist"
+    elif soft and current[1]:
+        message = f"{table.fullname} {pk.name}={id} was deleted"
+    else:
+        message = (
+            f"{table.fullname} {pk.name}={id} is at version {current[0]}, "
+            f"not {expected_version}: it was modified by another operation"
+        )
+    return ConflictError(message, hint="reload it and apply the change again")
