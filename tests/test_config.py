@@ -239,3 +239,41 @@ def test_bad_severity_value(tmp_path: Path) -> None:
         ConfigError, match=r"lint\.severity\.ISO001: 'fatal' is not error or warning"
     ):
         load_config(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("lint", "message"),
+    [
+        (
+            '[lint.per-object-ignores]\n"app.t.id" = ["TYP03"]',
+            r"lint\.per-object-ignores\.app\.t\.id: rule selector 'TYP03' matches no rule",
+        ),
+        (
+            '[lint.per-service-ignores]\napp = ["IDX02"]',
+            r"lint\.per-service-ignores\.app: rule selector 'IDX02' matches no rule",
+        ),
+        (
+            '[lint.per-service-ignores]\nnosuch = ["NAM"]',
+            r"lint\.per-service-ignores\.nosuch: no service 'nosuch' is configured",
+        ),
+        (
+            '[lint.severity]\nFOO = "error"',
+            r"lint\.severity\.FOO: rule selector 'FOO' matches no rule",
+        ),
+        (
+            '[lint.per-file-ignores]\n"*.sql" = ["MIG0099"]',
+            r"lint\.per-file-ignores\.\*\.sql\[0\]: 'MIG0099' is not a rule code",
+        ),
+        ('[lint]\nignore = ["XYZ"]', r"lint\.ignore: rule selector 'XYZ' matches no rule"),
+    ],
+)
+def test_every_rule_selector_in_the_config_must_name_a_rule(
+    tmp_path: Path, lint: str, message: str
+) -> None:
+    """A misspelt code would otherwise ignore nothing (or everything), silently."""
+    from schemakit.lint import lint_files
+
+    write(tmp_path / "schemakit.toml", f'[services.app]\nschemas = ["app"]\n\n{lint}\n')
+    sql = write(tmp_path / "m.sql", "SELECT 1;\n")
+    with pytest.raises(ConfigError, match=message):
+        lint_files([sql])

@@ -22,13 +22,16 @@ __all__ = ["main", "run"]
 def _codes(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
-    codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
-    from schemakit.config import _CODE_SELECTOR
+    from schemakit.rules import RULES, matches
 
+    codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
     for code in codes:
-        if not _CODE_SELECTOR.match(code):
-            raise click.BadParameter(
-                f"'{code}' is not a rule code or prefix (like ISO001, ISO, ALL)"
+        # the same words as for a selector in the config (lint checks those)
+        if not any(matches(rule.code, code) for rule in RULES):
+            raise SchemakitError(
+                f"rule selector {code!r} (from --select, --ignore or --extend-select) "
+                "matches no rule",
+                hint="see 'schemakit rules' for the codes",
             )
     return codes
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from schemakit.config import Config
-from schemakit.errors import SchemakitError
+from schemakit.errors import ConfigError, SchemakitError
 from schemakit.migrate._sources import MigrationFile
 from schemakit.rules import (
     RULES,
@@ -127,15 +127,50 @@ def _severity_for(code: str, overrides: Mapping[str, str]) -> str | None:
     return best[1] if best else None
 
 
-def check_selectors(selectors: tuple[str, ...], config: Config) -> None:
+def check_selectors(selectors: Iterable[tuple[str, str | None]], config: Config) -> None:
+    """Every ``(selector, config key)`` names at least one rule (key None: a command-line
+    option), and every service a per-service ignore names exists."""
     codes = [rule.code for rule in RULES]
-    for selector in selectors:
-        if not any(matches(code, selector) for code in codes):
+    for selector, key in selectors:
+        if any(matches(code, selector) for code in codes):
+            continue
+        hint = "see 'schemakit rules' for the codes"
+        if key is None:
             raise SchemakitError(
-                f"rule selector {selector!r} matches no rule"
-                + (f" (from --select/--ignore or {config.path})" if config.path else ""),
-                hint="see 'schemakit rules' for the codes",
+                f"rule selector {selector!r} (from --select, --ignore or --extend-select) "
+                "matches no rule",
+                hint=hint,
             )
+        raise ConfigError(
+            f"rule selector {selector!r} matches no rule", path=config.path, key=key, hint=hint
+        )
+    for service in config.lint.per_service_ignores:
+        if service not in config.services:
+            raise ConfigError(
+                f"no service {service!r} is configured",
+                path=config.path,
+                key=f"lint.per-service-ignores.{service}",
+                hint="services: " + ", ".join(sorted(config.services)),
+            )
+
+
+def _config_selectors(config: Config) -> Iterator[tuple[str, str]]:
+    """Every rule selector of the config's ``[lint]`` table, with its key."""
+    settings = config.lint
+    for key, selectors in (
+        ("lint.select", settings.select),
+        ("lint.ignore", settings.ignore),
+        ("lint.extend-select", settings.extend_select),
+    ):
+        yield from ((s, key) for s in selectors)
+    for table, mapping in (
+        ("lint.per-file-ignores", settings.per_file_ignores),
+        ("lint.per-service-ignores", settings.per_service_ignores),
+        ("lint.per-object-ignores", settings.per_object_ignores),
+    ):
+        for name, selectors in mapping.items():
+            yield from ((s, f"{table}.{name}") for s in selectors)
+    yield from ((code, f"lint.severity.{code}") for code in settings.severity)
 
 
 def config_location(config: Config, text: str) -> Location | None:
@@ -208,23 +243,13 @@ def chosen_rules(config: Config, options: LintOptions) -> tuple[type[Rule], ...]
     """The rules the config's ``[lint]`` and the options select; an unknown code or prefix in
     either is an error naming it."""
     settings = config.lint
-    rules = select_rules(
+    given = (*(options.select or ()), *options.ignore, *options.extend_select)
+    check_selectors([*((s, None) for s in given), *_config_selectors(config)], config)
+    return select_rules(
         options.select if options.select is not None else settings.select,
         (*settings.ignore, *options.ignore),
         (*settings.extend_select, *options.extend_select),
     )
-    check_selectors(
-        (
-            *(options.select or ()),
-            *options.ignore,
-            *options.extend_select,
-            *settings.select,
-            *settings.ignore,
-            *settings.extend_select,
-        ),
-        config,
-    )
-    return rules
 
 
 def conclude(
