@@ -157,6 +157,38 @@ def test_sql_flag_inside_a_project_lints_only_the_file(capsys: pytest.CaptureFix
     assert all(f["location"]["path"] == str(target) for f in report["findings"])
 
 
+def test_one_migration_of_a_project_is_linted_in_context_and_reported_alone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Its tables come from the earlier migrations (replayed), so the catalog rules judge
+    them too; findings of the other files are not what was asked about."""
+    target = EXAMPLE / "services" / "research" / "migrations" / "0002_scratch.sql"
+    code = main(["lint", str(target), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert report["sources"] == [str(target)]
+    paths = {(Path.cwd() / f["location"]["path"]).resolve() for f in report["findings"]}
+    assert paths == {target.resolve()}
+    found = {f["code"] for f in report["findings"]}
+    assert {"MIG009", "ISO001", "TYP003"} <= found  # a statement rule and catalog rules
+
+
+def test_a_loose_file_in_a_project_stands_alone(tmp_path: Path) -> None:
+    """A SQL file that is no service's migration or source is linted as a file."""
+    (tmp_path / "schemakit.toml").write_text('[services.app]\nschemas = ["app"]\n')
+    loose = write(tmp_path / "scratch.sql", "CREATE INDEX idx_t_a ON app.t (a);\n")
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "schemakit"), "lint", str(loose)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "1:1 MIG001" in proc.stdout
+    assert "in 1 SQL file" in proc.stdout
+
+
 def test_replay_runs_the_table_shape_rules(tmp_path: Path, pg_cluster) -> None:  # type: ignore[no-untyped-def]
     sql = write(
         tmp_path / "0001_users.sql",

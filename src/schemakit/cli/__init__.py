@@ -143,10 +143,12 @@ def lint(
     Without a database URL, every service's migrations (plain SQL folders ordered by file
     name, drizzle-kit folders by meta/_journal.json) are replayed into a throwaway
     PostgreSQL started for this run, and the result is audited with every rule. With
-    --database-url (or DATABASE_URL) that database is audited as it is.
+    --database-url (or DATABASE_URL) that database is audited as it is. PATH may be one
+    migration or source file of a service: the whole project is linted as above and only
+    that file's findings are reported.
 
-    SQL files, folders of them and - (standard input) outside a project, several PATHs, or
-    any PATH with --sql, are linted statement by statement with no database: the migration
+    Other SQL files, folders of them and - (standard input) outside a project, several
+    PATHs, or any PATH with --sql, are linted statement by statement with no database: the migration
     safety rules (MIG), syntax errors (SYN001) and suppressions (SUP). A statement that does
     not parse is a finding at its line; the rest of the file is still linted. With --replay
     the files are also applied to a throwaway PostgreSQL, and the naming, type, column and
@@ -183,6 +185,13 @@ def lint(
         from schemakit.lint import lint as run_lint
 
         result = run_lint(paths[0] if paths else Path("."), options, progress)
+        if paths and paths[0].is_file():
+            # the whole project was linted for context; the file was asked about
+            asked = paths[0].resolve()
+            result.findings = [
+                f for f in result.findings if f.location and f.location.path.resolve() == asked
+            ]
+            result.sources = [str(paths[0])]
     report = LintReport(
         findings=result.findings,
         rules=result.rules,
@@ -220,9 +229,25 @@ def _lint_as_files(paths: tuple[Path, ...], sql_only: bool, database_url: str | 
         return True
     if not paths or database_url:
         return False
-    from schemakit.config import find_config
+    from schemakit.config import find_config, load_config
 
-    return find_config(paths[0].resolve()) is None
+    if find_config(paths[0].resolve()) is None:
+        return True
+    if paths[0].is_dir():
+        return False
+    # one file in a project: a service's migration or source is linted with the project
+    # around it (and reported alone); any other file stands alone
+    return _owner_folder(paths[0], load_config(paths[0])) is None
+
+
+def _owner_folder(path: Path, config: Any) -> Path | None:
+    """The migrations or sources folder of a configured service that holds ``path``."""
+    path = path.resolve()
+    for service in config.services.values():
+        for folder in (service.migrations, *service.sources):
+            if folder is not None and path.is_relative_to(folder.resolve()):
+                return Path(folder)
+    return None
 
 
 def _open_output(path: Path) -> Any:
