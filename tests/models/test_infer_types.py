@@ -41,3 +41,30 @@ def test_infer_types_renders_row_and_insert_types(
 def test_infer_types_bad_module(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["infer-types", "no.such.module"]) == 2
     assert "cannot import no.such.module" in capsys.readouterr().err
+
+
+def test_infer_types_with_a_python_path(tmp_path: Path) -> None:
+    """The example's storage service, imported as its config's python-path would (in a fresh
+    interpreter: the package must not come from this one's imports)."""
+    service = Path(__file__).resolve().parents[2] / "examples/platform/services/storage"
+    target = tmp_path / "files_types.py"
+    schemakit = str(Path(sys.executable).parent / "schemakit")
+    module = "storage.db.schema.files"
+    ok = subprocess.run(
+        [schemakit, "infer-types", module, "--python-path", str(service), "-o", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "class FileRow(TypedDict" in target.read_text()
+    missing = subprocess.run(
+        [schemakit, "infer-types", module],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert missing.returncode == 2
+    assert "pass --python-path DIR" in missing.stderr

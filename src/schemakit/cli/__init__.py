@@ -374,23 +374,44 @@ def new_service_command(
 
 @cli.command("infer-types")
 @click.argument("module")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here.")
-def infer_types_command(module: str, output: Path | None) -> int:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write here (default: standard output).",
+)
+@click.option(
+    "--python-path",
+    "python_path",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    metavar="DIR",
+    help="Import MODULE with DIR on sys.path, like a service's python-path (repeatable).",
+)
+def infer_types_command(module: str, output: Path | None, python_path: tuple[Path, ...]) -> int:
     """Write {Model}Row and New{Model} TypedDicts for the models of MODULE.
 
     The guideline's $inferSelect / $inferInsert for Python type checkers: check the output in
     next to the models (for example models_types.py) and regenerate when a model changes.
+    MODULE is a dotted path (storage.db.schema) importable from the current folder or a
+    --python-path. Exit 0, or 2 when MODULE does not import or maps no classes.
     """
     from schemakit.models import models_in, render_types
 
+    sys.path[:0] = [str(p.resolve()) for p in python_path]
     try:
         models = models_in(module)
     except ImportError as exc:
         raise SchemakitError(
-            f"cannot import {module}: {exc}", hint="pass a dotted module path on sys.path"
+            f"cannot import {module}: {exc}",
+            hint="run from the folder that holds the package, or pass --python-path DIR "
+            "(the service's python-path in schemakit.toml)",
         ) from exc
     if not models:
-        raise SchemakitError(f"{module} defines no mapped classes")
+        raise SchemakitError(
+            f"{module} defines no mapped classes",
+            hint="classes it only imports are left out: name the module that defines them",
+        )
     text = render_types(models)
     if output is None:
         click.echo(text, nl=False)

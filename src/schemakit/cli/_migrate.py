@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -25,15 +26,28 @@ config_option = click.option(
 """``--config``: the config file, or a folder at or below it (every command that needs one)."""
 
 
-def _common(function: Any) -> Any:
-    options = [
+def _common(doing: str, timeout_covers: str) -> Callable[[Any], Any]:
+    """SERVICES, --config, --database-url, --database, --format and --timeout, as
+    ``migrate``, ``status`` and ``history`` take them; ``doing`` the database, for
+    ``timeout_covers`` seconds."""
+
+    def decorate(function: Any) -> Any:
+        for option in reversed(_common_options(doing, timeout_covers)):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def _common_options(doing: str, timeout_covers: str) -> list[Any]:
+    return [
         click.argument("services", nargs=-1),
         config_option,
         click.option(
             "--database-url",
             envvar="DATABASE_URL",
             metavar="URL",
-            help="The database to migrate (also $DATABASE_URL).",
+            help=f"The database to {doing} (also $DATABASE_URL).",
         ),
         click.option("--database", metavar="NAME", help="Which configured database the URL is."),
         click.option(
@@ -48,12 +62,9 @@ def _common(function: Any) -> Any:
             type=float,
             default=300.0,
             show_default=True,
-            help="Seconds for the whole run: connecting, waiting for the lock, retries, applying.",
+            help=f"Seconds for the whole run: {timeout_covers}.",
         ),
     ]
-    for option in reversed(options):
-        function = option(function)
-    return function
 
 
 def _states(
@@ -114,7 +125,7 @@ def _run(
 
 def register(cli: click.Group) -> None:
     @cli.command("migrate")
-    @_common
+    @_common("migrate", "connecting, waiting for the lock, retries, applying")
     @click.option("--dry-run", is_flag=True, help="Print the SQL that would run; change nothing.")
     @click.option(
         "--lock-timeout",
@@ -122,7 +133,12 @@ def register(cli: click.Group) -> None:
         show_default=True,
         help="Per migration: how long a statement may wait for a table lock.",
     )
-    @click.option("--statement-timeout", default="5min", show_default=True)
+    @click.option(
+        "--statement-timeout",
+        default="5min",
+        show_default=True,
+        help="Per migration: how long one statement may run.",
+    )
     @click.option(
         "--all-databases",
         is_flag=True,
@@ -168,6 +184,9 @@ def register(cli: click.Group) -> None:
         CONCURRENTLY steps run outside a transaction. Applied migrations whose files changed
         are refused before anything runs. Transient errors (connection lost, deadlock, lock
         timeout) are retried with backoff until --timeout.
+
+        Exit 0 when everything is applied (or already was), 2 on errors: a failing migration
+        is rolled back (a step outside a transaction says what it left).
         """
         from schemakit.migrate import MigrateOptions
 
@@ -230,7 +249,7 @@ def register(cli: click.Group) -> None:
         return EXIT_CLEAN
 
     @cli.command("status")
-    @_common
+    @_common("read", "connecting and retries")
     @click.option(
         "--check", is_flag=True, help="Exit 1 when anything is pending, edited or missing."
     )
@@ -243,7 +262,11 @@ def register(cli: click.Group) -> None:
         timeout: float,
         check: bool,
     ) -> int:
-        """Show each migration as applied, pending, edited (checksum differs) or missing."""
+        """Show each migration as applied, pending, edited (checksum differs) or missing.
+
+        Reads the ledger without locking or creating anything. Exit 0; with --check, 1 when
+        anything is pending, edited or missing; 2 on errors.
+        """
         results = _states(start, database_url, database, services, timeout)
         rows = [(r.service, s) for r in results for s in r.states]
         if fmt == "json":
@@ -255,7 +278,7 @@ def register(cli: click.Group) -> None:
         return EXIT_FINDINGS if check and unclean else EXIT_CLEAN
 
     @cli.command("history")
-    @_common
+    @_common("read", "connecting and retries")
     def history_command(
         services: tuple[str, ...],
         start: Path,
@@ -264,7 +287,7 @@ def register(cli: click.Group) -> None:
         fmt: str,
         timeout: float,
     ) -> int:
-        """List applied migrations: when, how long, by whom."""
+        """List applied migrations: when, how long, by whom. Exit 0, or 2 on errors."""
         results = _states(start, database_url, database, services, timeout)
         rows = [
             (r.service, s)
@@ -287,7 +310,12 @@ def register(cli: click.Group) -> None:
 
     @cli.command("drift")
     @config_option
-    @click.option("--database-url", envvar="DATABASE_URL", metavar="URL", help="The live database.")
+    @click.option(
+        "--database-url",
+        envvar="DATABASE_URL",
+        metavar="URL",
+        help="The live database (also $DATABASE_URL).",
+    )
     @click.option("--database", metavar="NAME", help="Which configured database the URL is.")
     @click.option(
         "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -325,7 +353,12 @@ def register(cli: click.Group) -> None:
 
     @cli.command("locks")
     @config_option
-    @click.option("--database-url", envvar="DATABASE_URL", metavar="URL", help="The database.")
+    @click.option(
+        "--database-url",
+        envvar="DATABASE_URL",
+        metavar="URL",
+        help="The database (also $DATABASE_URL).",
+    )
     @click.option("--terminate", "pid", type=int, metavar="PID", help="End this holder's session.")
     @click.option("--yes", is_flag=True, help="Do not ask before ending a session.")
     def locks_command(start: Path, database_url: str | None, pid: int | None, yes: bool) -> int:
@@ -333,6 +366,8 @@ def register(cli: click.Group) -> None:
 
         An advisory session lock is released only by the session holding it (or when that
         session ends), so a hung runner is cleared by ending its session.
+
+        Exit 0, or 2 on errors (a PID that holds no migration lock is one).
         """
         from schemakit.config import load_config
         from schemakit.migrate import lock_holders, terminate
@@ -394,7 +429,10 @@ def register(cli: click.Group) -> None:
     @click.argument("service")
     @config_option
     @click.option(
-        "--database-url", envvar="DATABASE_URL", metavar="URL", help="A development database."
+        "--database-url",
+        envvar="DATABASE_URL",
+        metavar="URL",
+        help="A development database (also $DATABASE_URL).",
     )
     @click.option("--allow-destructive", is_flag=True, help="Allow drops and type changes.")
     @click.option("--dry-run", is_flag=True, help="List the changes; apply nothing.")
@@ -410,7 +448,9 @@ def register(cli: click.Group) -> None:
         The guideline's `db:push`. Refuses when SCHEMAKIT_ENV=production, and refuses changes
         that lose data (drop table or column, change a column type) unless
         --allow-destructive. Needs the service's models (config key models); SQL and drizzle
-        services change through migrations.
+        services change through migrations. Everything runs in one transaction.
+
+        Exit 0 when the database matches (or was made to), 2 on errors or a refusal.
         """
         from schemakit.config import load_config
         from schemakit.migrate import push_models
