@@ -437,10 +437,16 @@ def test_syntax_error_line_after_non_ascii(
 
 
 def test_lint_a_migration_file_finds_its_config(capsys: pytest.CaptureFixture[str]) -> None:
-    target = EXAMPLE / "services" / "auth" / "migrations" / "0001_init.sql"
+    """The project's config applies (ISO001 needs its registry and a replay); only the
+    file's own findings are reported."""
+    target = EXAMPLE / "services" / "research" / "migrations" / "0002_scratch.sql"
     code, out, _ = run(capsys, "lint", str(target), "--select", "ISO001")
     assert code == 1
     assert "public.query_tags" in out
+    clean = EXAMPLE / "services" / "auth" / "migrations" / "0001_init.sql"
+    code, out, _ = run(capsys, "lint", str(clean), "--select", "ISO001")
+    assert code == 0
+    assert "public.query_tags" not in out
 
 
 def test_output_file_and_formats_match_reporters(
