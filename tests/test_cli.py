@@ -193,6 +193,28 @@ def test_keyword_dsn_password_is_redacted(
     assert "password=***" in err
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "postgresql://h/db?password=pw1&user=u: connection failed",
+            "postgresql://h/db?password=***&user=u: connection failed",
+        ),
+        (
+            "postgresql://u:pw1@h/db?sslmode=require&password=pw2#x",
+            "postgresql://u:***@h/db?sslmode=require&password=***#x",
+        ),
+        ("host=h password=pw1 user=u", "host=h password=*** user=u"),
+        ("host=h password='p w' user=u", "host=h password=*** user=u"),
+        ("host=h password=p\\ w user=u", "host=h password=*** user=u"),
+    ],
+)
+def test_redact_hides_the_password_and_keeps_the_rest(text: str, expected: str) -> None:
+    from schemakit.errors import redact
+
+    assert redact(text) == expected
+
+
 def test_bad_config_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = write(
         tmp_path / "schemakit.toml", "[services.auth]\nschemas = ['auth']\nmigratons = 'x'\n"

@@ -22,9 +22,12 @@ __all__ = [
 _URL_PASSWORD = re.compile(
     r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*:/{1,2}[^:/@\s]*:)(?P<pw>[^@/]*)(?=@)"
 )
+# a URL's query string: ?password=secret&sslmode=require (the value ends at & or #)
+_QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<pw>[^&#\s]*)", re.IGNORECASE)
 # key/value form: password=secret, password='a b', password=a\ b
 _KV_PASSWORD = re.compile(
-    r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|(?:[^\s\\]|\\.)+)", re.IGNORECASE
+    r"(?P<head>(?<![?&])\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|(?:[^\s\\]|\\.)+)",
+    re.IGNORECASE,
 )
 _SECRETS: set[str] = set()
 
@@ -56,6 +59,7 @@ def redact(text: str) -> str:
     for secret in sorted(_SECRETS, key=len, reverse=True):
         text = text.replace(secret, "***")
     text = _URL_PASSWORD.sub(lambda m: m.group("head") + "***", text)
+    text = _QUERY_PASSWORD.sub(lambda m: m.group("head") + "***", text)
     return _KV_PASSWORD.sub(lambda m: m.group("head") + "***", text)
 
 
