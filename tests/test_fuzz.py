@@ -488,7 +488,7 @@ def parses(text: str) -> bool:
     return True
 
 
-_UTF8_BYTE = re.compile(r"not UTF-8 text \(byte (\d+)\)")
+_UTF8_BYTE = re.compile(r"not UTF-8 text at line \d+, column \d+ \(byte (\d+)\)")
 
 
 # --- the properties --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from schemakit.errors import ConfigError
+from schemakit.errors import ConfigError, not_utf8
 
 __all__ = [
     "CONFIG_FILES",
@@ -161,11 +161,12 @@ def load_config(start: Path | None = None, *, required: bool = True) -> Config:
 def parse_config(path: Path) -> Config:
     """Read and validate one config file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", path=path) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text (byte {exc.start})", path=path) from exc
+        raise ConfigError(not_utf8(data, exc), path=path) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

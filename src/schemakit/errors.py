@@ -13,6 +13,7 @@ __all__ = [
     "DatabaseError",
     "MigrationError",
     "SchemakitError",
+    "not_utf8",
     "redact",
     "register_dsn",
     "register_secret",
@@ -61,6 +62,13 @@ def redact(text: str) -> str:
     text = _URL_PASSWORD.sub(lambda m: m.group("head") + "***", text)
     text = _QUERY_PASSWORD.sub(lambda m: m.group("head") + "***", text)
     return _KV_PASSWORD.sub(lambda m: m.group("head") + "***", text)
+
+
+def not_utf8(data: bytes, exc: UnicodeDecodeError) -> str:
+    """Where ``data`` stops being UTF-8, for an error message: line, column and byte."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    return f"not UTF-8 text at line {line}, column {column} (byte {exc.start})"
 
 
 class SchemakitError(Exception):

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from schemakit._gc import gc_paused
 from schemakit.config import Config, Service, load_config
-from schemakit.errors import MigrationError
+from schemakit.errors import MigrationError, not_utf8
 from schemakit.lint._common import (
     SHAPE_FAMILIES,
     LintOptions,
@@ -211,6 +211,6 @@ def _read_stdin(stream: BinaryIO, name: str) -> MigrationFile:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MigrationError(
-            f"standard input is not UTF-8 text (byte {exc.start})", hint="send UTF-8 text"
+            f"standard input is {not_utf8(data, exc)}", hint="send UTF-8 text"
         ) from exc
     return MigrationFile("", Path(name).stem or "stdin", Path(name), text)

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from schemakit.config import Service
-from schemakit.errors import ConfigError, MigrationError
+from schemakit.errors import ConfigError, MigrationError, not_utf8
 from schemakit.sql import SqlSyntaxError, Statement, scan_statements
 
 __all__ = ["MigrationFile", "MigrationSet", "checksum", "discover", "read_sql_file"]
@@ -71,11 +71,10 @@ def _read(path: Path) -> str:
     try:
         # Bytes, not read_text: universal newlines would turn CRLF into LF and the checksum
         # would no longer be drizzle-orm's sha256 of the file as it is.
-        return path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise MigrationError(
-            f"not UTF-8 text (byte {exc.start})", path=path, hint="save the file as UTF-8"
-        ) from exc
+        raise MigrationError(not_utf8(data, exc), path=path, hint="save the file as UTF-8") from exc
     except OSError as exc:
         raise MigrationError(
             f"cannot read: {exc.strerror}", path=path, hint="check the file exists and is readable"
