@@ -151,10 +151,10 @@ def test_sql_flag_inside_a_project_lints_only_the_file(capsys: pytest.CaptureFix
     target = EXAMPLE / "services" / "auth" / "migrations" / "0001_init.sql"
     code = main(["lint", "--sql", str(target), "--format", "json"])
     report = json.loads(capsys.readouterr().out)
-    assert report["sources"] == [str(target)]
+    assert [Path(p).resolve() for p in report["sources"]] == [target.resolve()]
     assert report["databases"] == []
     assert code in (0, 1)
-    assert all(f["location"]["path"] == str(target) for f in report["findings"])
+    assert all(Path(f["location"]["path"]).resolve() == target for f in report["findings"])
 
 
 def test_one_migration_of_a_project_is_linted_in_context_and_reported_alone(
@@ -166,7 +166,7 @@ def test_one_migration_of_a_project_is_linted_in_context_and_reported_alone(
     code = main(["lint", str(target), "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 1
-    assert report["sources"] == [str(target)]
+    assert [Path(p).resolve() for p in report["sources"]] == [target.resolve()]
     paths = {(Path.cwd() / f["location"]["path"]).resolve() for f in report["findings"]}
     assert paths == {target.resolve()}
     found = {f["code"] for f in report["findings"]}

@@ -69,7 +69,8 @@ def render_json(
             "rules": len(rules),
         },
         "databases": list(databases),
-        "sources": [redact(s) for s in sources],
+        # paths as the findings show them (relative below the working directory)
+        "sources": [relative(Path(s)) if os.path.isabs(s) else redact(s) for s in sources],
         "findings": [],
     }
     text = json.dumps(document, indent=2)
