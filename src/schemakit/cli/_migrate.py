@@ -105,12 +105,12 @@ def _run(
     from schemakit.config import load_config
     from schemakit.migrate import database_for_url, migrate
 
+    config = load_config(start)  # a missing config first: it is the bigger problem
     if not url:
         raise SchemakitError(
-            "no database to migrate",
+            "no database to read" if status_only else "no database to migrate",
             hint="pass --database-url URL or set DATABASE_URL",
         )
-    config = load_config(start)
     target = database_for_url(config, url, database)
     return migrate(
         url,

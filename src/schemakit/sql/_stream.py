@@ -33,8 +33,9 @@ class SqlSyntaxError(MigrationError):
         self, reason: str, *, path: Path | None, line: int | None, column: int = 1
     ) -> None:
         reason = " ".join(reason.split())  # the quoted text may run over a newline
+        said = reason if reason.lower().startswith("syntax error") else f"syntax error: {reason}"
         super().__init__(
-            f"syntax error: {reason}",
+            said + (f" (column {column})" if line else ""),
             path=path,
             line=line,
             hint="fix the SQL; the file was not applied",
