@@ -214,8 +214,8 @@ def file_ignores(file: MigrationFile, known: set[str]) -> tuple[list[InlineIgnor
 
 SHAPE_FAMILIES = ("NAM", "TYP", "COL", "IDX")
 """Rule families that judge a table's shape: they run over models, Drizzle sources and
-replayed SQL files alike. The ISO rules judge a whole database (schema ownership, grants,
-what else lives there), which those do not describe."""
+replayed SQL files alike. The ISO rules judge a whole database (which schemas exist and
+who claims them, what else lives there), which those do not describe."""
 
 
 def replayable(files: Sequence[MigrationFile]) -> tuple[MigrationFile, ...]:

@@ -31,7 +31,8 @@ class SyntaxError_(Rule):
     ```
 
     ## Guideline
-    Migrations: "Review generated SQL before applying".
+    Migrations, Key Concepts: "Migrations run BEFORE code deployment" (a file the parser
+    rejects fails the deploy there).
     """
 
     code = "SYN001"

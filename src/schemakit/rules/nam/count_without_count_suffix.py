@@ -57,7 +57,8 @@ class CountWithoutCountSuffix(CatalogRule):
                 yield self.finding(
                     f"Integer column {table.path}.{column.name} looks like a count but does "
                     "not end in _count",
-                    f"Rename the column to {better}.",
+                    f"Rename the column to {better}; or, if it is a total kept for reads, "
+                    "count when needed instead (a stored total goes stale).",
                     object=f"{table.path}.{column.name}",
                     database=ctx.database,
                 )
