@@ -161,12 +161,12 @@ def load_config(start: Path | None = None, *, required: bool = True) -> Config:
 def parse_config(path: Path) -> Config:
     """Read and validate one config file."""
     try:
-        data = path.read_bytes()
-        text = data.decode("utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", path=path) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(not_utf8(data, exc), path=path) from exc
+        raise ConfigError(not_utf8(raw, exc), path=path) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
