@@ -453,3 +453,31 @@ def test_mig_gate_blocks_unsafe_pending_migrations(
     assert allowed.returncode == 2
     assert "unsafe statement" not in allowed.stderr
     assert 'column "age" of relation "users" contains null values' in allowed.stderr
+
+
+@pytest.mark.parametrize(
+    "lint",
+    [
+        '[lint]\nignore = ["MIG003"]',
+        '[lint.severity]\nMIG003 = "warning"',
+        '[lint.per-file-ignores]\n"app/0003_*.sql" = ["MIG003"]',
+        '[lint.per-service-ignores]\napp = ["MIG"]',
+        '[lint.per-object-ignores]\n"app.users.email" = ["MIG003"]',
+    ],
+)
+def test_the_gate_follows_the_lint_config(
+    platform: Path, pg_cluster: Cluster, pg_database: str, lint: str
+) -> None:
+    """What the team turned off or down for `schemakit lint` does not block `migrate`."""
+    url = url_of(pg_cluster, pg_database)
+    assert run(platform, url, "migrate", "app").returncode == 0
+    write(
+        platform / "app" / "0003_unsafe.sql",
+        # the table is emptied first, so the server accepts what the gate would stop
+        "DELETE FROM app.users;\nALTER TABLE app.users ADD COLUMN email text NOT NULL;\n",
+    )
+    assert "MIG003" in run(platform, url, "migrate", "app").stderr
+    config = platform / "schemakit.toml"
+    config.write_text(config.read_text() + "\n" + lint + "\n")
+    proc = run(platform, url, "migrate", "app")
+    assert proc.returncode == 0, proc.stderr

@@ -584,8 +584,10 @@ def apply_service(
     say: Say,
     *,
     status_only: bool = False,
+    config: Config | None = None,
 ) -> ServiceResult:
-    """Migrate (or, with ``status_only``, inspect) one service, retrying transient failures."""
+    """Migrate (or, with ``status_only``, inspect) one service, retrying transient failures.
+    ``config``: its ``[lint]`` table applies to the safety gate, as to ``schemakit lint``."""
     result = ServiceResult(service.name)
     attempt = 0
     while True:
@@ -598,7 +600,9 @@ def apply_service(
             try:
                 result.states = _read_states(conn, service, migrations, status_only=False)
                 _check_edits(conn, service, migrations, result.states, options)
-                _apply_pending(conn, url, service, migrations, options, result, deadline, say)
+                _apply_pending(
+                    conn, url, service, migrations, options, result, deadline, say, config
+                )
                 return result
             finally:
                 # If unlocking fails the session ends below, and PostgreSQL releases it then.
@@ -654,6 +658,7 @@ def _apply_pending(
     result: ServiceResult,
     deadline: _Deadline,
     say: Say,
+    config: Config | None,
 ) -> None:
     """Apply the pending migrations of ``result.states`` in order (all parsed and gated
     first), consecutive transactional ones in one message, and record each as applied."""
@@ -668,7 +673,7 @@ def _apply_pending(
     for state in states:
         if state.state == "pending":
             _ = by_id[state.id].statements  # parse errors surface before any change
-    _gate(service, migrations, states, options)
+    _gate(service, migrations, states, options, config)
     pending = []
     for index, state in enumerate(states):
         if state.state != "pending":
@@ -757,21 +762,41 @@ def _gate(
     migrations: MigrationSet,
     states: list[MigrationState],
     options: MigrateOptions,
+    config: Config | None,
 ) -> None:
     """The MIG rules over the pending migrations: an error blocks the run before anything is
     applied, unless the statement carries ``-- schemakit: ignore[CODE]`` or the migration is
-    named in ``allow_unsafe``."""
+    named in ``allow_unsafe``. The config's ``[lint]`` table (rule selection, per-file,
+    per-service and per-object ignores, severities) applies as it does to ``schemakit lint``."""
     pending = {s.id for s in states if s.state == "pending"}
     if not pending:
         return  # the no-op run stays free of the rules' imports
-    from schemakit.rules import RULES, MigrationStep, Severity, matches, run_sql_rules
+    from schemakit.rules import (
+        RULES,
+        MigrationStep,
+        Severity,
+        apply_overrides,
+        apply_suppressions,
+        matches,
+        run_sql_rules,
+        select_rules,
+    )
     from schemakit.sql import attached_span, read_suppressions
 
+    rules = RULES
+    if config is not None:
+        settings = config.lint
+        rules = select_rules(settings.select, settings.ignore, settings.extend_select)
     by_path = {f.path: f for f in migrations.files}
     steps = [MigrationStep(service.name, f.id, f.path, f.statements) for f in migrations.files]
-    blocking = []
     # schemakit runs a CONCURRENTLY migration outside a transaction: MIG002 does not apply here
-    for finding in run_sql_rules(RULES, steps, in_transaction=False, runner_sets_lock_timeout=True):
+    found = list(run_sql_rules(rules, steps, in_transaction=False, runner_sets_lock_timeout=True))
+    if config is not None:
+        found, _ = apply_overrides(found, config)
+        per_object = config.lint.per_object_ignores
+        found = apply_suppressions(found, enabled=(), per_object=per_object).findings
+    blocking = []
+    for finding in found:
         location = finding.location
         file = by_path.get(location.path) if location else None
         if file is None or location is None or file.id not in pending:
@@ -860,7 +885,9 @@ def migrate(
     gc.freeze()
     try:
         return [
-            apply_service(url, service, found, options, deadline, say, status_only=status_only)
+            apply_service(
+                url, service, found, options, deadline, say, status_only=status_only, config=config
+            )
             for service, found in plans
         ]
     finally:

@@ -12,7 +12,13 @@ from schemakit.rules._base import (
     enclosing_paths,
     quote_ident,
 )
-from schemakit.rules._engine import InlineIgnore, Outcome, apply_suppressions, run_catalog_rules
+from schemakit.rules._engine import (
+    InlineIgnore,
+    Outcome,
+    apply_overrides,
+    apply_suppressions,
+    run_catalog_rules,
+)
 from schemakit.rules._registry import RULES, get_rule, matches, select_rules
 from schemakit.rules._sql import MigrationStep, SqlContext, SqlRule, run_sql_rules
 
@@ -31,6 +37,7 @@ __all__ = [
     "Severity",
     "SqlContext",
     "SqlRule",
+    "apply_overrides",
     "apply_suppressions",
     "enclosing_paths",
     "get_rule",

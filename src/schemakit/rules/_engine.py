@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Location, Rule
+from schemakit.config import Config
+from schemakit.rules._base import (
+    CatalogContext,
+    CatalogRule,
+    Finding,
+    Location,
+    Rule,
+    Severity,
+)
 from schemakit.rules._registry import matches
 from schemakit.rules.unused_suppression import UnusedSuppression
 
-__all__ = ["InlineIgnore", "Outcome", "apply_suppressions", "run_catalog_rules"]
+__all__ = [
+    "InlineIgnore",
+    "Outcome",
+    "apply_overrides",
+    "apply_suppressions",
+    "run_catalog_rules",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,3 +131,65 @@ def apply_suppressions(
                     )
                 )
     return outcome
+
+
+def _service_of(finding: Finding, config: Config) -> str | None:
+    if finding.service:
+        return finding.service
+    if finding.object and finding.database:
+        owners = config.schema_owners(finding.database).get(finding.object.split(".", 1)[0])
+        if owners:
+            return owners[0]
+    if finding.location is not None:
+        for service in config.services.values():
+            for folder in (service.migrations, *service.sources):
+                if folder is not None and finding.location.path.is_relative_to(folder):
+                    return service.name
+    return None
+
+
+def apply_overrides(findings: list[Finding], config: Config) -> tuple[list[Finding], int]:
+    """Per-file and per-service ignores and severity overrides from ``[lint]``.
+
+    Per-file globs match the finding's path relative to the config's folder (``*`` crosses
+    ``/``); a per-service entry covers findings about the service's schemas, objects or files.
+    """
+    settings = config.lint
+    if not (settings.per_file_ignores or settings.per_service_ignores or settings.severity):
+        return findings, 0
+    import fnmatch
+
+    kept: list[Finding] = []
+    dropped = 0
+    for finding in findings:
+        codes: list[str] = []
+        if finding.location is not None and settings.per_file_ignores:
+            try:
+                where = finding.location.path.resolve().relative_to(config.root).as_posix()
+            except ValueError:
+                where = finding.location.path.as_posix()
+            for pattern, selected in settings.per_file_ignores.items():
+                if fnmatch.fnmatch(where, pattern):
+                    codes += selected
+        service = _service_of(finding, config) if settings.per_service_ignores else None
+        if service is not None:
+            codes += settings.per_service_ignores.get(service, ())
+        if any(matches(finding.code, code) for code in codes):
+            dropped += 1
+            continue
+        level = _severity_for(finding.code, settings.severity)
+        if level is not None and level != finding.severity.value:
+            finding = replace(finding, severity=Severity(level))
+        kept.append(finding)
+    return kept, dropped
+
+
+def _severity_for(code: str, overrides: Mapping[str, str]) -> str | None:
+    """The most specific override for ``code`` (ISO001 beats ISO beats ALL)."""
+    best: tuple[int, str] | None = None
+    for selector, level in overrides.items():
+        if matches(code, selector):
+            rank = len(selector) if selector != "ALL" else 0
+            if best is None or rank > best[0]:
+                best = (rank, level)
+    return best[1] if best else None
