@@ -100,6 +100,12 @@ CASES = (
         LOCK + "CREATE INDEX idx_files_name ON storage.files (name);\n",
     ),
     Case(
+        "unique_constraint_on_existing_table",
+        "UNIQUE constraint added to an existing table (builds its index under the lock)",
+        LOCK
+        + "ALTER TABLE storage.files ADD CONSTRAINT files_legacy_path_key UNIQUE (legacy_path);\n",
+    ),
+    Case(
         "concurrently_in_transaction",
         "CREATE INDEX CONCURRENTLY inside a transaction",
         LOCK
