@@ -45,6 +45,7 @@ def test_fix_sql_removes_what_it_fixes(
     fixable = {
         ("IDX001", "research.source.source_query_id_fkey"),
         ("NAM008", "research.source_url_idx"),
+        ("IDX003", "auth.credit_holds.user_id"),
     }
     assert fixable <= before
 

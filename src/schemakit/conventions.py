@@ -21,6 +21,7 @@ __all__ = [
     "TIMESTAMP_COLUMNS",
     "TIMESTAMP_SUFFIX",
     "UNCOUNTABLE_NOUNS",
+    "VERSION_COLUMNS",
     "count_name_problem",
     "index_name",
     "index_name_matches",
@@ -44,6 +45,8 @@ TIMESTAMP_COLUMNS = ("created_at", "updated_at")
 SOFT_DELETE_COLUMNS = ("is_deleted", "deleted_at")
 TEXT_ID_COLUMNS = ("user_id",)
 """Columns holding Better Auth ids, which are not UUIDs: always ``text``."""
+VERSION_COLUMNS = ("version", "current_version")
+"""The optimistic-locking counter: ``integer NOT NULL DEFAULT 1`` (the guideline's names)."""
 
 UNCOUNTABLE_NOUNS = frozenset(
     {

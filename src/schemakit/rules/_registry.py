@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from schemakit.rules._base import Rule
 from schemakit.rules.col.incomplete_soft_delete import IncompleteSoftDelete
+from schemakit.rules.col.malformed_version_column import MalformedVersionColumn
+from schemakit.rules.col.missing_primary_key import MissingPrimaryKey
 from schemakit.rules.col.missing_timestamps import MissingTimestamps
 from schemakit.rules.col.nullable_or_defaultless_boolean import NullableOrDefaultlessBoolean
 from schemakit.rules.col.nullable_or_defaultless_timestamp import NullableOrDefaultlessTimestamp
 from schemakit.rules.idx.duplicate_index import DuplicateIndex
 from schemakit.rules.idx.fk_without_index import FkWithoutIndex
+from schemakit.rules.idx.user_id_without_index import UserIdWithoutIndex
 from schemakit.rules.invalid_suppression import InvalidSuppression
 from schemakit.rules.iso.cross_service_foreign_key import CrossServiceForeignKey
 from schemakit.rules.iso.missing_service_schema import MissingServiceSchema
@@ -75,8 +78,11 @@ RULES: tuple[type[Rule], ...] = (
     NullableOrDefaultlessTimestamp,
     IncompleteSoftDelete,
     NullableOrDefaultlessBoolean,
+    MissingPrimaryKey,
+    MalformedVersionColumn,
     FkWithoutIndex,
     DuplicateIndex,
+    UserIdWithoutIndex,
     IndexWithoutConcurrently,
     ConcurrentlyInTransaction,
     NotNullColumnWithoutDefault,
