@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from schemakit.config import load_config
 from schemakit.lint import LintOptions, lint
 from schemakit.report import render_text
 from schemakit.rules import RULES
@@ -86,7 +87,15 @@ def test_fail_fixture_fires_on_a_live_database(code: str, pg_conn, pg_dsn: str) 
 @pytest.mark.parametrize("code", ["ISO001", "ISO004", "ISO008"])
 def test_pass_fixture_is_clean_on_a_live_database(code: str, pg_conn, pg_dsn: str) -> None:  # type: ignore[no-untyped-def]
     folder = FIXTURES / code / "pass"
-    for sql in sorted(folder.rglob("*.sql"), key=lambda p: (p.parent.name != "auth", p.name)):
+    # the migrations of the services in database main only (a fixture may have others)
+    config = load_config(folder)
+    files = [
+        sql
+        for service in config.services_in("main")
+        if service.migrations is not None
+        for sql in service.migrations.rglob("*.sql")
+    ]
+    for sql in sorted(files, key=lambda p: (p.parent.name != "auth", p.name)):
         pg_conn.execute(sql.read_text().encode())
     result = lint(folder, LintOptions(database_url=pg_dsn, database="main"))
     assert result.findings == []

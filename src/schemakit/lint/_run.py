@@ -170,7 +170,9 @@ def _statement_findings(
             steps,
             in_transaction=migrations.kind == "drizzle",
             runner_sets_lock_timeout=migrations.kind == "alembic",
-            exempt=config.is_exempt(service.database),
+            # the sync engine itself; a service with schemas of its own there is a
+            # projection, which the guideline has use them (mana_ai.mission_snapshots)
+            exempt=config.is_exempt(service.database) and not service.schemas,
         ):
             found.append(replace(finding, database=service.database))
     return found

@@ -67,8 +67,10 @@ class UnqualifiedCreate(SqlRule):
     statement by statement), or one statement pasted into psql during an incident, and it
     lands in `public`. The message names the search_path the file set.
 
-    A service in a database the config exempts is not flagged: that is the guideline's
-    `mana_sync` exception (`exempt-databases`), all in `public` on purpose.
+    A service with no schemas of its own in a database the config exempts is not flagged:
+    that is the guideline's `mana_sync` exception (`exempt-databases`), all in `public` on
+    purpose. A service that does have schemas there is a projection on top of it, and
+    "DO use pgSchema()": it is flagged like any other.
 
     ## Why is this bad?
     The object lands in the first schema of the session's `search_path`: `public` by
