@@ -10,6 +10,7 @@ at the model (the file to edit); the database's other findings stay as they are.
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -285,7 +286,55 @@ def _lint_drizzle_sources(
         )
         findings += run_catalog_rules(chosen, ctx, partial(_locate_in, where))
         read += [str(f) for f in files]
+    public_rules = tuple(rule for rule in rules if rule.code == "ISO001")
+    stray = _stray_drizzle_files(config) if public_rules else []
+    if stray:
+        # the guideline's check, `rg "pgTable\(" services/ ...`, over the files no service
+        # lists: a raw pgTable( there lands in public like any other
+        say(f"parsing {len(stray)} Drizzle files that no service lists")
+        catalog, where = from_drizzle(stray, config.default_database)
+        ctx = CatalogContext(catalog, config, config.default_database, has_registry=False)
+        findings += run_catalog_rules(public_rules, ctx, partial(_locate_in, where))
+        read += [str(f) for f in stray]
     return findings, read
+
+
+_NOT_SOURCE_DIRS = frozenset({"node_modules", "dist", "build", "coverage", "__pycache__"})
+
+
+def _stray_drizzle_files(config: Config) -> list[Path]:
+    """TypeScript files below the config's folder that call ``pgTable(`` and that no service
+    lists in ``sources``, outside the folders of services in exempt databases (the
+    guideline's "any hit that's not inside mana-sync is a violation")."""
+    if config.path is None:
+        return []
+    listed = [p.resolve() for s in config.services.values() for p in s.sources]
+    exempt = [
+        folder.resolve()
+        for s in config.services.values()
+        if config.is_exempt(s.database)
+        for folder in (
+            *((s.migrations.parent,) if s.migrations is not None else ()),
+            *s.sources,
+        )
+    ]
+    skip = [*listed, *exempt]
+    found = []
+    for folder, dirs, names in os.walk(config.root):
+        dirs[:] = sorted(d for d in dirs if d not in _NOT_SOURCE_DIRS and not d.startswith("."))
+        for name in sorted(names):
+            if not name.endswith(".ts") or name.endswith(".d.ts"):
+                continue
+            path = Path(folder, name)
+            if any(path.resolve().is_relative_to(p) for p in skip):
+                continue
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if "pgTable(" in text:
+                found.append(path)
+    return found
 
 
 def _locate_in(where: dict[str, tuple[Path, int]], path: str) -> Location | None:

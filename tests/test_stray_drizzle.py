@@ -1,0 +1,38 @@
+"""The guideline's verification, `rg "pgTable\\(" services/ apps/api/ packages/`, as part of
+lint: a raw pgTable( in a TypeScript file no service lists is a table in public."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from schemakit.lint import LintOptions, lint
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "platform"
+
+RAW = """import { pgTable, text, uuid } from 'drizzle-orm/pg-core';
+
+export const strays = pgTable('strays', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name'),
+});
+"""
+
+
+def test_a_raw_pgtable_in_a_file_no_service_lists(tmp_path: Path) -> None:
+    platform = tmp_path / "platform"
+    shutil.copytree(EXAMPLE, platform)
+    stray = platform / "packages" / "legacy" / "schema.ts"
+    stray.parent.mkdir(parents=True)
+    stray.write_text(RAW)
+    # "any hit that's not inside mana-sync": the exempt sync service's own folder is fine
+    (platform / "services" / "sync" / "src").mkdir()
+    (platform / "services" / "sync" / "src" / "schema.ts").write_text(RAW)
+    # so is what no build reads
+    (platform / "node_modules" / "pkg").mkdir(parents=True)
+    (platform / "node_modules" / "pkg" / "index.ts").write_text(RAW)
+
+    result = lint(platform, LintOptions(select=("ISO001",)))
+    strays = [f for f in result.findings if f.object == "public.strays"]
+    assert [(f.location.path, f.location.line) for f in strays if f.location] == [(stray, 3)]
+    assert str(stray) in result.sources
