@@ -36,3 +36,34 @@ def test_a_raw_pgtable_in_a_file_no_service_lists(tmp_path: Path) -> None:
     strays = [f for f in result.findings if f.object == "public.strays"]
     assert [(f.location.path, f.location.line) for f in strays if f.location] == [(stray, 3)]
     assert str(stray) in result.sources
+
+
+EXTRA = """import { pgSchema, text, uuid } from 'drizzle-orm/pg-core';
+
+export const billing = pgSchema('billing');
+export const invoices = billing.table('invoices', {
+  id: uuid('id').primaryKey().defaultRandom(),
+});
+export const holds = pgSchema('auth').table('holds', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: text('user_id').notNull(),
+});
+"""
+
+
+def test_a_services_sources_are_held_to_its_schemas(tmp_path: Path) -> None:
+    """ISO004 and ISO007 judge one service's objects alone: they run over its sources."""
+    platform = tmp_path / "platform"
+    shutil.copytree(EXAMPLE, platform)
+    extra = platform / "services" / "credits" / "src" / "db" / "schema" / "extra.ts"
+    extra.write_text(EXTRA)
+    result = lint(platform, LintOptions(select=("ISO004", "ISO007")))
+    found = {
+        (f.code, f.object, f.location.path.name, f.location.line)
+        for f in result.findings
+        if f.location and f.location.path == extra
+    }
+    assert found == {
+        ("ISO004", "billing.invoices", "extra.ts", 4),
+        ("ISO007", "auth.holds", "extra.ts", 7),
+    }

@@ -7,7 +7,8 @@ result aims at what ``drizzle-kit`` (0.x) would create in PostgreSQL, spelled as
 
 Understood:
 
-* ``const s = pgSchema('name')``; ``s.table('t', {...}, extras?)`` is a table in ``name``,
+* ``const s = pgSchema('name')``; ``s.table('t', {...}, extras?)`` (or
+  ``pgSchema('name').table(...)`` directly) is a table in ``name``,
   ``s.enum('n', [...])`` an enum there. Raw ``pgTable('t', {...}, extras?)`` and
   ``pgEnum('n', [...])`` land in ``public``. Import aliases from ``drizzle-orm/pg-core``
   (``import { pgTable as table }``) are followed.
@@ -385,6 +386,13 @@ def _defines(
         prop = _text(function.child_by_field_name("property"))
         if obj is not None and obj.type == "identifier" and prop == method:
             return schema_vars.get(_text(obj))
+        if (
+            obj is not None
+            and obj.type == "call_expression"
+            and prop == method
+            and file.api(obj.child_by_field_name("function") or obj) == "pgSchema"
+        ):
+            return _first_string(obj)  # pgSchema('auth').table(...), no variable between
     return None
 
 

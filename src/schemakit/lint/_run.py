@@ -219,7 +219,9 @@ def _lint_models(
     if spec is not None:
         owner = _owner_of_models(config, spec)
         services = [s for s in services if s.name != owner.name] + [replace(owner, models=spec)]
-    model_rules = tuple(rule for rule in rules if rule.family() in MODEL_FAMILIES)
+    model_rules = tuple(
+        rule for rule in rules if rule.family() in MODEL_FAMILIES or rule.code in SOURCE_ISO_RULES
+    )
     findings: list[Finding] = []
     sources: list[str] = []
     for service in services:
@@ -240,9 +242,11 @@ def _lint_models(
     return findings, sources
 
 
-SOURCE_PUBLIC_RULES = ("ISO001", "ISO002")
-"""ISO rules that judge a single source file: a raw ``pgTable(`` or a module-level ``pgEnum(``
-lands in public. The other ISO rules need the whole database."""
+SOURCE_ISO_RULES = ("ISO001", "ISO002", "ISO004", "ISO007", "ISO008")
+"""ISO rules that judge one service's objects alone, so they run over its models and Drizzle
+sources too: a raw ``pgTable(`` or a module-level ``pgEnum(`` lands in public, a schema no
+service registers, another service's schema, a foreign key into another service. The other
+ISO rules (a schema claimed twice or missing, one nobody claims) need the whole database."""
 
 
 def _drizzle_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -265,9 +269,7 @@ def _lint_drizzle_sources(
     """Findings over each service's Drizzle TypeScript sources (``sources = [...]``), located at
     the ``pgTable(``/``.table(``/``pgEnum(`` call that declares each object."""
     chosen = tuple(
-        rule
-        for rule in rules
-        if rule.family() in MODEL_FAMILIES or rule.code in SOURCE_PUBLIC_RULES
+        rule for rule in rules if rule.family() in MODEL_FAMILIES or rule.code in SOURCE_ISO_RULES
     )
     findings: list[Finding] = []
     read: list[str] = []
