@@ -277,3 +277,10 @@ def test_every_rule_selector_in_the_config_must_name_a_rule(
     sql = write(tmp_path / "m.sql", "SELECT 1;\n")
     with pytest.raises(ConfigError, match=message):
         lint_files([sql])
+
+
+@pytest.mark.parametrize("value", ["-1", '"7"', "1.5", "true"])
+def test_drop_wait_days_must_be_days(tmp_path: Path, value: str) -> None:
+    write(tmp_path / "schemakit.toml", f"[lint]\ndrop-wait-days = {value}\n")
+    with pytest.raises(ConfigError, match=r"lint\.drop-wait-days: must be a whole number of days"):
+        load_config(tmp_path)

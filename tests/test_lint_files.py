@@ -253,3 +253,32 @@ def test_project_replay_survives_concurrently_in_a_block(tmp_path: Path, pg_clus
     assert [(f.code, f.location.path.name, f.location.line) for f in result.findings] == [
         ("MIG002", "0002.sql", 3)
     ]
+
+
+def test_drop_waiting_period_is_configurable_and_reads_drizzle_dates(tmp_path: Path) -> None:
+    """MIG004 measures from the migration that marked the column deprecated: dates from the
+    file names, or from drizzle-kit's journal; drop-wait-days in [lint] sets the period."""
+    (tmp_path / "schemakit.toml").write_text('[lint]\nselect = ["MIG004"]\ndrop-wait-days = 2\n')
+    sql = tmp_path / "sql"
+    write(sql / "20261101_init.sql", "CREATE TABLE app.t (id int, a text, b text);\n")
+    write(sql / "20261105_mark.sql", "COMMENT ON COLUMN app.t.a IS 'deprecated';\n")
+    write(sql / "20261106_drop.sql", "ALTER TABLE app.t DROP COLUMN a;\n")
+    write(sql / "20261110_drop.sql", "COMMENT ON COLUMN app.t.b IS 'DEPRECATED';\n")
+    assert [c for c, _ in codes(lint_files([sql]))] == ["MIG004"]  # a: one day, not two
+    write(sql / "20261106_drop.sql", "SELECT 1;\n")
+    write(sql / "20261107_drop.sql", "ALTER TABLE app.t DROP COLUMN a;\n")
+    assert codes(lint_files([sql])) == []  # two days
+
+    day = 86_400_000
+    drizzle = tmp_path / "drizzle"
+    entries = [
+        {"idx": i, "tag": tag, "when": 1_700_000_000_000 + days * day}
+        for i, (tag, days) in enumerate([("0000_init", 0), ("0001_mark", 1), ("0002_drop", 2)])
+    ]
+    write(drizzle / "meta" / "_journal.json", json.dumps({"entries": entries}))
+    write(drizzle / "0000_init.sql", "CREATE TABLE app.t (id int, a text);\n")
+    write(drizzle / "0001_mark.sql", "COMMENT ON COLUMN app.t.a IS 'deprecated';\n")
+    write(drizzle / "0002_drop.sql", "ALTER TABLE app.t DROP COLUMN a;\n")
+    [finding] = lint_files([drizzle]).findings
+    assert finding.code == "MIG004"
+    assert "1 day(s) after 0001_mark.sql deprecated it; the waiting period is 2" in finding.message

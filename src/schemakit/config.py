@@ -65,6 +65,8 @@ class LintSettings:
     """Service name -> codes ignored for its findings (its migrations, schemas, sources)."""
     severity: Mapping[str, str] = field(default_factory=dict)
     """Code or prefix -> ``error`` or ``warning``, overriding the rule's own."""
+    drop_wait_days: int = 7
+    """MIG004: days between marking a column or table deprecated and dropping it."""
 
 
 @dataclass(frozen=True)
@@ -334,6 +336,7 @@ class _Validator:
                 "per-file-ignores",
                 "per-service-ignores",
                 "severity",
+                "drop-wait-days",
             ),
         )
         per_file = {
@@ -377,7 +380,13 @@ class _Validator:
             per_file_ignores=per_file,
             per_service_ignores=per_service,
             severity=severity,
+            drop_wait_days=self.days("lint.drop-wait-days", table.get("drop-wait-days", 7)),
         )
+
+    def days(self, key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(key, f"must be a whole number of days (0 or more), not {value!r}")
+        return value
 
     def words(self, key: str, value: Any) -> tuple[str, ...]:
         return self.matching(

@@ -123,12 +123,17 @@ def _lint_files(
         steps = []
         for file in files:
             findings += syntax_findings(file, None, _SYNTAX_HINT)
-            steps.append(MigrationStep("", file.id, file.path, file.scanned[0]))
+            steps.append(MigrationStep("", file.id, file.path, file.scanned[0], file.date))
             file_inline, invalid = file_ignores(file, known)
             inline += file_inline
             findings += invalid
             result.sources.append(str(file.path))
-        findings += run_sql_rules(rules, steps, in_transaction=in_transaction)
+        findings += run_sql_rules(
+            rules,
+            steps,
+            in_transaction=in_transaction,
+            drop_wait_days=config.lint.drop_wait_days,
+        )
     if shape:
         say = progress or (lambda message: None)
         findings += _replayed(sequences, shape, config, say, cluster)

@@ -159,7 +159,8 @@ def _statement_findings(
             continue
         if migrations.is_sql:
             steps = [
-                MigrationStep(service.name, f.id, f.path, f.scanned[0]) for f in migrations.files
+                MigrationStep(service.name, f.id, f.path, f.scanned[0], f.date)
+                for f in migrations.files
             ]
         else:
             steps = _alembic_steps(service, migrations) if migrations.files else []
@@ -174,6 +175,7 @@ def _statement_findings(
             # the sync engine itself; a service with schemas of its own there is a
             # projection, which the guideline has use them (mana_ai.mission_snapshots)
             exempt=config.is_exempt(service.database) and not service.schemas,
+            drop_wait_days=config.lint.drop_wait_days,
         ):
             found.append(replace(finding, database=service.database))
     return found

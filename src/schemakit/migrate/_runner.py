@@ -788,9 +788,20 @@ def _gate(
         settings = config.lint
         rules = select_rules(settings.select, settings.ignore, settings.extend_select)
     by_path = {f.path: f for f in migrations.files}
-    steps = [MigrationStep(service.name, f.id, f.path, f.statements) for f in migrations.files]
+    steps = [
+        MigrationStep(service.name, f.id, f.path, f.statements, f.date) for f in migrations.files
+    ]
     # schemakit runs a CONCURRENTLY migration outside a transaction: MIG002 does not apply here
-    found = list(run_sql_rules(rules, steps, in_transaction=False, runner_sets_lock_timeout=True))
+    wait = config.lint.drop_wait_days if config is not None else 7
+    found = list(
+        run_sql_rules(
+            rules,
+            steps,
+            in_transaction=False,
+            runner_sets_lock_timeout=True,
+            drop_wait_days=wait,
+        )
+    )
     if config is not None:
         found, _ = apply_overrides(found, config)
         per_object = config.lint.per_object_ignores

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -15,6 +17,8 @@ from schemakit.sql import SqlSyntaxError, Statement, scan_statements
 __all__ = ["MigrationFile", "MigrationSet", "checksum", "discover", "read_sql_file"]
 
 JOURNAL = Path("meta") / "_journal.json"
+_DATE_PREFIX = re.compile(r"^(\d{8}(?:\d{4}(?:\d{2})?)?)(?!\d)")
+"""A date a migration's file name starts with: 20261101_x, 202611011230_x, 20261101123000_x."""
 
 
 def checksum(text: str) -> str:
@@ -37,6 +41,22 @@ class MigrationFile:
     def checksum(self) -> str:
         """:func:`checksum` of the text, worked out once per run."""
         return checksum(self.text)
+
+    @property
+    def date(self) -> datetime | None:
+        """When the migration was written: drizzle-kit's journal timestamp, else a date the
+        file name starts with (``20261101_...``, ``202611011230_...``), else None."""
+        if self.when is not None:
+            return datetime.fromtimestamp(self.when / 1000, tz=UTC)
+        stamp = _DATE_PREFIX.match(self.id)
+        if stamp is None:
+            return None
+        digits = stamp[1]
+        try:
+            parsed = datetime.strptime(digits[:12].ljust(12, "0"), "%Y%m%d%H%M")
+        except ValueError:
+            return None
+        return parsed.replace(tzinfo=UTC) if 2000 <= parsed.year <= 2100 else None
 
     @cached_property
     def scanned(self) -> tuple[list[Statement], list[SqlSyntaxError]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, ClassVar
@@ -51,6 +52,8 @@ class MigrationStep:
     id: str
     path: Path
     statements: Sequence[Statement]
+    when: datetime | None = None
+    """When it was written (drizzle's journal, a date in the file name), if known."""
 
 
 @dataclass
@@ -80,6 +83,10 @@ class SqlContext:
     guideline's ``mana_sync``): its objects are in ``public`` on purpose."""
     block_line: int = 0
     """Line of the ``BEGIN``/``START TRANSACTION`` whose block is open (0: none)."""
+    when: datetime | None = None
+    """When the file was written, if known (see :class:`MigrationStep`)."""
+    drop_wait_days: int = 7
+    """Days a column or table stays deprecated before it may be dropped (MIG004)."""
     _locks: dict[int, dict[str, Lock]] = field(default_factory=dict, repr=False)
 
     def table_locks(self, statement: Statement) -> dict[str, Lock]:
@@ -242,12 +249,14 @@ def run_sql_rules(
     in_transaction: bool,
     runner_sets_lock_timeout: bool = False,
     exempt: bool = False,
+    drop_wait_days: int = 7,
 ) -> Iterator[Finding]:
     """Findings of the statement rules over one service's migrations, in order.
 
     ``in_transaction``: every file runs inside one transaction block (a drizzle folder).
     ``runner_sets_lock_timeout``: the tool that will apply them sets ``lock_timeout`` itself.
     ``exempt``: the service's database is exempt from schema isolation.
+    ``drop_wait_days``: the config's ``drop-wait-days`` (MIG004).
     """
     chosen = [rule() for rule in rules if issubclass(rule, SqlRule)]
     if not chosen:
@@ -266,6 +275,8 @@ def run_sql_rules(
             or not any(cannot_run_in_transaction(s) for s in step.statements),
             runner_sets_lock_timeout=runner_sets_lock_timeout,
             exempt=exempt,
+            when=step.when,
+            drop_wait_days=drop_wait_days,
         )
         for statement in step.statements:
             kind = statement.kind
