@@ -42,6 +42,9 @@ from schemakit.rules.nam.singular_table_name import SingularTableName
 from schemakit.rules.nam.timestamp_without_at_suffix import TimestampWithoutAtSuffix
 from schemakit.rules.nam.unconventional_index_name import UnconventionalIndexName
 from schemakit.rules.nam.verbose_schema_name import VerboseSchemaName
+from schemakit.rules.sec.create_on_public import CreateOnPublic
+from schemakit.rules.sec.cross_service_access import CrossServiceAccess
+from schemakit.rules.sec.user_table_without_rls import UserTableWithoutRls
 from schemakit.rules.syntax_error import SyntaxError_
 from schemakit.rules.typ.json_column import JsonColumn
 from schemakit.rules.typ.non_uuid_primary_key import NonUuidPrimaryKey
@@ -61,6 +64,9 @@ RULES: tuple[type[Rule], ...] = (
     ObjectInForeignSchema,
     CrossServiceForeignKey,
     MissingServiceSchema,
+    CrossServiceAccess,
+    CreateOnPublic,
+    UserTableWithoutRls,
     NonSnakeCaseName,
     SingularTableName,
     MisnamedJunctionTable,

@@ -1,0 +1,1 @@
+"""SEC: the schema as a security boundary, not only a naming habit."""

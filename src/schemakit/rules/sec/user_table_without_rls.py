@@ -1,0 +1,60 @@
+"""SEC003: a user-owned table without row-level security (preview: opt in by code)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from schemakit.conventions import TEXT_ID_COLUMNS
+from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Severity
+from schemakit.rules._scope import checked_tables
+
+
+class UserTableWithoutRls(CatalogRule):
+    """User-owned table without row-level security.
+
+    ## What it does
+    Flags a table with a `user_id` column (or another configured `text-id-columns` name)
+    whose row-level security is off. A preview rule: it runs only when selected by its
+    code (`extend-select = ["SEC003"]`), for platforms that enforce per-user access in the
+    database. Partitions (their parent is checked), views and tool schemas are skipped.
+
+    ## Why is this bad?
+    Without RLS, the one `WHERE user_id = $1` every query must remember is the only thing
+    between one user and another's rows; a forgotten filter leaks them. With a policy the
+    database applies it to every query of the service's role.
+
+    ## Example
+    ```sql
+    CREATE TABLE storage.files (id uuid PRIMARY KEY, user_id text NOT NULL);
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE storage.files ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY files_owner ON storage.files
+        USING (user_id = current_setting('app.user_id'));
+    ```
+
+    ## Guideline
+    Schema Isolation (pgSchema): "The Postgres schema acts as a namespace and as an RLS
+    boundary". Severity: warning.
+    """
+
+    code = "SEC003"
+    name = "user-table-without-rls"
+    severity = Severity.WARNING
+    status = "preview"
+
+    def check(self, ctx: CatalogContext) -> Iterator[Finding]:
+        configured = ctx.config.lint.text_id_columns
+        names = set(TEXT_ID_COLUMNS if configured is None else configured)
+        for table in checked_tables(ctx):
+            if table.row_security or not any(c.name in names for c in table.columns):
+                continue
+            yield self.finding(
+                f"Table {table.path} holds users' rows but row-level security is off",
+                f"Enable it with a policy on the owner column: ALTER TABLE {table.path} "
+                "ENABLE ROW LEVEL SECURITY; CREATE POLICY ...",
+                object=table.path,
+                database=ctx.database,
+            )
