@@ -13,6 +13,7 @@ import click
 from schemakit.cli._explain import register as _register_explain
 from schemakit.cli._migrate import config_option
 from schemakit.cli._migrate import register as _register_migrate
+from schemakit.cli._provision import register as _register_provision
 from schemakit.cli._shared import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, say
 from schemakit.errors import SchemakitError, redact, register_dsn
 
@@ -423,6 +424,7 @@ def infer_types_command(module: str, output: Path | None, python_path: tuple[Pat
 
 _register_migrate(cli)
 _register_explain(cli)
+_register_provision(cli)
 
 
 def _console() -> Any:

@@ -1,0 +1,82 @@
+"""``schemakit provision``: each service's schemas owned by its role, nothing for PUBLIC."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from schemakit.cli._migrate import config_option
+from schemakit.cli._shared import EXIT_CLEAN
+from schemakit.errors import DatabaseError, SchemakitError, redact
+
+__all__ = ["register"]
+
+
+def register(cli: click.Group) -> None:
+    @cli.command("provision")
+    @config_option
+    @click.option(
+        "--database-url",
+        envvar="DATABASE_URL",
+        metavar="URL",
+        help="The database to provision (also $DATABASE_URL).",
+    )
+    @click.option("--database", metavar="NAME", help="Which configured database the URL is.")
+    @click.option("--dry-run", is_flag=True, help="Print what would run; change nothing.")
+    def provision_command(
+        start: Path, database_url: str | None, database: str | None, dry_run: bool
+    ) -> int:
+        """Make each service's schemas a boundary: owned by the service's role, closed to PUBLIC.
+
+        For the services of the URL's database: REVOKE CREATE ON SCHEMA public FROM PUBLIC
+        (unless the database is exempt); for each service with a role (config key role):
+        CREATE ROLE ... NOLOGIN, its schemas created or handed to that role, and REVOKE ALL
+        ON SCHEMA ... FROM PUBLIC. Only what is missing runs, in one transaction, so a second
+        run has nothing to do. Services log in as members of their role (GRANT role TO
+        login_user: passwords are not schemakit's business). Objects already in a schema
+        keep their owners; they are listed. `schemakit lint --database-url URL` then checks
+        the boundary (SEC, ISO).
+
+        Exit 0, or 2 on errors (nothing is changed then).
+        """
+        import psycopg
+
+        from schemakit.config import load_config
+        from schemakit.migrate import database_for_url
+        from schemakit.provision import apply, foreign_owned, plan
+
+        config = load_config(start)
+        if not database_url:
+            raise SchemakitError(
+                "no database to provision", hint="pass --database-url URL or set DATABASE_URL"
+            )
+        target = database_for_url(config, database_url, database)
+        try:
+            conn = psycopg.connect(database_url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+            raise DatabaseError(
+                f"cannot connect to {redact(database_url)}: {redact(first)}",
+                hint="check the URL and that the server runs",
+            ) from exc
+        with conn:
+            steps = plan(conn, config, target)
+            if steps and not dry_run:
+                apply(conn, steps)
+            left = foreign_owned(conn, config, target)
+        verb = "would run" if dry_run else "ran"
+        for step in steps:
+            click.echo(f"{verb}: {step.sql};  -- {step.why}")
+        if not steps:
+            click.echo(f"{target}: already provisioned")
+        without = [s.name for s in config.services_in(target) if s.role is None]
+        if without:
+            click.echo(
+                f"no role configured for {', '.join(without)}: their schemas are the "
+                'connecting user\'s (add role = "..." to the service)',
+                err=True,
+            )
+        for item in left:
+            click.echo(f"owned by another role than its service's: {item}", err=True)
+        return EXIT_CLEAN

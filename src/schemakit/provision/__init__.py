@@ -1,0 +1,9 @@
+"""Provisioning: each service's schemas owned by its own role, nothing for PUBLIC.
+
+``plan`` reads what the database has and returns only the statements still needed, so a
+second run has nothing to do; ``apply`` runs them in one transaction.
+"""
+
+from schemakit.provision._plan import Step, apply, foreign_owned, plan
+
+__all__ = ["Step", "apply", "foreign_owned", "plan"]

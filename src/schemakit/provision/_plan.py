@@ -1,0 +1,137 @@
+"""What provisioning a database takes, worked out from what it already has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from schemakit.config import Config
+from schemakit.conventions import quote_ident
+from schemakit.errors import DatabaseError, SchemakitError, redact
+
+__all__ = ["Step", "apply", "foreign_owned", "plan"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement of the plan, and why it is needed."""
+
+    sql: str
+    why: str
+
+
+def plan(conn: psycopg.Connection[Any], config: Config, database: str) -> list[Step]:
+    """The statements that make ``database`` (the one ``conn`` is on) match the config:
+
+    - no ``CREATE`` on schema ``public`` for ``PUBLIC`` (unless the database is exempt);
+    - for each service with a ``role``: the role (``NOLOGIN``: its services log in as
+      members of it), owning each of the service's schemas, which grant ``PUBLIC`` nothing.
+
+    Services without a ``role`` get their schemas created, owned by the connecting user.
+    Objects already inside a schema keep their owners (see :func:`foreign_owned`).
+    """
+    steps: list[Step] = []
+    if not config.is_exempt(database) and _public_may_create(conn):
+        steps.append(
+            Step(
+                "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+                "every role may create objects in public (PostgreSQL 14's default)",
+            )
+        )
+    roles = _roles(conn)
+    schemas = _schemas(conn)
+    for service in config.services_in(database):
+        role = service.role
+        if role is not None and role not in roles:
+            steps.append(
+                Step(f"CREATE ROLE {quote_ident(role)} NOLOGIN", f"service {service.name}")
+            )
+            roles.add(role)
+        for schema in service.schemas:
+            name = quote_ident(schema)
+            owner, public_acl = schemas.get(schema, (None, False))
+            if owner is None:
+                authorization = f" AUTHORIZATION {quote_ident(role)}" if role else ""
+                steps.append(
+                    Step(f"CREATE SCHEMA {name}{authorization}", f"service {service.name}")
+                )
+            elif role is not None and owner != role:
+                steps.append(
+                    Step(
+                        f"ALTER SCHEMA {name} OWNER TO {quote_ident(role)}",
+                        f"owned by {owner}, not by service {service.name}'s role",
+                    )
+                )
+            if public_acl:
+                steps.append(
+                    Step(
+                        f"REVOKE ALL ON SCHEMA {name} FROM PUBLIC",
+                        f"every role may use schema {schema} of service {service.name}",
+                    )
+                )
+    return steps
+
+
+def foreign_owned(conn: psycopg.Connection[Any], config: Config, database: str) -> list[str]:
+    """Objects in a service's schemas owned by another role than the service's (after a
+    migration ran as a superuser, say): ``schema.name (owner)``, for the user to reassign."""
+    found = []
+    for service in config.services_in(database):
+        if service.role is None:
+            continue
+        rows = conn.execute(
+            "SELECT n.nspname || '.' || c.relname, pg_get_userbyid(c.relowner) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY(%s) "
+            "AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') "
+            "AND pg_get_userbyid(c.relowner) <> %s ORDER BY 1",
+            (list(service.schemas), service.role),
+        ).fetchall()
+        found += [f"{path} ({owner})" for path, owner in rows]
+    return found
+
+
+def apply(conn: psycopg.Connection[Any], steps: list[Step]) -> None:
+    """Run ``steps`` in one transaction: all of them, or (on an error) none."""
+    try:
+        with conn.transaction():
+            for step in steps:
+                conn.execute(step.sql.encode())  # built from quoted names only
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise SchemakitError(
+            f"provisioning needs more rights than this user has: {_first_line(exc)}; "
+            "nothing was changed",
+            hint="run it as a role with CREATEROLE that owns (or may create) the schemas, "
+            "or a superuser",
+        ) from exc
+    except psycopg.Error as exc:
+        raise DatabaseError(
+            f"provisioning failed, nothing was changed: {_first_line(exc)}"
+        ) from exc
+
+
+def _public_may_create(conn: psycopg.Connection[Any]) -> bool:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT FROM pg_namespace n, aclexplode(n.nspacl) a "
+        "WHERE n.nspname = 'public' AND a.grantee = 0 AND a.privilege_type = 'CREATE')"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _roles(conn: psycopg.Connection[Any]) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT rolname FROM pg_roles").fetchall()}
+
+
+def _schemas(conn: psycopg.Connection[Any]) -> dict[str, tuple[str, bool]]:
+    """schema -> (owner, whether PUBLIC holds any privilege on it)."""
+    rows = conn.execute(
+        "SELECT n.nspname, pg_get_userbyid(n.nspowner), EXISTS (SELECT FROM "
+        "aclexplode(n.nspacl) a WHERE a.grantee = 0) FROM pg_namespace n"
+    ).fetchall()
+    return {name: (owner, public) for name, owner, public in rows}
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return redact(text.splitlines()[0]) if text else type(exc).__name__

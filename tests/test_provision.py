@@ -1,0 +1,128 @@
+"""``schemakit provision`` on a real server: the plan, its one transaction, a second run with
+nothing to do, and a boundary that holds (another service's role is refused)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from schemakit.lint import LintOptions, lint
+from schemakit.testing import Cluster
+
+SCHEMAKIT = str(Path(sys.executable).parent / "schemakit")
+
+CONFIG = """
+[services.app]
+schemas = ["app"]
+role = "app_prov"
+
+[services.billing]
+schemas = ["billing"]
+role = "billing_prov"
+
+[services.misc]
+schemas = ["misc"]
+"""
+
+
+def provision(folder: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [SCHEMAKIT, "provision", "--config", str(folder), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DATABASE_URL": url},
+    )
+
+
+def test_provision_makes_each_schema_a_boundary(
+    tmp_path: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    (tmp_path / "schemakit.toml").write_text(CONFIG)
+    url = f"postgresql://postgres@/{pg_database}?host={pg_cluster.socket_dir}"
+    pg_conn.autocommit = True
+    # PostgreSQL 14's default, and a schema that exists already, owned by someone else
+    pg_conn.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")
+    pg_conn.execute("CREATE SCHEMA billing; GRANT USAGE ON SCHEMA billing TO PUBLIC")
+
+    dry = provision(tmp_path, url, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "would run: REVOKE CREATE ON SCHEMA public FROM PUBLIC;" in dry.stdout
+    assert pg_conn.execute("SELECT to_regnamespace('app')").fetchone()[0] is None
+
+    done = provision(tmp_path, url)
+    assert done.returncode == 0, done.stderr
+    ran = [line.split(";", 1)[0] for line in done.stdout.splitlines()]
+    assert ran == [
+        "ran: REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+        "ran: CREATE ROLE app_prov NOLOGIN",
+        "ran: CREATE SCHEMA app AUTHORIZATION app_prov",
+        "ran: CREATE ROLE billing_prov NOLOGIN",
+        "ran: ALTER SCHEMA billing OWNER TO billing_prov",
+        "ran: REVOKE ALL ON SCHEMA billing FROM PUBLIC",
+        "ran: CREATE SCHEMA misc",
+    ]
+    assert "no role configured for misc" in done.stderr
+    again = provision(tmp_path, url)
+    assert again.returncode == 0
+    assert again.stdout.strip().endswith("already provisioned")
+
+    # the boundary: each role works in its own schema and nowhere else
+    pg_conn.execute("SET ROLE app_prov; CREATE TABLE app.users (id int); RESET ROLE")
+    pg_conn.execute("SET ROLE billing_prov")
+    pg_conn.execute("CREATE TABLE billing.invoices (id int)")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="schema app"):
+        pg_conn.execute("SELECT * FROM app.users")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="schema public"):
+        pg_conn.execute("CREATE TABLE public.stray (id int)")
+    pg_conn.execute("RESET ROLE")
+
+    # and the lint agrees
+    options = LintOptions(database_url=url, select=("SEC", "ISO007"))
+    assert lint(tmp_path, options).findings == []
+
+
+def test_provision_errors_change_nothing_and_hide_the_password(tmp_path: Path) -> None:
+    (tmp_path / "schemakit.toml").write_text(CONFIG)
+    url = f"postgresql://postgres:s3cret@/platform?host={tmp_path}"
+    proc = provision(tmp_path, url)
+    assert proc.returncode == 2
+    assert "cannot connect to postgresql://postgres:***@/platform" in proc.stderr
+    assert "s3cret" not in proc.stdout + proc.stderr
+    missing = subprocess.run(
+        [SCHEMAKIT, "provision", "--config", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+    )
+    assert missing.returncode == 2
+    assert "no database to provision" in missing.stderr
+
+
+def test_a_failing_step_rolls_back_the_whole_plan(
+    tmp_path: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    """A user who may revoke on public but not create roles: the revoke is undone too."""
+    (tmp_path / "schemakit.toml").write_text(CONFIG)
+    pg_conn.autocommit = True
+    pg_conn.execute(
+        "DO $$ BEGIN CREATE ROLE weak_prov LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    pg_conn.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")
+    pg_conn.execute("ALTER SCHEMA public OWNER TO weak_prov")
+    url = f"postgresql://weak_prov@/{pg_database}?host={pg_cluster.socket_dir}"
+    proc = provision(tmp_path, url)
+    assert proc.returncode == 2
+    assert "provisioning needs more rights than this user has" in proc.stderr
+    assert "nothing was changed" in proc.stderr
+    still = pg_conn.execute("SELECT has_schema_privilege('public', 'public', 'CREATE')").fetchone()[
+        0
+    ]
+    assert still is True
