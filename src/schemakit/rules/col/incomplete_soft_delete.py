@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from schemakit.catalog import Table
 from schemakit.conventions import SOFT_DELETE_COLUMNS
 from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Severity
 from schemakit.rules._scope import checked_tables
@@ -13,8 +14,10 @@ class IncompleteSoftDelete(CatalogRule):
     """Soft-delete pair incomplete: `is_deleted` without `deleted_at`, or the reverse.
 
     ## What it does
-    Flags a table with one of the guideline's two soft-delete columns but not the other.
-    Partitions, views and tool schemas are skipped.
+    Flags a table with one of the guideline's two soft-delete columns but not the other,
+    an `is_deleted` that is not a boolean, and a `deleted_at` that is `NOT NULL` or has a
+    default (a live row would carry a deletion time). Partitions, views and tool schemas
+    are skipped.
 
     ## Why is this bad?
     The guideline's soft delete sets both (`isDeleted: true, deletedAt: new Date()`) and
@@ -50,6 +53,7 @@ class IncompleteSoftDelete(CatalogRule):
         for table in checked_tables(ctx):
             has_flag = table.column(flag) is not None
             has_stamp = table.column(stamp) is not None
+            yield from self._shape(ctx, table)
             if has_flag == has_stamp:
                 continue
             present, absent = (flag, stamp) if has_flag else (stamp, flag)
@@ -58,5 +62,28 @@ class IncompleteSoftDelete(CatalogRule):
                 f"Table {table.path} has {present} but no {absent}",
                 f"Add {add} and set both when deleting.",
                 object=f"{table.path}.{present}",
+                database=ctx.database,
+            )
+
+    def _shape(self, ctx: CatalogContext, table: Table) -> Iterator[Finding]:
+        """``is_deleted`` must be a boolean; ``deleted_at`` NULL until the row is deleted."""
+        flag, stamp = SOFT_DELETE_COLUMNS
+        column = table.column(flag)
+        if column is not None and column.type_name != "bool":
+            yield self.finding(
+                f"Soft-delete flag {table.path}.{flag} is {column.type}, not boolean",
+                f"Make it {flag} boolean NOT NULL DEFAULT false.",
+                object=f"{table.path}.{flag}",
+                database=ctx.database,
+            )
+        column = table.column(stamp)
+        if column is not None and (not column.nullable or column.default is not None):
+            problem = "NOT NULL" if not column.nullable else f"DEFAULT {column.default}"
+            yield self.finding(
+                f"Soft-delete time {table.path}.{stamp} has {problem}: a live row would "
+                "carry a deletion time",
+                f"Make it {stamp} timestamptz, nullable with no default, set when the row is "
+                "deleted.",
+                object=f"{table.path}.{stamp}",
                 database=ctx.database,
             )
