@@ -59,13 +59,18 @@ def test_provision_makes_each_schema_a_boundary(
     done = provision(tmp_path, url)
     assert done.returncode == 0, done.stderr
     ran = [line.split(";", 1)[0] for line in done.stdout.splitlines()]
+    defaults = "ran: ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT {} ON {} TO {}"
     assert ran == [
         "ran: REVOKE CREATE ON SCHEMA public FROM PUBLIC",
         "ran: CREATE ROLE app_prov NOLOGIN",
         "ran: CREATE SCHEMA app AUTHORIZATION app_prov",
+        defaults.format("app", "SELECT, INSERT, UPDATE, DELETE", "TABLES", "app_prov"),
+        defaults.format("app", "USAGE, SELECT", "SEQUENCES", "app_prov"),
         "ran: CREATE ROLE billing_prov NOLOGIN",
         "ran: ALTER SCHEMA billing OWNER TO billing_prov",
         "ran: REVOKE ALL ON SCHEMA billing FROM PUBLIC",
+        defaults.format("billing", "SELECT, INSERT, UPDATE, DELETE", "TABLES", "billing_prov"),
+        defaults.format("billing", "USAGE, SELECT", "SEQUENCES", "billing_prov"),
         "ran: CREATE SCHEMA misc",
     ]
     assert "no role configured for misc" in done.stderr
@@ -73,8 +78,14 @@ def test_provision_makes_each_schema_a_boundary(
     assert again.returncode == 0
     assert again.stdout.strip().endswith("already provisioned")
 
-    # the boundary: each role works in its own schema and nowhere else
-    pg_conn.execute("SET ROLE app_prov; CREATE TABLE app.users (id int); RESET ROLE")
+    # what the migrations make (as this user) is the service's to use, and no one else's
+    pg_conn.execute("CREATE TABLE app.users (id serial PRIMARY KEY, name text)")
+    pg_conn.execute("SET ROLE app_prov")
+    pg_conn.execute("INSERT INTO app.users (name) VALUES ('a')")  # the sequence too
+    assert pg_conn.execute("SELECT count(*) FROM app.users").fetchone()[0] == 1
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="must be owner"):
+        pg_conn.execute("ALTER TABLE app.users ADD COLUMN x int")  # the shape is migrations'
+    pg_conn.execute("RESET ROLE")
     pg_conn.execute("SET ROLE billing_prov")
     pg_conn.execute("CREATE TABLE billing.invoices (id int)")
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="schema app"):
@@ -82,6 +93,13 @@ def test_provision_makes_each_schema_a_boundary(
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="schema public"):
         pg_conn.execute("CREATE TABLE public.stray (id int)")
     pg_conn.execute("RESET ROLE")
+    # a table made before provisioning would be granted on the next run
+    pg_conn.execute("REVOKE ALL ON app.users FROM app_prov")
+    regrant = provision(tmp_path, url)
+    assert "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA app TO app_prov" in (
+        regrant.stdout
+    )
+    assert provision(tmp_path, url).stdout.strip().endswith("already provisioned")
 
     # and the lint agrees
     options = LintOptions(database_url=url, select=("SEC", "ISO007"))

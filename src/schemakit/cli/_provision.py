@@ -31,8 +31,10 @@ def register(cli: click.Group) -> None:
 
         For the services of the URL's database: REVOKE CREATE ON SCHEMA public FROM PUBLIC
         (unless the database is exempt); for each service with a role (config key role):
-        CREATE ROLE ... NOLOGIN, its schemas created or handed to that role, and REVOKE ALL
-        ON SCHEMA ... FROM PUBLIC. Only what is missing runs, in one transaction, so a second
+        CREATE ROLE ... NOLOGIN, its schemas created or handed to that role, REVOKE ALL ON
+        SCHEMA ... FROM PUBLIC, and the right to use (not alter) the tables and sequences
+        the connecting user, who runs the migrations, makes there (granted on what exists,
+        and by ALTER DEFAULT PRIVILEGES on what comes later). Only what is missing runs, in one transaction, so a second
         run has nothing to do. Services log in as members of their role (GRANT role TO
         login_user: passwords are not schemakit's business). Objects already in a schema
         keep their owners; they are listed. `schemakit lint --database-url URL` then checks

@@ -27,7 +27,9 @@ def plan(conn: psycopg.Connection[Any], config: Config, database: str) -> list[S
 
     - no ``CREATE`` on schema ``public`` for ``PUBLIC`` (unless the database is exempt);
     - for each service with a ``role``: the role (``NOLOGIN``: its services log in as
-      members of it), owning each of the service's schemas, which grant ``PUBLIC`` nothing.
+      members of it), owning each of the service's schemas, which grant ``PUBLIC`` nothing;
+    - and the right to use (not alter) the tables and sequences the connecting user, who
+      runs the migrations, makes there: granted on what exists, and by default on the rest.
 
     Services without a ``role`` get their schemas created, owned by the connecting user.
     Objects already inside a schema keep their owners (see :func:`foreign_owned`).
@@ -41,6 +43,7 @@ def plan(conn: psycopg.Connection[Any], config: Config, database: str) -> list[S
             )
         )
     roles = _roles(conn)
+    existing_roles = set(roles)
     schemas = _schemas(conn)
     for service in config.services_in(database):
         role = service.role
@@ -71,7 +74,77 @@ def plan(conn: psycopg.Connection[Any], config: Config, database: str) -> list[S
                         f"every role may use schema {schema} of service {service.name}",
                     )
                 )
+            if role is not None:
+                known = owner is not None and role in existing_roles  # else nothing to ask
+                steps += _access(conn, schema, role, service.name, exists=known)
     return steps
+
+
+# What a service's role may do with the tables and sequences the migrating user makes in its
+# schema: use them, not change their shape (that is what migrations are for).
+_TABLE_RIGHTS = "SELECT, INSERT, UPDATE, DELETE"
+_SEQUENCE_RIGHTS = "USAGE, SELECT"
+
+
+def _access(
+    conn: psycopg.Connection[Any], schema: str, role: str, service: str, *, exists: bool
+) -> list[Step]:
+    """Grants so that ``role`` can use what the connecting user (who runs the migrations)
+    creates in ``schema``: on what is there, and by default on what comes later."""
+    steps = []
+    name, grantee = quote_ident(schema), quote_ident(role)
+    if exists and _missing_on_existing(conn, schema, role):
+        steps += [
+            Step(
+                f"GRANT {_TABLE_RIGHTS} ON ALL TABLES IN SCHEMA {name} TO {grantee}",
+                f"service {service}'s role cannot use every table of {schema}",
+            ),
+            Step(
+                f"GRANT {_SEQUENCE_RIGHTS} ON ALL SEQUENCES IN SCHEMA {name} TO {grantee}",
+                f"service {service}'s role cannot use every sequence of {schema}",
+            ),
+        ]
+    for kind, objtype, rights, letters in (
+        ("TABLES", "r", _TABLE_RIGHTS, "arwd"),  # pg_default_acl.defaclobjtype codes
+        ("SEQUENCES", "S", _SEQUENCE_RIGHTS, "rU"),
+    ):
+        if not (exists and _default_granted(conn, schema, role, objtype, letters)):
+            steps.append(
+                Step(
+                    f"ALTER DEFAULT PRIVILEGES IN SCHEMA {name} GRANT {rights} ON {kind} "
+                    f"TO {grantee}",
+                    f"{kind.lower()} the migrations create in {schema} are usable by "
+                    f"service {service}'s role",
+                )
+            )
+    return steps
+
+
+def _missing_on_existing(conn: psycopg.Connection[Any], schema: str, role: str) -> bool:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND (c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT "
+        "has_table_privilege(%s, c.oid, 'SELECT, INSERT, UPDATE, DELETE') OR c.relkind = 'S' "
+        "AND NOT has_sequence_privilege(%s, c.oid, 'USAGE, SELECT')))",
+        (schema, role, role),
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _default_granted(
+    conn: psycopg.Connection[Any], schema: str, role: str, kind: str, letters: str
+) -> bool:
+    """The connecting user's default privileges in ``schema`` give ``role`` ``letters``."""
+    rows = conn.execute(
+        "SELECT a.privilege_type FROM pg_default_acl d "
+        "JOIN pg_namespace n ON n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a "
+        "WHERE n.nspname = %s AND d.defaclrole = current_user::regrole AND d.defaclobjtype = %s "
+        "AND a.grantee = %s::regrole",
+        (schema, kind, role),
+    ).fetchall()
+    have = {row[0] for row in rows}
+    wanted = {"a": "INSERT", "r": "SELECT", "w": "UPDATE", "d": "DELETE", "U": "USAGE"}
+    return {wanted[letter] for letter in letters} <= have
 
 
 def foreign_owned(conn: psycopg.Connection[Any], config: Config, database: str) -> list[str]:
