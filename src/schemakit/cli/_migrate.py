@@ -13,7 +13,7 @@ import click
 from schemakit.cli._shared import EXIT_CLEAN, EXIT_FINDINGS, say
 from schemakit.errors import SchemakitError
 
-__all__ = ["config_option", "register"]
+__all__ = ["config_option", "database_url_option", "register"]
 
 config_option = click.option(
     "--config",
@@ -24,6 +24,13 @@ config_option = click.option(
     help="Config file, or a folder at or below it.",
 )
 """``--config``: the config file, or a folder at or below it (every command that needs one)."""
+
+
+def database_url_option(what: str) -> Callable[[Any], Any]:
+    """``--database-url URL``, read from ``DATABASE_URL`` when not given; ``what`` it is."""
+    return click.option(
+        "--database-url", envvar="DATABASE_URL", metavar="URL", help=f"{what} (also $DATABASE_URL)."
+    )
 
 
 def _common(doing: str, timeout_covers: str) -> Callable[[Any], Any]:
@@ -43,12 +50,7 @@ def _common_options(doing: str, timeout_covers: str) -> list[Any]:
     return [
         click.argument("services", nargs=-1),
         config_option,
-        click.option(
-            "--database-url",
-            envvar="DATABASE_URL",
-            metavar="URL",
-            help=f"The database to {doing} (also $DATABASE_URL).",
-        ),
+        database_url_option(f"The database to {doing}"),
         click.option("--database", metavar="NAME", help="Which configured database the URL is."),
         click.option(
             "--format",
@@ -310,12 +312,7 @@ def register(cli: click.Group) -> None:
 
     @cli.command("drift")
     @config_option
-    @click.option(
-        "--database-url",
-        envvar="DATABASE_URL",
-        metavar="URL",
-        help="The live database (also $DATABASE_URL).",
-    )
+    @database_url_option("The live database")
     @click.option("--database", metavar="NAME", help="Which configured database the URL is.")
     @click.option(
         "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -353,12 +350,7 @@ def register(cli: click.Group) -> None:
 
     @cli.command("locks")
     @config_option
-    @click.option(
-        "--database-url",
-        envvar="DATABASE_URL",
-        metavar="URL",
-        help="The database (also $DATABASE_URL).",
-    )
+    @database_url_option("The database")
     @click.option("--terminate", "pid", type=int, metavar="PID", help="End this holder's session.")
     @click.option("--yes", is_flag=True, help="Do not ask before ending a session.")
     def locks_command(start: Path, database_url: str | None, pid: int | None, yes: bool) -> int:
@@ -428,12 +420,7 @@ def register(cli: click.Group) -> None:
     @cli.command("push")
     @click.argument("service")
     @config_option
-    @click.option(
-        "--database-url",
-        envvar="DATABASE_URL",
-        metavar="URL",
-        help="A development database (also $DATABASE_URL).",
-    )
+    @database_url_option("A development database")
     @click.option("--allow-destructive", is_flag=True, help="Allow drops and type changes.")
     @click.option("--dry-run", is_flag=True, help="List the changes; apply nothing.")
     def push_command(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from schemakit.cli._migrate import config_option
+from schemakit.cli._migrate import config_option, database_url_option
 from schemakit.cli._shared import EXIT_CLEAN
 from schemakit.errors import DatabaseError, SchemakitError, redact
 
@@ -16,12 +16,7 @@ __all__ = ["register"]
 def register(cli: click.Group) -> None:
     @cli.command("provision")
     @config_option
-    @click.option(
-        "--database-url",
-        envvar="DATABASE_URL",
-        metavar="URL",
-        help="The database to provision (also $DATABASE_URL).",
-    )
+    @database_url_option("The database to provision")
     @click.option("--database", metavar="NAME", help="Which configured database the URL is.")
     @click.option("--dry-run", is_flag=True, help="Print what would run; change nothing.")
     def provision_command(
