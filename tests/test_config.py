@@ -284,3 +284,10 @@ def test_drop_wait_days_must_be_days(tmp_path: Path, value: str) -> None:
     write(tmp_path / "schemakit.toml", f"[lint]\ndrop-wait-days = {value}\n")
     with pytest.raises(ConfigError, match=r"lint\.drop-wait-days: must be a whole number of days"):
         load_config(tmp_path)
+
+
+@pytest.mark.parametrize("role", ["public", "pg_app", "none"])
+def test_a_service_role_postgres_reserves_is_refused(tmp_path: Path, role: str) -> None:
+    write(tmp_path / "schemakit.toml", f'[services.app]\nschemas = ["app"]\nrole = "{role}"\n')
+    with pytest.raises(ConfigError, match=rf"services\.app\.role: '{role}' is a name PostgreSQL"):
+        load_config(tmp_path)

@@ -298,6 +298,13 @@ class _Validator:
             for item in self.strings(f"{key}.sources", table.get("sources", []))
         )
         role = self.identifier(f"{key}.role", table["role"]) if "role" in table else None
+        if role is not None and (role in ("public", "none") or role.startswith("pg_")):
+            # GRANT ... TO public means every role; pg_ names belong to the server
+            raise self.fail(
+                f"{key}.role",
+                f"'{role}' is a name PostgreSQL reserves for roles",
+                f"name the service's own role, e.g. '{name.replace('-', '_')}_service'",
+            )
         models = self.string(f"{key}.models", table["models"]) if "models" in table else None
         if models is not None and not re.match(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", models):
             raise self.fail(

@@ -27,12 +27,12 @@ def register(cli: click.Group) -> None:
         For the services of the URL's database: REVOKE CREATE ON SCHEMA public FROM PUBLIC
         (unless the database is exempt); for each service with a role (config key role):
         CREATE ROLE ... NOLOGIN, its schemas created or handed to that role, REVOKE ALL ON
-        SCHEMA ... FROM PUBLIC, and the right to use (not alter) the tables and sequences
-        the connecting user, who runs the migrations, makes there (granted on what exists,
-        and by ALTER DEFAULT PRIVILEGES on what comes later). Only what is missing runs, in one transaction, so a second
+        SCHEMA ... FROM PUBLIC, and the right to read and write the rows of the tables and
+        sequences the connecting user, who runs the migrations, makes there (granted on what
+        exists, and by ALTER DEFAULT PRIVILEGES on what comes later). Only what is missing runs, in one transaction, so a second
         run has nothing to do. Services log in as members of their role (GRANT role TO
-        login_user: passwords are not schemakit's business). Objects already in a schema
-        keep their owners; they are listed. `schemakit lint --database-url URL` then checks
+        login_user: passwords are not schemakit's business). Objects a third role owns in a
+        schema are listed: this user cannot grant on them. `schemakit lint --database-url URL` then checks
         the boundary (SEC, ISO).
 
         Exit 0, or 2 on errors (nothing is changed then).

@@ -28,8 +28,9 @@ def plan(conn: psycopg.Connection[Any], config: Config, database: str) -> list[S
     - no ``CREATE`` on schema ``public`` for ``PUBLIC`` (unless the database is exempt);
     - for each service with a ``role``: the role (``NOLOGIN``: its services log in as
       members of it), owning each of the service's schemas, which grant ``PUBLIC`` nothing;
-    - and the right to use (not alter) the tables and sequences the connecting user, who
-      runs the migrations, makes there: granted on what exists, and by default on the rest.
+    - and the right to read and write the rows of the tables and sequences the connecting
+      user, who runs the migrations, makes there: granted on what exists, and by default
+      on the rest. (The role owns the schema, so it may also create and drop there.)
 
     Services without a ``role`` get their schemas created, owned by the connecting user.
     Objects already inside a schema keep their owners (see :func:`foreign_owned`).
@@ -75,40 +76,43 @@ def plan(conn: psycopg.Connection[Any], config: Config, database: str) -> list[S
                     )
                 )
             if role is not None:
-                known = owner is not None and role in existing_roles  # else nothing to ask
-                steps += _access(conn, schema, role, service.name, exists=known)
+                role_exists = role in existing_roles
+                steps += _access(conn, schema, role, service.name, role_exists=role_exists)
     return steps
 
 
 # What a service's role may do with the tables and sequences the migrating user makes in its
-# schema: use them, not change their shape (that is what migrations are for).
+# schema: read and write their rows (their shape is the migrations' business).
 _TABLE_RIGHTS = "SELECT, INSERT, UPDATE, DELETE"
 _SEQUENCE_RIGHTS = "USAGE, SELECT"
 
 
 def _access(
-    conn: psycopg.Connection[Any], schema: str, role: str, service: str, *, exists: bool
+    conn: psycopg.Connection[Any], schema: str, role: str, service: str, *, role_exists: bool
 ) -> list[Step]:
     """Grants so that ``role`` can use what the connecting user (who runs the migrations)
-    creates in ``schema``: on what is there, and by default on what comes later."""
+    creates in ``schema``: on each such table and sequence there now that ``role`` cannot
+    use yet, and by default on what comes later. Objects of other owners are not this
+    user's to grant (:func:`foreign_owned` lists them)."""
     steps = []
     name, grantee = quote_ident(schema), quote_ident(role)
-    if exists and _missing_on_existing(conn, schema, role):
-        steps += [
-            Step(
-                f"GRANT {_TABLE_RIGHTS} ON ALL TABLES IN SCHEMA {name} TO {grantee}",
-                f"service {service}'s role cannot use every table of {schema}",
-            ),
-            Step(
-                f"GRANT {_SEQUENCE_RIGHTS} ON ALL SEQUENCES IN SCHEMA {name} TO {grantee}",
-                f"service {service}'s role cannot use every sequence of {schema}",
-            ),
-        ]
+    for kind, relkinds, rights, check in (
+        ("TABLE", ("r", "p", "v", "m", "f"), _TABLE_RIGHTS, "has_table_privilege"),
+        ("SEQUENCE", ("S",), _SEQUENCE_RIGHTS, "has_sequence_privilege"),
+    ):
+        missing = _ungranted(conn, schema, role, relkinds, rights, check, role_exists)
+        if missing:
+            steps.append(
+                Step(
+                    f"GRANT {rights} ON {kind} {', '.join(missing)} TO {grantee}",
+                    f"service {service}'s role cannot use these yet",
+                )
+            )
     for kind, objtype, rights, letters in (
         ("TABLES", "r", _TABLE_RIGHTS, "arwd"),  # pg_default_acl.defaclobjtype codes
         ("SEQUENCES", "S", _SEQUENCE_RIGHTS, "rU"),
     ):
-        if not (exists and _default_granted(conn, schema, role, objtype, letters)):
+        if not (role_exists and _default_granted(conn, schema, role, objtype, letters)):
             steps.append(
                 Step(
                     f"ALTER DEFAULT PRIVILEGES IN SCHEMA {name} GRANT {rights} ON {kind} "
@@ -120,15 +124,29 @@ def _access(
     return steps
 
 
-def _missing_on_existing(conn: psycopg.Connection[Any], schema: str, role: str) -> bool:
-    row = conn.execute(
-        "SELECT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND (c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT "
-        "has_table_privilege(%s, c.oid, 'SELECT, INSERT, UPDATE, DELETE') OR c.relkind = 'S' "
-        "AND NOT has_sequence_privilege(%s, c.oid, 'USAGE, SELECT')))",
-        (schema, role, role),
-    ).fetchone()
-    return bool(row and row[0])
+def _ungranted(
+    conn: psycopg.Connection[Any],
+    schema: str,
+    role: str,
+    relkinds: tuple[str, ...],
+    rights: str,
+    check: str,
+    role_exists: bool,
+) -> list[str]:
+    """The relations of ``schema`` the connecting user owns (or, as a superuser, any) that
+    ``role`` lacks ``rights`` on: every one of them when the role is about to be created."""
+    # has_*_privilege with a list is true when ANY is held: ask for each one
+    each = " AND ".join(f"{check}(%(role)s, c.oid, '{right}')" for right in rights.split(", "))
+    lacks = "true" if not role_exists else f"NOT ({each})"
+    rows = conn.execute(
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(schema)s "
+        "AND c.relkind = ANY(%(kinds)s) AND (pg_has_role(current_user, c.relowner, 'USAGE') "
+        "OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)) "
+        f"AND {lacks} ORDER BY 1".encode(),
+        {"schema": schema, "kinds": list(relkinds), "role": role},
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def _default_granted(
@@ -148,8 +166,9 @@ def _default_granted(
 
 
 def foreign_owned(conn: psycopg.Connection[Any], config: Config, database: str) -> list[str]:
-    """Objects in a service's schemas owned by another role than the service's (after a
-    migration ran as a superuser, say): ``schema.name (owner)``, for the user to reassign."""
+    """Objects in a service's schemas owned by neither the service's role nor the connecting
+    user (who runs the migrations): ``schema.name (owner)``. Provisioning cannot grant on
+    them; their owner can, or they can be reassigned."""
     found = []
     for service in config.services_in(database):
         if service.role is None:
@@ -158,7 +177,7 @@ def foreign_owned(conn: psycopg.Connection[Any], config: Config, database: str) 
             "SELECT n.nspname || '.' || c.relname, pg_get_userbyid(c.relowner) FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY(%s) "
             "AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') "
-            "AND pg_get_userbyid(c.relowner) <> %s ORDER BY 1",
+            "AND pg_get_userbyid(c.relowner) NOT IN (%s, current_user) ORDER BY 1",
             (list(service.schemas), service.role),
         ).fetchall()
         found += [f"{path} ({owner})" for path, owner in rows]
@@ -175,8 +194,8 @@ def apply(conn: psycopg.Connection[Any], steps: list[Step]) -> None:
         raise SchemakitError(
             f"provisioning needs more rights than this user has: {_first_line(exc)}; "
             "nothing was changed",
-            hint="run it as a role with CREATEROLE that owns (or may create) the schemas, "
-            "or a superuser",
+            hint="run it as a superuser, or as a role with CREATEROLE that is a member of "
+            "each service's role (GRANT <role> TO <you>) and owns the objects to grant on",
         ) from exc
     except psycopg.Error as exc:
         raise DatabaseError(
