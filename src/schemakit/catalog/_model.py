@@ -165,7 +165,7 @@ class Function:
 @dataclass(frozen=True, slots=True)
 class Grant:
     object_kind: str
-    """``schema`` or ``table``."""
+    """``schema``, ``table`` (also a view or foreign table) or ``sequence``."""
     schema: str
     name: str | None
     grantee: str

@@ -66,7 +66,11 @@ class CrossServiceAccess(CatalogRule):
                 if grantee == "PUBLIC"
                 else f"{grantee}, the role of service {roles[grantee]},"
             )
-            target = f"SCHEMA {quote_ident(path)}" if kind == "schema" else _quoted(path)
+            target = (
+                f"SCHEMA {quote_ident(path)}"
+                if kind == "schema"
+                else f"{'SEQUENCE ' if kind == 'sequence' else ''}{_quoted(path)}"
+            )
             grantee_sql = "PUBLIC" if grantee == "PUBLIC" else quote_ident(grantee)
             yield self.finding(
                 f"{who} holds {privileges} on {kind} {path} of service {owner}",

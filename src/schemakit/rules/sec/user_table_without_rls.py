@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemakit.conventions import TEXT_ID_COLUMNS
-from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Severity
+from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Severity, quote_ident
 from schemakit.rules._scope import checked_tables
 
 
@@ -53,8 +53,10 @@ class UserTableWithoutRls(CatalogRule):
                 continue
             yield self.finding(
                 f"Table {table.path} holds users' rows but row-level security is off",
-                f"Enable it with a policy on the owner column: ALTER TABLE {table.path} "
-                "ENABLE ROW LEVEL SECURITY; CREATE POLICY ...",
+                "Enable it with a policy on the owner column: ALTER TABLE "
+                f"{quote_ident(table.schema)}.{quote_ident(table.name)} ENABLE ROW LEVEL "
+                "SECURITY; CREATE POLICY ... (enabling it with no policy locks every other "
+                "role out of the table)",
                 object=table.path,
                 database=ctx.database,
             )
