@@ -282,3 +282,20 @@ def test_drop_waiting_period_is_configurable_and_reads_drizzle_dates(tmp_path: P
     [finding] = lint_files([drizzle]).findings
     assert finding.code == "MIG004"
     assert "1 day(s) after 0001_mark.sql deprecated it; the waiting period is 2" in finding.message
+
+
+def test_drop_mark_must_start_the_comment_and_help_quotes_names(tmp_path: Path) -> None:
+    sql = tmp_path / "sql"
+    write(sql / "0001_init.sql", 'CREATE TABLE store."Weird" ("Name" text, b text);\n')
+    write(
+        sql / "0002_mark.sql",
+        'COMMENT ON COLUMN store."Weird"."Name" IS \'no longer deprecated: reports use it\';\n'
+        "COMMENT ON COLUMN store.\"Weird\".b IS 'Deprecated since release 4';\n",
+    )
+    write(
+        sql / "0003_drop.sql",
+        'ALTER TABLE store."Weird" DROP COLUMN "Name";\nALTER TABLE store."Weird" DROP COLUMN b;\n',
+    )
+    found = [f for f in lint_files([sql]).findings if f.code == "MIG004"]
+    assert [f.object for f in found] == ["store.Weird.Name"]
+    assert 'COMMENT ON COLUMN store."Weird"."Name" IS \'deprecated\'' in found[0].help

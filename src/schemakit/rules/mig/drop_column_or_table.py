@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from schemakit.rules._base import Finding, Severity
+from schemakit.rules._base import Finding, Severity, quote_ident
 from schemakit.rules._sql import SqlContext, SqlRule, names, relation_path
 from schemakit.sql import Statement
 
@@ -20,6 +20,8 @@ class DropColumnOrTable(SqlRule):
     ```sql
     COMMENT ON COLUMN storage.files.legacy_path IS 'deprecated: unused since release 42';
     ```
+    (the comment starts with "deprecated", any case; a later comment that does not takes
+    the mark back)
     and, when both migrations are dated (drizzle-kit's journal, or a date the file name
     starts with: `20261101_...`), at least `drop-wait-days` (`[lint]`, default 7) lie
     between that comment and the drop. Undated migrations need only the earlier mark: they
@@ -85,7 +87,8 @@ class DropColumnOrTable(SqlRule):
         ):
             parts = ["public", *parts]
         path = ".".join(parts)
-        if "deprecated" in str(node.get("comment") or "").lower():
+        # the comment must say so first: 'no longer deprecated: ...' is no mark
+        if str(node.get("comment") or "").lstrip().lower().startswith("deprecated"):
             self._deprecated[path] = (ctx.path, ctx.when)
         else:
             self._deprecated.pop(path, None)  # a new comment takes the mark back
@@ -99,12 +102,14 @@ class DropColumnOrTable(SqlRule):
         wait = ctx.drop_wait_days
         if marked is None or marked[0] == ctx.path:
             what = kind.lower()
+            later = f", {wait} or more days after" if wait else ""
+            quoted = ".".join(quote_ident(part) for part in path.split("."))
             yield self.finding(
                 f"{kind} {path} is dropped"
                 + (" in the migration that deprecated it" if marked else ""),
                 f"Stop using the {what} and mark it in an earlier migration (COMMENT ON "
-                f"{what.upper()} {path} IS 'deprecated'); drop it in a later release, "
-                f"{wait} or more days after (expand-contract).",
+                f"{what.upper()} {quoted} IS 'deprecated'); drop it in a later release{later} "
+                "(expand-contract).",
                 object=path,
                 location=self.at(statement),
                 service=ctx.service,
