@@ -3,9 +3,13 @@ lint: a raw pgTable( in a TypeScript file no service lists is a table in public.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import pytest
+
+from schemakit.cli import main
 from schemakit.lint import LintOptions, lint
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "platform"
@@ -67,3 +71,21 @@ def test_a_services_sources_are_held_to_its_schemas(tmp_path: Path) -> None:
         ("ISO004", "billing.invoices", "extra.ts", 4),
         ("ISO007", "auth.holds", "extra.ts", 7),
     }
+
+
+def test_one_typescript_file_is_linted_with_its_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not as SQL (it was: SYN001 at `export`), and refused outside any project."""
+    platform = tmp_path / "platform"
+    shutil.copytree(EXAMPLE, platform)
+    stray = platform / "packages" / "legacy" / "schema.tsx"
+    stray.parent.mkdir(parents=True)
+    stray.write_text(RAW)
+    assert main(["lint", str(stray), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(f["code"], f["location"]["line"]) for f in report["findings"]] == [("ISO001", 3)]
+    alone = tmp_path / "alone.ts"
+    alone.write_text(RAW)
+    assert main(["lint", str(alone)]) == 2
+    assert "TypeScript is linted as a service's Drizzle source" in capsys.readouterr().err

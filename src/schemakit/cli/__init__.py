@@ -232,13 +232,22 @@ def _lint_as_files(paths: tuple[Path, ...], sql_only: bool, database_url: str | 
         return False
     from schemakit.config import find_config, load_config
 
+    typescript = paths[0].suffix in _TYPESCRIPT
     if find_config(paths[0].resolve()) is None:
+        if typescript:
+            raise SchemakitError(
+                f"{paths[0]}: TypeScript is linted as a service's Drizzle source, in a project",
+                hint="lint the folder whose schemakit.toml lists it under sources",
+            )
         return True
-    if paths[0].is_dir():
-        return False
+    if paths[0].is_dir() or typescript:
+        return False  # a .ts file: its project's stray-pgTable( check covers any of them
     # one file in a project: a service's migration or source is linted with the project
     # around it (and reported alone); any other file stands alone
     return _owner_folder(paths[0], load_config(paths[0])) is None
+
+
+_TYPESCRIPT = frozenset({".ts", ".tsx", ".mts", ".cts"})
 
 
 def _owner_folder(path: Path, config: Any) -> Path | None:
