@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,20 @@ def test_fix_sql_removes_what_it_fixes(
     assert not (fixable & after)
     assert ("TYP004", "research.source.extract") in after  # needs review: left alone
     assert after == before - fixable
+
+
+def test_the_header_speaks_of_what_the_file_holds() -> None:
+    from schemakit.report import render_fix_sql
+    from schemakit.rules import Finding, Fix, Severity
+
+    empty, safe, review = render_fix_sql([])
+    assert (safe, review) == (0, 0)
+    assert "No finding has a proposed fix" in empty
+    assert "CONCURRENTLY" not in empty
+    revoke = Finding("SEC002", "create-on-public", "m", "h", Severity.ERROR)
+    revoke = replace(revoke, fix=Fix("REVOKE CREATE ON SCHEMA public FROM PUBLIC;", review="x"))
+    text, _, review = render_fix_sql([revoke])
+    assert review == 1
+    assert "CONCURRENTLY" not in text
+    index = replace(revoke, fix=Fix("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON s.t (c);"))
+    assert "cannot run inside a transaction" in render_fix_sql([index])[0]

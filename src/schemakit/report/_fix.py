@@ -13,6 +13,8 @@ __all__ = ["render_fix_sql"]
 _HEADER = """\
 -- Proposed by `schemakit lint --fix-sql`. Nothing was applied: review it, then add it as a
 -- migration. Fixes that need a person's judgement are commented out, with the reason.
+"""
+_CONCURRENTLY = """\
 -- CREATE INDEX CONCURRENTLY cannot run inside a transaction; schemakit migrate runs a
 -- migration that contains it statement by statement, outside one.
 """
@@ -36,4 +38,8 @@ def render_fix_sql(findings: Sequence[Finding]) -> tuple[str, int, int]:
         else:
             safe += 1
             parts.append(finding.fix.sql)
+    if safe + review == 0:
+        parts.append("\n-- No finding has a proposed fix.")
+    elif any("CONCURRENTLY" in f.fix.sql for f in findings if f.fix is not None):
+        parts[0] += _CONCURRENTLY
     return redact("\n".join(parts)) + "\n", safe, review

@@ -67,7 +67,8 @@ class IndexWithoutConcurrently(SqlRule):
         if node.get("concurrent"):
             return
         yield self.finding(
-            f"CREATE INDEX {node.get('idxname', '')} on existing table {table} without CONCURRENTLY "
+            f"CREATE INDEX {node.get('idxname', '') or '(unnamed)'} on existing table {table} "
+            "without CONCURRENTLY "
             "blocks writes (SHARE lock) while it builds",
             "Add CONCURRENTLY and move the statement into a migration of its own.",
             object=table,
