@@ -39,12 +39,15 @@ def test_grants_on_a_live_database_and_their_fixes(
         "GRANT SELECT ON app.users TO billing_svc_live;"
         "GRANT SELECT ON app.users TO app_svc_live;"  # its own service: fine
         "CREATE SEQUENCE app.numbers; GRANT USAGE ON SEQUENCE app.numbers TO billing_svc_live;"
+        "CREATE TABLE app.plans (id int, price int);"
+        "GRANT SELECT (price) ON app.plans TO billing_svc_live;"
     )
     options = LintOptions(database_url=pg_dsn, database="main", select=("SEC",))
     found = lint(tmp_path, options).findings
     assert sorted((f.code, f.object) for f in found) == [
         ("SEC001", "app"),
         ("SEC001", "app.numbers"),
+        ("SEC001", "app.plans.price"),
         ("SEC001", "app.users"),
         ("SEC002", "public"),
     ]

@@ -165,7 +165,8 @@ class Function:
 @dataclass(frozen=True, slots=True)
 class Grant:
     object_kind: str
-    """``schema``, ``table`` (also a view or foreign table) or ``sequence``."""
+    """``schema``, ``table`` (also a view or foreign table), ``sequence`` or ``column``
+    (its ``name`` then ``table.column``)."""
     schema: str
     name: str | None
     grantee: str

@@ -12,7 +12,8 @@ class CrossServiceAccess(CatalogRule):
     """Another service's role, or PUBLIC, holds privileges in a service's schema.
 
     ## What it does
-    Flags privileges granted on a service's schema, or on a table, view or sequence in it,
+    Flags privileges granted on a service's schema, or on a table, view, sequence or
+    column in it,
     to the `role` of another service in the config, or to `PUBLIC` (every role). One
     finding per grantee and object, listing the privileges. Grants to roles the config does
     not name (an analytics reader, a support role) are left alone; so are `public` and the
@@ -66,11 +67,14 @@ class CrossServiceAccess(CatalogRule):
                 if grantee == "PUBLIC"
                 else f"{grantee}, the role of service {roles[grantee]},"
             )
-            target = (
-                f"SCHEMA {quote_ident(path)}"
-                if kind == "schema"
-                else f"{'SEQUENCE ' if kind == 'sequence' else ''}{_quoted(path)}"
-            )
+            if kind == "schema":
+                target = f"SCHEMA {quote_ident(path)}"
+            elif kind == "column":
+                table, column = path.rsplit(".", 1)
+                privileges = f"{privileges} ({quote_ident(column)})"
+                target = _quoted(table)
+            else:
+                target = f"{'SEQUENCE ' if kind == 'sequence' else ''}{_quoted(path)}"
             grantee_sql = "PUBLIC" if grantee == "PUBLIC" else quote_ident(grantee)
             yield self.finding(
                 f"{who} holds {privileges} on {kind} {path} of service {owner}",
