@@ -13,6 +13,7 @@ __all__ = [
     "DatabaseError",
     "MigrationError",
     "SchemakitError",
+    "first_line",
     "not_utf8",
     "redact",
     "register_dsn",
@@ -62,6 +63,13 @@ def redact(text: str) -> str:
     text = _URL_PASSWORD.sub(lambda m: m.group("head") + "***", text)
     text = _QUERY_PASSWORD.sub(lambda m: m.group("head") + "***", text)
     return _KV_PASSWORD.sub(lambda m: m.group("head") + "***", text)
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of ``exc``'s message, redacted (its type's name when it has none):
+    what an error of ours quotes from a driver's or a library's multi-line one."""
+    lines = str(exc).strip().splitlines()
+    return redact(lines[0]) if lines else type(exc).__name__
 
 
 def not_utf8(data: bytes, exc: UnicodeDecodeError) -> str:

@@ -8,7 +8,7 @@ import click
 
 from schemakit.cli._migrate import config_option, database_url_option
 from schemakit.cli._shared import EXIT_CLEAN
-from schemakit.errors import DatabaseError, SchemakitError, redact
+from schemakit.errors import DatabaseError, SchemakitError, first_line, redact
 
 __all__ = ["register"]
 
@@ -52,9 +52,8 @@ def register(cli: click.Group) -> None:
         try:
             conn = psycopg.connect(database_url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
             raise DatabaseError(
-                f"cannot connect to {redact(database_url)}: {redact(first)}",
+                f"cannot connect to {redact(database_url)}: {first_line(exc)}",
                 hint="check the URL and that the server runs",
             ) from exc
         with conn:

@@ -19,7 +19,7 @@ import psycopg
 
 from schemakit.catalog import Catalog, from_database
 from schemakit.config import Config
-from schemakit.errors import MigrationError, redact
+from schemakit.errors import MigrationError, first_line
 from schemakit.migrate import MigrationSet, discover
 from schemakit.rules import Location, enclosing_paths
 from schemakit.sql import cannot_run_in_transaction
@@ -237,5 +237,5 @@ def server_message(exc: psycopg.Error) -> str:
     diag: Any = getattr(exc, "diag", None)
     primary = diag.message_primary if diag is not None else None
     sqlstate = getattr(exc, "sqlstate", None)
-    text = primary or redact(str(exc).strip().splitlines()[0] if str(exc).strip() else str(exc))
+    text = primary or first_line(exc)
     return f"{text} (SQLSTATE {sqlstate})" if sqlstate else text

@@ -22,7 +22,7 @@ import psycopg
 
 from schemakit.catalog import Catalog, from_database, from_drizzle, from_metadata
 from schemakit.config import Config, Service, load_config
-from schemakit.errors import DatabaseError, SchemakitError, redact
+from schemakit.errors import DatabaseError, SchemakitError, first_line, redact
 from schemakit.lint._common import (
     SHAPE_FAMILIES,
     LintOptions,
@@ -426,15 +426,11 @@ def read_live(url: str) -> Catalog:
         conn = psycopg.connect(url, connect_timeout=10, autocommit=True)
     except psycopg.Error as exc:
         raise DatabaseError(
-            f"cannot connect to {redact(url)}: {_first_line(str(exc))}",
+            f"cannot connect to {redact(url)}: {first_line(exc)}",
             hint="check the URL, that the server runs, and that it accepts this user",
         ) from exc
     with conn:
         return from_database(conn)
-
-
-def _first_line(text: str) -> str:
-    return redact(text.strip().splitlines()[0] if text.strip() else text)
 
 
 def _inline_ignores(

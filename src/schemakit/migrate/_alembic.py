@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from schemakit.config import Service
-from schemakit.errors import ConfigError, DatabaseError, MigrationError, redact
+from schemakit.errors import ConfigError, DatabaseError, MigrationError, first_line, redact
 
 __all__ = [
     "VERSION_TABLE",
@@ -152,8 +152,7 @@ def alembic_offline_sql(service: Service) -> list[tuple[str, Path, str]]:
         raise
     except Exception as exc:
         raise MigrationError(
-            f"Alembic could not write the offline SQL of service {service.name}: "
-            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}",
+            f"Alembic could not write the offline SQL of service {service.name}: {first_line(exc)}",
             path=service.migrations,
             hint="the revisions must run in offline mode (alembic upgrade --sql): no reads "
             "from the database inside upgrade()",
@@ -251,7 +250,7 @@ def alembic_upgrade(
         raise MigrationError(
             f"Alembic upgrade of service {service.name} failed"
             + (f" after {ran[-1]}" if ran else "")
-            + f": {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}",
+            + f": {first_line(exc)}",
             path=service.migrations,
             hint="the failing revision was rolled back; revisions before it stay applied",
         ) from exc
@@ -393,7 +392,7 @@ def push_models(
     except sa.exc.DBAPIError as exc:
         engine.dispose()
         raise DatabaseError(
-            f"cannot connect to {redact(url)}: {_first_line(exc.orig or exc)}",
+            f"cannot connect to {redact(url)}: {first_line(exc.orig or exc)}",
             hint="check the URL and that the server runs",
         ) from exc
     try:
@@ -430,16 +429,11 @@ def push_models(
     except sa.exc.DBAPIError as exc:
         # one transaction: the server rolled all of it back
         raise DatabaseError(
-            f"push of {service.name} failed, nothing was applied: {_first_line(exc.orig or exc)}"
+            f"push of {service.name} failed, nothing was applied: {first_line(exc.orig or exc)}"
         ) from exc
     finally:
         engine.dispose()
     return described
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return redact(text.splitlines()[0]) if text else type(exc).__name__
 
 
 def _describe(op: Any) -> str:

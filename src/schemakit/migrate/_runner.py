@@ -26,7 +26,7 @@ from psycopg import sql
 
 from schemakit._gc import gc_paused
 from schemakit.config import Config, Service
-from schemakit.errors import DatabaseError, MigrationError, redact
+from schemakit.errors import DatabaseError, MigrationError, first_line, redact
 from schemakit.migrate._alembic import alembic_upgrade, current_revisions
 from schemakit.migrate._sources import MigrationFile, MigrationSet, discover
 
@@ -159,11 +159,11 @@ def _connect(
             if not _is_transient(exc) or attempt > options.retries or deadline.left() <= 0:
                 raise DatabaseError(
                     f"cannot connect to {redact(url)} after {attempt} attempt(s): "
-                    f"{redact(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))}",
+                    f"{first_line(exc)}",
                     hint="check the URL and that the server runs; transient errors are retried "
                     "with backoff until --timeout",
                 ) from exc
-            _backoff(attempt, deadline, say, f"connecting failed ({_short(exc)})")
+            _backoff(attempt, deadline, say, f"connecting failed ({first_line(exc)})")
 
 
 def _backoff(attempt: int, deadline: _Deadline, say: Say, why: str) -> None:
@@ -172,11 +172,6 @@ def _backoff(attempt: int, deadline: _Deadline, say: Say, why: str) -> None:
     say(f"{why}; retry {attempt} in {delay:.1f} s")
     if delay > 0:
         time.sleep(delay)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return redact(text[0]) if text else type(exc).__name__
 
 
 def advisory_holders(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
@@ -407,7 +402,7 @@ def _apply_in_one_message(
         with contextlib.suppress(psycopg.Error):
             conn.execute(b"ROLLBACK")
     error = MigrationError(
-        f"migration {file.id} of service {migrations.service} failed: {_short(failure)}",
+        f"migration {file.id} of service {migrations.service} failed: {first_line(failure)}",
         path=file.path,
         hint="the migration was rolled back; the database is as it was before it",
     )
@@ -561,7 +556,7 @@ def _run(
         conn.execute(statement.text.encode(), prepare=False)
     except psycopg.Error as exc:
         diag: Any = getattr(exc, "diag", None)
-        primary = (diag.message_primary if diag is not None else None) or _short(exc)
+        primary = (diag.message_primary if diag is not None else None) or first_line(exc)
         sqlstate = getattr(exc, "sqlstate", None)
         error = MigrationError(
             f"migration {file.id} of service {migrations.service} failed: {primary}"
@@ -616,9 +611,11 @@ def apply_service(
             attempt += 1
             if not transient or attempt > options.retries or deadline.left() <= 0:
                 if isinstance(exc, psycopg.Error):
-                    raise DatabaseError(f"service {service.name}: {_short(exc)}") from exc
+                    raise DatabaseError(f"service {service.name}: {first_line(exc)}") from exc
                 raise
-            _backoff(attempt, deadline, say, f"{service.name}: transient failure ({_short(exc)})")
+            _backoff(
+                attempt, deadline, say, f"{service.name}: transient failure ({first_line(exc)})"
+            )
         finally:
             conn.close()
 

@@ -9,7 +9,7 @@ import psycopg
 
 from schemakit.config import Config
 from schemakit.conventions import quote_ident
-from schemakit.errors import DatabaseError, SchemakitError, redact
+from schemakit.errors import DatabaseError, SchemakitError, first_line
 
 __all__ = ["Step", "apply", "foreign_owned", "plan"]
 
@@ -192,15 +192,13 @@ def apply(conn: psycopg.Connection[Any], steps: list[Step]) -> None:
                 conn.execute(step.sql.encode())  # built from quoted names only
     except psycopg.errors.InsufficientPrivilege as exc:
         raise SchemakitError(
-            f"provisioning needs more rights than this user has: {_first_line(exc)}; "
+            f"provisioning needs more rights than this user has: {first_line(exc)}; "
             "nothing was changed",
             hint="run it as a superuser, or as a role with CREATEROLE that is a member of "
             "each service's role (GRANT <role> TO <you>) and owns the objects to grant on",
         ) from exc
     except psycopg.Error as exc:
-        raise DatabaseError(
-            f"provisioning failed, nothing was changed: {_first_line(exc)}"
-        ) from exc
+        raise DatabaseError(f"provisioning failed, nothing was changed: {first_line(exc)}") from exc
 
 
 def _public_may_create(conn: psycopg.Connection[Any]) -> bool:
@@ -222,8 +220,3 @@ def _schemas(conn: psycopg.Connection[Any]) -> dict[str, tuple[str, bool]]:
         "aclexplode(n.nspacl) a WHERE a.grantee = 0) FROM pg_namespace n"
     ).fetchall()
     return {name: (owner, public) for name, owner, public in rows}
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return redact(text.splitlines()[0]) if text else type(exc).__name__
