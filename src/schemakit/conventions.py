@@ -29,6 +29,7 @@ __all__ = [
     "looks_singular",
     "plural",
     "quote_ident",
+    "quote_qualified",
     "schema_name_problem",
     "singular",
     "singular_forms",
@@ -117,6 +118,11 @@ def quote_ident(name: str) -> str:
     if _BARE_IDENTIFIER.fullmatch(name) and name not in _keywords_to_quote():
         return name
     return '"' + name.replace('"', '""') + '"'
+
+
+def quote_qualified(*parts: str) -> str:
+    """``schema.name`` (or ``schema.table.column``) with each part quoted as needed."""
+    return ".".join(quote_ident(part) for part in parts)
 
 
 def index_name(table: str, columns: list[str] | tuple[str, ...]) -> str:

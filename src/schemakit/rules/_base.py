@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from schemakit.catalog import Catalog
 from schemakit.config import Config
-from schemakit.conventions import quote_ident
+from schemakit.conventions import TEXT_ID_COLUMNS, quote_ident
 
 __all__ = [
     "DOC_SECTIONS",
@@ -170,6 +170,13 @@ class CatalogContext:
     @property
     def exempt(self) -> bool:
         return self.config.is_exempt(self.database)
+
+    @property
+    def text_id_columns(self) -> frozenset[str]:
+        """Columns holding Better Auth ids: the config's ``text-id-columns``, else the
+        conventions' (TYP001, IDX003, SEC003)."""
+        configured = self.config.lint.text_id_columns
+        return frozenset(TEXT_ID_COLUMNS if configured is None else configured)
 
     @property
     def owners(self) -> dict[str, tuple[str, ...]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemakit.catalog import ForeignKey, Table
-from schemakit.conventions import index_name
+from schemakit.conventions import index_name, quote_qualified
 from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Fix, Severity, quote_ident
 from schemakit.rules._scope import checked_tables, index_columns
 
@@ -66,7 +66,7 @@ class FkWithoutIndex(CatalogRule):
                     fix=Fix(
                         f"CREATE INDEX CONCURRENTLY IF NOT EXISTS "
                         f"{quote_ident(index_name(table.name, fk.columns))} ON "
-                        f"{quote_ident(table.schema)}.{quote_ident(table.name)} "
+                        f"{quote_qualified(table.schema, table.name)} "
                         f"({', '.join(quote_ident(c) for c in fk.columns)});"
                     ),
                 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from schemakit.conventions import TEXT_ID_COLUMNS, index_name
+from schemakit.conventions import index_name, quote_qualified
 from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Fix, Severity, quote_ident
 from schemakit.rules._scope import checked_tables, index_columns
 
@@ -47,8 +47,7 @@ class UserIdWithoutIndex(CatalogRule):
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
-        configured = ctx.config.lint.text_id_columns
-        names = set(TEXT_ID_COLUMNS if configured is None else configured)
+        names = ctx.text_id_columns
         for table in checked_tables(ctx):
             leading = {
                 index_columns(index)[0]
@@ -68,7 +67,7 @@ class UserIdWithoutIndex(CatalogRule):
                     database=ctx.database,
                     fix=Fix(
                         f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(name)} ON "
-                        f"{quote_ident(table.schema)}.{quote_ident(table.name)} "
+                        f"{quote_qualified(table.schema, table.name)} "
                         f"({quote_ident(column.name)});"
                     ),
                 )

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from schemakit.rules._base import Finding, Severity, quote_ident
+from schemakit.conventions import quote_qualified
+from schemakit.rules._base import Finding, Severity
 from schemakit.rules._sql import SqlContext, SqlRule, names, relation_path
 from schemakit.sql import Statement
 
@@ -103,7 +104,7 @@ class DropColumnOrTable(SqlRule):
         if marked is None or marked[0] == ctx.path:
             what = kind.lower()
             later = f", {wait} or more days after" if wait else ""
-            quoted = ".".join(quote_ident(part) for part in path.split("."))
+            quoted = quote_qualified(*path.split("."))
             yield self.finding(
                 f"{kind} {path} is dropped"
                 + (" in the migration that deprecated it" if marked else ""),

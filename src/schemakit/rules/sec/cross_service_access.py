@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemakit.catalog import Grant
+from schemakit.conventions import quote_qualified
 from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Fix, quote_ident
 
 
@@ -72,9 +73,9 @@ class CrossServiceAccess(CatalogRule):
             elif kind == "column":
                 table, column = path.rsplit(".", 1)
                 privileges = f"{privileges} ({quote_ident(column)})"
-                target = _quoted(table)
+                target = quote_qualified(*table.split(".", 1))
             else:
-                target = f"{'SEQUENCE ' if kind == 'sequence' else ''}{_quoted(path)}"
+                target = f"{'SEQUENCE ' if kind == 'sequence' else ''}{quote_qualified(*path.split('.', 1))}"
             grantee_sql = "PUBLIC" if grantee == "PUBLIC" else quote_ident(grantee)
             yield self.finding(
                 f"{who} holds {privileges} on {kind} {path} of service {owner}",
@@ -86,8 +87,3 @@ class CrossServiceAccess(CatalogRule):
                     review=f"whatever {grantee} does with {path} stops working",
                 ),
             )
-
-
-def _quoted(path: str) -> str:
-    schema, name = path.split(".", 1)
-    return f"{quote_ident(schema)}.{quote_ident(name)}"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from schemakit.conventions import TEXT_ID_COLUMNS
-from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Severity, quote_ident
+from schemakit.conventions import quote_qualified
+from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Severity
 from schemakit.rules._scope import checked_tables
 
 
@@ -46,15 +46,14 @@ class UserTableWithoutRls(CatalogRule):
     status = "preview"
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
-        configured = ctx.config.lint.text_id_columns
-        names = set(TEXT_ID_COLUMNS if configured is None else configured)
+        names = ctx.text_id_columns
         for table in checked_tables(ctx):
             if table.row_security or not any(c.name in names for c in table.columns):
                 continue
             yield self.finding(
                 f"Table {table.path} holds users' rows but row-level security is off",
                 "Enable it with a policy on the owner column: ALTER TABLE "
-                f"{quote_ident(table.schema)}.{quote_ident(table.name)} ENABLE ROW LEVEL "
+                f"{quote_qualified(table.schema, table.name)} ENABLE ROW LEVEL "
                 "SECURITY; CREATE POLICY ... (enabling it with no policy locks every other "
                 "role out of the table)",
                 object=table.path,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from schemakit.conventions import quote_qualified
 from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Fix, quote_ident
 from schemakit.rules._scope import checked_tables
 
@@ -51,7 +52,7 @@ class JsonColumn(CatalogRule):
                     object=f"{table.path}.{column.name}",
                     database=ctx.database,
                     fix=Fix(
-                        f"ALTER TABLE {quote_ident(table.schema)}.{quote_ident(table.name)} "
+                        f"ALTER TABLE {quote_qualified(table.schema, table.name)} "
                         f"ALTER COLUMN {quote_ident(column.name)} TYPE "
                         f"jsonb{'[]' if column.type_name == '_json' else ''};",
                         review="rewrites the table under an ACCESS EXCLUSIVE lock; jsonb drops "

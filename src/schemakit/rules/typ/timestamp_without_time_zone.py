@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from schemakit.conventions import quote_qualified
 from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Fix, quote_ident
 from schemakit.rules._scope import checked_tables
 
@@ -54,7 +55,7 @@ class TimestampWithoutTimeZone(CatalogRule):
                     object=f"{table.path}.{column.name}",
                     database=ctx.database,
                     fix=Fix(
-                        f"ALTER TABLE {quote_ident(table.schema)}.{quote_ident(table.name)} "
+                        f"ALTER TABLE {quote_qualified(table.schema, table.name)} "
                         f"ALTER COLUMN {quote_ident(column.name)} TYPE "
                         f"{column.type.replace('without time zone', 'with time zone')} "
                         f"USING {quote_ident(column.name)} AT TIME ZONE 'UTC';",

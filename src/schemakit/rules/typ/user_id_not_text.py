@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from schemakit.conventions import TEXT_ID_COLUMNS
 from schemakit.rules._base import CatalogContext, CatalogRule, Finding
 from schemakit.rules._scope import checked_tables
 
@@ -44,8 +43,7 @@ class UserIdNotText(CatalogRule):
     name = "user-id-not-text"
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
-        configured = ctx.config.lint.text_id_columns
-        names = set(TEXT_ID_COLUMNS if configured is None else configured)
+        names = ctx.text_id_columns
         for table in checked_tables(ctx):
             for column in table.columns:
                 if column.name not in names or column.type_name == "text":
