@@ -23,17 +23,10 @@ __all__ = ["main", "run"]
 def _codes(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
-    from schemakit.rules import RULES, matches
+    from schemakit.lint._common import check_option_selectors
 
     codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
-    for code in codes:
-        # the same words as for a selector in the config (lint checks those)
-        if not any(matches(rule.code, code) for rule in RULES):
-            raise SchemakitError(
-                f"rule selector {code!r} (from --select, --ignore or --extend-select) "
-                "matches no rule",
-                hint="see 'schemakit rules' for the codes",
-            )
+    check_option_selectors(codes)  # before anything else runs, as the config's are
     return codes
 
 

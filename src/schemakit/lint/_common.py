@@ -30,6 +30,7 @@ __all__ = [
     "LintResult",
     "Progress",
     "apply_overrides",
+    "check_option_selectors",
     "check_selectors",
     "chosen_rules",
     "conclude",
@@ -65,23 +66,38 @@ class LintResult:
     config_path: Path | None = None
 
 
-def check_selectors(selectors: Iterable[tuple[str, str | None]], config: Config) -> None:
-    """Every ``(selector, config key)`` names at least one rule (key None: a command-line
-    option), and every service a per-service ignore names exists."""
-    codes = [rule.code for rule in RULES]
-    for selector, key in selectors:
-        if any(matches(code, selector) for code in codes):
-            continue
-        hint = "see 'schemakit rules' for the codes"
-        if key is None:
+_SELECTOR_HINT = "see 'schemakit rules' for the codes"
+
+
+def _matches_a_rule(selector: str) -> bool:
+    return any(matches(rule.code, selector) for rule in RULES)
+
+
+def check_option_selectors(selectors: Iterable[str]) -> None:
+    """Every selector given to ``--select``, ``--ignore`` or ``--extend-select`` (or their
+    :class:`LintOptions` fields) names at least one rule."""
+    for selector in selectors:
+        if not _matches_a_rule(selector):
             raise SchemakitError(
                 f"rule selector {selector!r} (from --select, --ignore or --extend-select) "
                 "matches no rule",
-                hint=hint,
+                hint=_SELECTOR_HINT,
             )
-        raise ConfigError(
-            f"rule selector {selector!r} matches no rule", path=config.path, key=key, hint=hint
-        )
+
+
+def check_selectors(selectors: Iterable[tuple[str, str | None]], config: Config) -> None:
+    """Every ``(selector, config key)`` names at least one rule (key None: a command-line
+    option), and every service a per-service ignore names exists."""
+    for selector, key in selectors:
+        if key is None:
+            check_option_selectors([selector])
+        elif not _matches_a_rule(selector):
+            raise ConfigError(
+                f"rule selector {selector!r} matches no rule",
+                path=config.path,
+                key=key,
+                hint=_SELECTOR_HINT,
+            )
     for service in config.lint.per_service_ignores:
         if service not in config.services:
             raise ConfigError(

@@ -75,7 +75,8 @@ class CrossServiceAccess(CatalogRule):
                 privileges = f"{privileges} ({quote_ident(column)})"
                 target = quote_qualified(*table.split(".", 1))
             else:
-                target = f"{'SEQUENCE ' if kind == 'sequence' else ''}{quote_qualified(*path.split('.', 1))}"
+                prefix = "SEQUENCE " if kind == "sequence" else ""
+                target = prefix + quote_qualified(*path.split(".", 1))
             grantee_sql = "PUBLIC" if grantee == "PUBLIC" else quote_ident(grantee)
             yield self.finding(
                 f"{who} holds {privileges} on {kind} {path} of service {owner}",
