@@ -8,7 +8,7 @@ from pathlib import Path
 
 from schemakit.conventions import quote_qualified
 from schemakit.rules._base import Finding, Severity
-from schemakit.rules._sql import SqlContext, SqlRule, names, relation_path
+from schemakit.rules._sql import SqlContext, SqlRule, names, object_path, relation_path
 from schemakit.sql import Statement
 
 
@@ -74,8 +74,7 @@ class DropColumnOrTable(SqlRule):
                     yield from self._dropped(ctx, statement, "Column", f"{table}.{cmd.get('name')}")
         elif node.get("removeType") == "OBJECT_TABLE":
             for item in node.get("objects") or ():
-                parts = names(item.get("List", {}).get("items"))
-                path = ".".join(parts) if len(parts) > 1 else f"public.{parts[0]}"
+                path = object_path(names(item.get("List", {}).get("items")))
                 yield from self._dropped(ctx, statement, "Table", path)
 
     def _comment(self, ctx: SqlContext, statement: Statement) -> None:
@@ -83,11 +82,10 @@ class DropColumnOrTable(SqlRule):
         if node.get("objtype") not in ("OBJECT_COLUMN", "OBJECT_TABLE"):
             return
         parts = names(node.get("object", {}).get("List", {}).get("items"))
-        if (node.get("objtype") == "OBJECT_TABLE" and len(parts) == 1) or (
-            node.get("objtype") == "OBJECT_COLUMN" and len(parts) == 2
-        ):
-            parts = ["public", *parts]
-        path = ".".join(parts)
+        if node.get("objtype") == "OBJECT_TABLE":
+            path = object_path(parts)
+        else:  # a column: its table's path, then its name
+            path = f"{object_path(parts[:-1])}.{parts[-1]}"
         # the comment must say so first: 'no longer deprecated: ...' is no mark
         if str(node.get("comment") or "").lstrip().lower().startswith("deprecated"):
             self._deprecated[path] = (ctx.path, ctx.when)
