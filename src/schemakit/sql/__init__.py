@@ -2,6 +2,7 @@
 
 from schemakit.sql._locks import (
     LOCK_MODES,
+    ColumnType,
     LockContext,
     LockEffect,
     explain,
@@ -28,6 +29,7 @@ from schemakit.sql._tree import names, qualified, relation
 __all__ = [
     "BREAKPOINT",
     "LOCK_MODES",
+    "ColumnType",
     "LockContext",
     "LockEffect",
     "SqlSyntaxError",

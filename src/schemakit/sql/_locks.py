@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from schemakit.sql._stream import Statement
 from schemakit.sql._tree import names as _names
@@ -46,6 +46,7 @@ from schemakit.sql._tree import relation as _relation
 __all__ = [
     "LOCK_MODES",
     "UNKNOWN",
+    "ColumnType",
     "LockContext",
     "LockEffect",
     "explain",
@@ -129,7 +130,7 @@ class LockContext:
     """(table, constraint name) -> the foreign key."""
     not_null_checks: dict[tuple[str, str], tuple[str, bool]] = field(default_factory=dict)
     """(table, constraint name) -> (column, validated) of ``CHECK (column IS NOT NULL)``."""
-    column_types: dict[str, dict[str, _Type]] = field(default_factory=dict)
+    column_types: dict[str, dict[str, ColumnType]] = field(default_factory=dict)
     index_tables: dict[str, str] = field(default_factory=dict)
     """Index ``schema.name`` -> its table."""
     views: dict[str, set[str]] = field(default_factory=dict)
@@ -196,7 +197,7 @@ class LockContext:
             if column is not None:
                 colname = column.get("colname", "")
                 if column.get("typeName"):
-                    columns[colname] = _Type.of(column["typeName"])
+                    columns[colname] = ColumnType.of(column["typeName"])
                 for item in column.get("constraints") or ():
                     self._learn_constraint(table, item.get("Constraint", {}), (colname,))
             elif "Constraint" in element:
@@ -211,13 +212,13 @@ class LockContext:
                 column = definition.get("ColumnDef", {})
                 colname = column.get("colname", "")
                 if column.get("typeName"):
-                    columns[colname] = _Type.of(column["typeName"])
+                    columns[colname] = ColumnType.of(column["typeName"])
                 for item in column.get("constraints") or ():
                     self._learn_constraint(table, item.get("Constraint", {}), (colname,))
             elif subtype == "AT_AlterColumnType":
                 column = definition.get("ColumnDef", {})
                 if column.get("typeName"):
-                    columns[cmd.get("name", "")] = _Type.of(column["typeName"])
+                    columns[cmd.get("name", "")] = ColumnType.of(column["typeName"])
             elif subtype == "AT_AddConstraint":
                 self._learn_constraint(table, definition.get("Constraint", {}), ())
             elif subtype == "AT_ValidateConstraint":
@@ -445,41 +446,55 @@ _VOLATILE = frozenset(
 _SERIAL_TYPES = frozenset({"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"})
 
 
+# serial types are integers with a sequence; the names people write for internal ones
+_TYPE_ALIASES = {
+    "serial": "int4",
+    "serial4": "int4",
+    "bigserial": "int8",
+    "serial8": "int8",
+    "smallserial": "int2",
+    "serial2": "int2",
+}
+_TYPE_SHOWN = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "bool": "boolean",
+    "bpchar": "char",
+}
+
+
 @dataclass(frozen=True)
-class _Type:
+class ColumnType:
+    """A column type as the parse tree spells it: the name (``pg_catalog.`` left out, a
+    serial type as its integer), the modifiers (-1 for one that is not a number), whether
+    an array."""
+
     name: str
     mods: tuple[int, ...] = ()
     array: bool = False
 
     @classmethod
-    def of(cls, type_name: dict[str, Any]) -> _Type:
+    def of(cls, type_name: dict[str, Any]) -> ColumnType:
         parts = [p for p in _names(type_name.get("names")) if p != "pg_catalog"]
+        name = ".".join(parts).lower()
         mods = []
         for mod in type_name.get("typmods") or ():
             ival = mod.get("A_Const", {}).get("ival")
             mods.append(int(ival.get("ival", 0)) if isinstance(ival, dict) else -1)
-        return cls(".".join(parts).lower(), tuple(mods), bool(type_name.get("arrayBounds")))
+        return cls(_TYPE_ALIASES.get(name, name), tuple(mods), bool(type_name.get("arrayBounds")))
 
     def __str__(self) -> str:
         mods = f"({','.join(map(str, self.mods))})" if self.mods else ""
-        return f"{self.name}{mods}{'[]' if self.array else ''}"
+        return f"{_TYPE_SHOWN.get(self.name, self.name)}{mods}{'[]' if self.array else ''}"
 
 
-class TypeLike(Protocol):
-    """A column type as the parse tree spells it: name, modifiers, whether an array."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def mods(self) -> tuple[int, ...]: ...
-    @property
-    def array(self) -> bool: ...
-
-
-def type_change_rewrites(old: TypeLike, new: TypeLike) -> bool:
+def type_change_rewrites(old: ColumnType, new: ColumnType) -> bool:
     """PostgreSQL rewrites the table to change a column from ``old`` to ``new`` (no USING):
     only binary-coercible changes with no stricter limit keep the old storage."""
-    if (old.name, old.mods, old.array) == (new.name, new.mods, new.array):
+    if old == new:
         return False
     if old.array or new.array:
         return True
@@ -498,7 +513,7 @@ def type_change_rewrites(old: TypeLike, new: TypeLike) -> bool:
     return True
 
 
-def _type_change_rewrites(old: _Type | None, new: _Type, using: bool) -> tuple[bool, str]:
+def _type_change_rewrites(old: ColumnType | None, new: ColumnType, using: bool) -> tuple[bool, str]:
     """(rewrites, note) of ``ALTER COLUMN ... TYPE new`` from ``old`` (None: not known)."""
     if using:
         return True, f"TYPE {new} USING ...: rewrites the table and rebuilds its indexes"
@@ -513,14 +528,13 @@ def _type_change_rewrites(old: _Type | None, new: _Type, using: bool) -> tuple[b
     return True, f"TYPE {old} -> {new}: rewrites the table and rebuilds its indexes"
 
 
-def plain_using(using: dict[str, Any], column: str, new: TypeLike) -> bool:
+def plain_using(using: dict[str, Any], column: str, new: ColumnType) -> bool:
     """``USING column`` or ``USING column::new_type`` (a parse tree): the same as no USING
     clause, so :func:`type_change_rewrites` decides (PostgreSQL strips such a cast before
     it asks whether the change rewrites the table)."""
     cast = using.get("TypeCast")
     if cast is not None:
-        given = _Type.of(cast.get("typeName") or {})
-        if (given.name, given.mods, given.array) != (new.name, new.mods, new.array):
+        if ColumnType.of(cast.get("typeName") or {}) != new:
             return False
         using = cast.get("arg") or {}
     return _names(using.get("ColumnRef", {}).get("fields")) == [column]
@@ -668,7 +682,7 @@ def _alter_table(node: dict[str, Any], context: LockContext) -> list[LockEffect]
             column = definition.get("ColumnDef", {})
             name = cmd.get("name", "")
             old = context.column_types.get(table, {}).get(name)
-            new = _Type.of(column.get("typeName") or {})
+            new = ColumnType.of(column.get("typeName") or {})
             using = column.get("raw_default")
             rewrites, note = _type_change_rewrites(
                 old, new, using is not None and not plain_using(using, name, new)

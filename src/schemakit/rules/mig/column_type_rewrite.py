@@ -3,48 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from schemakit.rules._base import Finding, Severity
-from schemakit.rules._sql import SqlContext, SqlRule, const_value, names, relation_path
-from schemakit.sql import Statement, plain_using, type_change_rewrites
+from schemakit.rules._sql import SqlContext, SqlRule, relation_path
+from schemakit.sql import ColumnType, Statement, plain_using, type_change_rewrites
 
-# serial types are integers with a sequence; the friendlier names of internal ones
-_ALIASES = {"serial": "int4", "bigserial": "int8", "smallserial": "int2"}
-_SHOWN = {
-    "int2": "smallint",
-    "int4": "integer",
-    "int8": "bigint",
-    "float4": "real",
-    "float8": "double precision",
-    "bool": "boolean",
-    "bpchar": "char",
-}
 # Types that some other type changes into without a rewrite: when the old type is unknown
 # (the column was not made by this service's migrations), such a change may be safe.
 _WIDENING_TARGETS = frozenset({"varchar", "text", "numeric"})
-
-
-@dataclass(frozen=True)
-class ColumnType:
-    name: str
-    mods: tuple[int, ...] = ()
-    array: bool = False
-
-    @classmethod
-    def of(cls, type_name: dict[str, Any]) -> ColumnType:
-        parts = [p for p in names(type_name.get("names")) if p != "pg_catalog"]
-        name = ".".join(parts).lower()
-        mods = []
-        for mod in type_name.get("typmods") or ():
-            value = const_value(mod)
-            mods.append(int(value) if value is not None and value.lstrip("-").isdigit() else -1)
-        return cls(_ALIASES.get(name, name), tuple(mods), bool(type_name.get("arrayBounds")))
-
-    def __str__(self) -> str:
-        mods = f"({','.join(map(str, self.mods))})" if self.mods else ""
-        return f"{_SHOWN.get(self.name, self.name)}{mods}{'[]' if self.array else ''}"
 
 
 class ColumnTypeRewrite(SqlRule):
