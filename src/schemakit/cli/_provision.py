@@ -8,7 +8,7 @@ import click
 
 from schemakit.cli._migrate import config_option, database_url_option
 from schemakit.cli._shared import EXIT_CLEAN
-from schemakit.errors import DatabaseError, SchemakitError, first_line, redact
+from schemakit.errors import SchemakitError
 
 __all__ = ["register"]
 
@@ -37,8 +37,7 @@ def register(cli: click.Group) -> None:
 
         Exit 0, or 2 on errors (nothing is changed then).
         """
-        import psycopg
-
+        from schemakit._pg import connect
         from schemakit.config import load_config
         from schemakit.migrate import database_for_url
         from schemakit.provision import apply, foreign_owned, plan
@@ -49,14 +48,7 @@ def register(cli: click.Group) -> None:
                 "no database to provision", hint="pass --database-url URL or set DATABASE_URL"
             )
         target = database_for_url(config, database_url, database)
-        try:
-            conn = psycopg.connect(database_url, autocommit=True, connect_timeout=10)
-        except psycopg.Error as exc:
-            raise DatabaseError(
-                f"cannot connect to {redact(database_url)}: {first_line(exc)}",
-                hint="check the URL and that the server runs",
-            ) from exc
-        with conn:
+        with connect(database_url) as conn:
             steps = plan(conn, config, target)
             if steps and not dry_run:
                 apply(conn, steps)

@@ -41,7 +41,8 @@ from typing import IO, Any
 
 import psycopg
 
-from schemakit.errors import DatabaseError, MigrationError, SchemakitError, redact
+from schemakit._pg import connect
+from schemakit.errors import MigrationError, SchemakitError, redact
 from schemakit.lint._replay import server_message as _server_message
 from schemakit.sql import (
     LockContext,
@@ -244,13 +245,7 @@ def _replay_into(
 
 @contextlib.contextmanager
 def _connect(dsn: str) -> Iterator[psycopg.Connection[Any]]:
-    try:
-        conn = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
-    except psycopg.Error as exc:
-        raise DatabaseError(
-            f"cannot connect to {redact(dsn)}: {redact(str(exc).strip())}",
-            hint="check the URL; --database-url must point at a scratch database",
-        ) from exc
+    conn = connect(dsn, hint="check the URL; --database-url must point at a scratch database")
     with contextlib.closing(conn):
         # A replay that waits on someone else's lock would measure nothing.
         conn.execute("SET lock_timeout = '30s'")

@@ -20,9 +20,10 @@ from typing import Any
 
 import psycopg
 
+from schemakit._pg import connect
 from schemakit.catalog import Catalog, from_database, from_drizzle, from_metadata
 from schemakit.config import Config, Service, load_config
-from schemakit.errors import DatabaseError, SchemakitError, first_line, redact
+from schemakit.errors import DatabaseError, SchemakitError, redact
 from schemakit.lint._common import (
     SHAPE_FAMILIES,
     LintOptions,
@@ -422,13 +423,7 @@ def read_live(url: str) -> Catalog:
             f"invalid database URL {redact(url)}: {redact(str(exc).strip())}",
             hint="percent-encode special characters in the password (space is %20)",
         ) from exc
-    try:
-        conn = psycopg.connect(url, connect_timeout=10, autocommit=True)
-    except psycopg.Error as exc:
-        raise DatabaseError(
-            f"cannot connect to {redact(url)}: {first_line(exc)}",
-            hint="check the URL, that the server runs, and that it accepts this user",
-        ) from exc
+    conn = connect(url, hint="check the URL, that the server runs, and that it accepts this user")
     with conn:
         return from_database(conn)
 

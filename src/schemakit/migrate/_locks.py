@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-
+from schemakit._pg import connect
 from schemakit.config import Config
-from schemakit.errors import DatabaseError, SchemakitError, redact
+from schemakit.errors import DatabaseError, SchemakitError
 from schemakit.migrate._runner import advisory_holders, lock_key
 
 __all__ = ["LockHolder", "lock_holders", "terminate"]
@@ -25,17 +24,10 @@ class LockHolder:
     query: str
 
 
-def _connect(url: str) -> psycopg.Connection[Any]:
-    try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=10)
-    except psycopg.Error as exc:
-        raise DatabaseError(f"cannot connect to {redact(url)}: {redact(str(exc).strip())}") from exc
-
-
 def lock_holders(url: str, config: Config) -> list[LockHolder]:
     """Sessions holding a service's migration lock (pg_locks + pg_stat_activity)."""
     keys = {lock_key(name): name for name in config.services}
-    with _connect(url) as conn:
+    with connect(url) as conn:
         rows = advisory_holders(conn)
     holders = []
     for key, pid, app, client, since, state, query in rows:
@@ -52,7 +44,7 @@ def terminate(url: str, config: Config, pid: int) -> LockHolder:
             f"pid {pid} holds no schemakit migration lock",
             hint="run 'schemakit locks' to see the holders",
         )
-    with _connect(url) as conn:
+    with connect(url) as conn:
         row = conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()
     if not row or not row[0]:
         raise DatabaseError(f"could not end the session of pid {pid}")
