@@ -224,8 +224,9 @@ def _lint_as_files(paths: tuple[Path, ...], sql_only: bool, database_url: str | 
     if not paths or database_url:
         return False
     from schemakit.config import find_config, load_config
+    from schemakit.lint._common import TYPESCRIPT_SUFFIXES
 
-    typescript = paths[0].suffix in _TYPESCRIPT
+    typescript = paths[0].name.endswith(TYPESCRIPT_SUFFIXES)
     if find_config(paths[0].resolve()) is None:
         if typescript:
             raise SchemakitError(
@@ -238,9 +239,6 @@ def _lint_as_files(paths: tuple[Path, ...], sql_only: bool, database_url: str | 
     # one file in a project: a service's migration or source is linted with the project
     # around it (and reported alone); any other file stands alone
     return _owner_folder(paths[0], load_config(paths[0])) is None
-
-
-_TYPESCRIPT = frozenset({".ts", ".tsx", ".mts", ".cts"})
 
 
 def _owner_folder(path: Path, config: Any) -> Path | None:

@@ -26,6 +26,7 @@ from schemakit.sql import attached_span, read_suppressions
 
 __all__ = [
     "SHAPE_FAMILIES",
+    "TYPESCRIPT_SUFFIXES",
     "LintOptions",
     "LintResult",
     "Progress",
@@ -36,6 +37,7 @@ __all__ = [
     "conclude",
     "config_location",
     "file_ignores",
+    "is_drizzle_source",
     "replayable",
     "syntax_findings",
 ]
@@ -164,6 +166,15 @@ def file_ignores(file: MigrationFile, known: set[str]) -> tuple[list[InlineIgnor
             if code not in bad:
                 items.append(InlineIgnore(file.path, first, last, code, suppression.line))
     return items, invalid
+
+
+TYPESCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
+"""What a TypeScript file's name ends in (a Drizzle source, never SQL)."""
+
+
+def is_drizzle_source(path: Path) -> bool:
+    """A TypeScript file the Drizzle reader reads: not a declaration file (``.d.ts``)."""
+    return path.name.endswith(TYPESCRIPT_SUFFIXES) and ".d." not in path.name
 
 
 SHAPE_FAMILIES = ("NAM", "TYP", "COL", "IDX")

@@ -32,6 +32,7 @@ from schemakit.lint._common import (
     chosen_rules,
     conclude,
     file_ignores,
+    is_drizzle_source,
     replayable,
     syntax_findings,
 )
@@ -257,11 +258,9 @@ def _drizzle_files(paths: tuple[Path, ...]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             files += sorted(
-                p
-                for p in path.rglob("*.ts")
-                if "node_modules" not in p.parts and not p.name.endswith(".d.ts")
+                p for p in path.rglob("*") if is_drizzle_source(p) and "node_modules" not in p.parts
             )
-        elif path.suffix == ".ts" and path.is_file():
+        elif is_drizzle_source(path) and path.is_file():
             files.append(path)
     return files
 
@@ -305,7 +304,6 @@ def _lint_drizzle_sources(
 
 
 _NOT_SOURCE_DIRS = frozenset({"node_modules", "__pycache__"})
-_TYPESCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
 
 
 def _stray_drizzle_files(config: Config) -> list[Path]:
@@ -330,10 +328,8 @@ def _stray_drizzle_files(config: Config) -> list[Path]:
     for folder, dirs, names in os.walk(config.root):
         dirs[:] = sorted(d for d in dirs if d not in _NOT_SOURCE_DIRS and not d.startswith("."))
         for name in sorted(names):
-            if not name.endswith(_TYPESCRIPT_SUFFIXES) or ".d." in name:
-                continue
             path = Path(folder, name)
-            if any(path.resolve().is_relative_to(p) for p in skip):
+            if not is_drizzle_source(path) or any(path.resolve().is_relative_to(p) for p in skip):
                 continue
             try:
                 text = path.read_text(encoding="utf-8", errors="replace")
