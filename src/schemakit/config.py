@@ -94,6 +94,15 @@ class Config:
             dict.fromkeys([*self.databases, self.default_database, *self.exempt_databases])
         )
 
+    def service_at(self, path: Path) -> Service | None:
+        """The service whose migrations or sources folder holds ``path`` (absolute, as the
+        config's own paths are)."""
+        for service in self.services.values():
+            for folder in (service.migrations, *service.sources):
+                if folder is not None and path.is_relative_to(folder):
+                    return service
+        return None
+
     def services_in(self, database: str) -> tuple[Service, ...]:
         return tuple(s for s in self.services.values() if s.database == database)
 

@@ -238,17 +238,7 @@ def _lint_as_files(paths: tuple[Path, ...], sql_only: bool, database_url: str | 
         return False  # a .ts file: its project's stray-pgTable( check covers any of them
     # one file in a project: a service's migration or source is linted with the project
     # around it (and reported alone); any other file stands alone
-    return _owner_folder(paths[0], load_config(paths[0])) is None
-
-
-def _owner_folder(path: Path, config: Any) -> Path | None:
-    """The migrations or sources folder of a configured service that holds ``path``."""
-    path = path.resolve()
-    for service in config.services.values():
-        for folder in (service.migrations, *service.sources):
-            if folder is not None and path.is_relative_to(folder.resolve()):
-                return Path(folder)
-    return None
+    return load_config(paths[0]).service_at(paths[0].resolve()) is None
 
 
 def _open_output(path: Path) -> Any:

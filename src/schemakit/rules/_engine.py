@@ -141,10 +141,8 @@ def _service_of(finding: Finding, config: Config) -> str | None:
         if owners:
             return owners[0]
     if finding.location is not None:
-        for service in config.services.values():
-            for folder in (service.migrations, *service.sources):
-                if folder is not None and finding.location.path.is_relative_to(folder):
-                    return service.name
+        service = config.service_at(finding.location.path)
+        return service.name if service is not None else None
     return None
 
 
