@@ -14,6 +14,7 @@ from schemakit.errors import ConfigError, not_utf8
 
 __all__ = [
     "CONFIG_FILES",
+    "DEFAULT_DROP_WAIT_DAYS",
     "Config",
     "LintSettings",
     "Service",
@@ -24,6 +25,8 @@ __all__ = [
 CONFIG_FILES = ("schemakit.toml", "pyproject.toml")
 DEFAULT_DATABASE = "main"
 DEFAULT_TOOL_SCHEMAS = ("schemakit", "drizzle")
+DEFAULT_DROP_WAIT_DAYS = 7
+"""MIG004: days from marking a column or table deprecated to dropping it, by default."""
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]{0,62}$")
 _CODE_SELECTOR = re.compile(r"^(ALL|[A-Z]{3}[0-9]{0,3})$")
 
@@ -65,7 +68,7 @@ class LintSettings:
     """Service name -> codes ignored for its findings (its migrations, schemas, sources)."""
     severity: Mapping[str, str] = field(default_factory=dict)
     """Code or prefix -> ``error`` or ``warning``, overriding the rule's own."""
-    drop_wait_days: int = 7
+    drop_wait_days: int = DEFAULT_DROP_WAIT_DAYS
     """MIG004: days between marking a column or table deprecated and dropping it."""
 
 
@@ -396,7 +399,9 @@ class _Validator:
             per_file_ignores=per_file,
             per_service_ignores=per_service,
             severity=severity,
-            drop_wait_days=self.days("lint.drop-wait-days", table.get("drop-wait-days", 7)),
+            drop_wait_days=self.days(
+                "lint.drop-wait-days", table.get("drop-wait-days", DEFAULT_DROP_WAIT_DAYS)
+            ),
         )
 
     def days(self, key: str, value: Any) -> int:

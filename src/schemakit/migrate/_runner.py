@@ -25,7 +25,7 @@ import psycopg
 from psycopg import sql
 
 from schemakit._gc import gc_paused
-from schemakit.config import Config, Service
+from schemakit.config import DEFAULT_DROP_WAIT_DAYS, Config, Service
 from schemakit.errors import DatabaseError, MigrationError, first_line, redact
 from schemakit.migrate._alembic import alembic_upgrade, current_revisions
 from schemakit.migrate._sources import MigrationFile, MigrationSet, discover
@@ -789,7 +789,7 @@ def _gate(
         MigrationStep(service.name, f.id, f.path, f.statements, f.date) for f in migrations.files
     ]
     # schemakit runs a CONCURRENTLY migration outside a transaction: MIG002 does not apply here
-    wait = config.lint.drop_wait_days if config is not None else 7
+    wait = config.lint.drop_wait_days if config is not None else DEFAULT_DROP_WAIT_DAYS
     found = list(
         run_sql_rules(
             rules,

@@ -16,6 +16,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
+from schemakit.config import DEFAULT_DROP_WAIT_DAYS
 from schemakit.rules._base import Finding, Location, Rule
 from schemakit.sql import (
     Statement,
@@ -85,7 +86,7 @@ class SqlContext:
     """Line of the ``BEGIN``/``START TRANSACTION`` whose block is open (0: none)."""
     when: datetime | None = None
     """When the file was written, if known (see :class:`MigrationStep`)."""
-    drop_wait_days: int = 7
+    drop_wait_days: int = DEFAULT_DROP_WAIT_DAYS
     """Days a column or table stays deprecated before it may be dropped (MIG004)."""
     _locks: dict[int, dict[str, Lock]] = field(default_factory=dict, repr=False)
 
@@ -249,7 +250,7 @@ def run_sql_rules(
     in_transaction: bool,
     runner_sets_lock_timeout: bool = False,
     exempt: bool = False,
-    drop_wait_days: int = 7,
+    drop_wait_days: int = DEFAULT_DROP_WAIT_DAYS,
 ) -> Iterator[Finding]:
     """Findings of the statement rules over one service's migrations, in order.
 
