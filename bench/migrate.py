@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import json
 import os
 import pstats
@@ -41,6 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _profile import table_lines
 from schemakit.testing import Cluster, find_bindir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -331,17 +331,9 @@ def noop_profile(config: Path, url: str, top: int) -> list[str]:
     cli_run(config, url, None, (), MigrateOptions(), status_only=False)
     profiler.disable()
     elapsed = time.perf_counter() - started
-    stream = io.StringIO()
-    stats = pstats.Stats(profiler, stream=stream).sort_stats("cumulative")
-    stats.print_stats(top)
+    stats = pstats.Stats(profiler).sort_stats("cumulative")
     lines = [f"  in-process no-op (imports done): {elapsed:.3f} s; cProfile, by cumulative time:"]
-    keep = False
-    for line in stream.getvalue().splitlines():
-        if line.strip().startswith("ncalls"):
-            keep = True
-        if keep and line.strip():
-            lines.append("  " + line.rstrip())
-    return lines
+    return lines + table_lines(stats, top)
 
 
 def apply_profile(config: Path, cluster: Cluster, database: str, top: int) -> list[str]:
@@ -356,9 +348,7 @@ def apply_profile(config: Path, cluster: Cluster, database: str, top: int) -> li
     cli_run(config, url_of(cluster, database), None, (), MigrateOptions(), status_only=False)
     profiler.disable()
     elapsed = time.perf_counter() - started
-    stream = io.StringIO()
-    stats = pstats.Stats(profiler, stream=stream).sort_stats("tottime")
-    stats.print_stats(top)
+    stats = pstats.Stats(profiler).sort_stats("tottime")
     waits = sum(
         calls
         for (file, _, name), (_, calls, *_rest) in stats.stats.items()  # type: ignore[attr-defined]
@@ -368,13 +358,7 @@ def apply_profile(config: Path, cluster: Cluster, database: str, top: int) -> li
         f"  in-process apply (imports done): {elapsed:.3f} s, {waits:,} round trips to the "
         "server (psycopg Connection.wait calls); cProfile, by own time:"
     ]
-    keep = False
-    for line in stream.getvalue().splitlines():
-        if line.strip().startswith("ncalls"):
-            keep = True
-        if keep and line.strip():
-            lines.append("  " + line.rstrip())
-    return lines
+    return lines + table_lines(stats, top)
 
 
 # --- main -----------------------------------------------------------------------------------

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import json
 import os
 import pstats
@@ -49,6 +48,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from _profile import table_lines
 
 BIN = Path(sys.executable).parent
 SCHEMAKIT = BIN / "schemakit"
@@ -372,16 +373,8 @@ def schemakit_profile(corpus: Path, tool: Tool, top: int) -> list[str]:
     cli_main([*tool.command[1:], "--output", os.devnull])
     profiler.disable()
     elapsed = time.perf_counter() - started
-    stream = io.StringIO()
-    pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(top)
     lines.append(f"  in-process lint (imports done): {elapsed:.3f} s; cProfile, by own time:")
-    keep = False
-    for line in stream.getvalue().splitlines():
-        if line.strip().startswith("ncalls"):
-            keep = True
-        if keep and line.strip():
-            lines.append("  " + line.rstrip())
-    return lines
+    return lines + table_lines(pstats.Stats(profiler).sort_stats("tottime"), top)
 
 
 def _timed(command: list[str]) -> float:
