@@ -14,7 +14,7 @@ import pytest
 from schemakit.cli import main
 from schemakit.report import REPORTERS, LintReport, render_github, sarif_schema, to_sarif
 from schemakit.report._github import annotation, escape_data, escape_property
-from schemakit.report._sarif import _RULE_KINDS, object_kind
+from schemakit.report._sarif import object_kind
 from schemakit.rules import RULES, Finding, Location, Severity, get_rule
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,6 +114,7 @@ def finding(**overrides: Any) -> Finding:
         "severity": Severity.ERROR,
         "object": "auth.users.meta",
         "database": "platform",
+        "kind": "column",
     }
     fields.update(overrides)
     return Finding(**fields)
@@ -160,11 +161,25 @@ def test_absolute_paths_outside_the_working_directory_are_file_uris(tmp_path: Pa
     assert artifact["region"] == {"startLine": 3, "startColumn": 5}
 
 
-def test_object_kinds_name_registered_rules() -> None:
-    codes = {rule.code for rule in RULES}
-    assert set(_RULE_KINDS) <= codes
-    assert object_kind(finding(message="Table auth.users.meta is odd")) == "table"
-    assert object_kind(finding(code="SUP001", message="x")) == "object"
+def test_every_schema_rule_says_what_it_names() -> None:
+    """The kind comes from the rule, not from the message's wording."""
+    for rule in RULES:
+        assert (rule.object_kind == "object") == (rule.meta is not None), rule.code
+    assert object_kind(finding(message="Table auth.users.meta is odd")) == "column"
+    named = get_rule("NAM004")
+    assert named is not None
+    assert object_kind(named().finding("x", "y", object="auth.users.flag")) == "column"
+
+
+def test_sarif_kinds_of_the_example(sarif: dict[str, Any]) -> None:
+    kinds = {
+        location["fullyQualifiedName"]: location["kind"]
+        for result in sarif["runs"][0]["results"]
+        for place in result.get("locations", ())
+        for location in place.get("logicalLocations", ())
+    }
+    assert kinds
+    assert "object" not in kinds.values()
 
 
 def test_github_annotations_for_the_example(capsys: pytest.CaptureFixture[str]) -> None:

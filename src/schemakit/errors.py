@@ -13,6 +13,7 @@ __all__ = [
     "DatabaseError",
     "MigrationError",
     "SchemakitError",
+    "UsageError",
     "first_line",
     "not_utf8",
     "redact",
@@ -90,6 +91,10 @@ class SchemakitError(Exception):
     def render(self) -> str:
         """The message plus the hint, as the CLI prints it."""
         return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class UsageError(SchemakitError):
+    """Options that do not go together (the command line reports it as a usage error)."""
 
 
 class ConfigError(SchemakitError):

@@ -15,7 +15,7 @@ from schemakit.cli._migrate import config_option
 from schemakit.cli._migrate import register as _register_migrate
 from schemakit.cli._provision import register as _register_provision
 from schemakit.cli._shared import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, say
-from schemakit.errors import SchemakitError, redact, register_dsn
+from schemakit.errors import SchemakitError, UsageError, redact, register_dsn
 
 __all__ = ["main", "run"]
 
@@ -23,7 +23,7 @@ __all__ = ["main", "run"]
 def _codes(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
-    from schemakit.lint._common import check_option_selectors
+    from schemakit.rules import check_option_selectors
 
     codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
     check_option_selectors(codes)  # before anything else runs, as the config's are
@@ -150,8 +150,9 @@ def lint(
 
     Exit 0 when nothing is found, 1 with findings, 2 on errors (unreadable input included).
     """
-    from schemakit.lint._common import LintOptions
-    from schemakit.report import REPORTERS, LintReport
+    from schemakit import commands
+    from schemakit.lint import LintOptions
+    from schemakit.report import REPORTERS
 
     options = LintOptions(
         database_url=database_url or None,
@@ -161,42 +162,18 @@ def lint(
         extend_select=_codes(extend_select) or (),
         models=models,
     )
-    progress = say if sys.stderr.isatty() else None
-    as_files = _lint_as_files(paths, sql_only, database_url)
-    if replay and not as_files:
-        raise click.UsageError(
-            "--replay is for SQL files; a project's migrations are always replayed"
-        )
-    if models and as_files:
-        raise click.UsageError("--models lints a project's models; it takes no SQL files")
-    if as_files:
-        from schemakit.lint._files import lint_files
-
-        result = lint_files(
-            paths, options, stdin_name=stdin_filename, replay=replay, progress=progress
-        )
-    else:
-        from schemakit.lint import lint as run_lint
-
-        result = run_lint(paths[0] if paths else Path("."), options, progress)
-        if paths and paths[0].is_file():
-            # the whole project was linted for context; the file was asked about
-            asked = paths[0].resolve()
-            result.findings = [
-                f for f in result.findings if f.location and f.location.path.resolve() == asked
-            ]
-            result.sources = [str(paths[0])]
-    report = LintReport(
-        findings=result.findings,
-        rules=result.rules,
-        databases=result.databases,
-        sources=result.sources,
-        suppressed=result.suppressed,
+    report = commands.lint(
+        paths,
+        options,
+        sql_only=sql_only,
+        replay=replay,
+        stdin_name=stdin_filename,
+        progress=say if sys.stderr.isatty() else None,
     )
     if fix_sql is not None:
         from schemakit.report import render_fix_sql
 
-        text, safe, review = render_fix_sql(result.findings)
+        text, safe, review = render_fix_sql(report.findings)
         with _open_output(fix_sql) as stream:
             stream.write(text)
         click.echo(
@@ -210,35 +187,9 @@ def lint(
     else:
         with _open_output(output) as stream:
             reporter.write(report, stream, color=False)
-    if result.findings and not exit_zero:
+    if report.findings and not exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
-
-
-def _lint_as_files(paths: tuple[Path, ...], sql_only: bool, database_url: str | None) -> bool:
-    """SQL mode: asked for, standard input, several paths, or one path outside any project."""
-    if sql_only or len(paths) > 1 or Path("-") in paths:
-        if database_url:
-            raise click.UsageError("--database-url audits a database; it takes no SQL files")
-        return True
-    if not paths or database_url:
-        return False
-    from schemakit.config import find_config, load_config
-    from schemakit.lint._common import TYPESCRIPT_SUFFIXES
-
-    typescript = paths[0].name.endswith(TYPESCRIPT_SUFFIXES)
-    if find_config(paths[0].resolve()) is None:
-        if typescript:
-            raise SchemakitError(
-                f"{paths[0]}: TypeScript is linted as a service's Drizzle source, in a project",
-                hint="lint the folder whose schemakit.toml lists it under sources",
-            )
-        return True
-    if paths[0].is_dir() or typescript:
-        return False  # a .ts file: its project's stray-pgTable( check covers any of them
-    # one file in a project: a service's migration or source is linted with the project
-    # around it (and reported alone); any other file stands alone
-    return load_config(paths[0]).service_at(paths[0].resolve()) is None
 
 
 def _open_output(path: Path) -> Any:
@@ -353,9 +304,9 @@ def new_service_command(
     folder whose first migration creates the service's schema. Refuses a schema name the
     guideline rejects (mana_auth_schema) or one another service already claims.
     """
-    from schemakit.scaffold import new_service
+    from schemakit import commands
 
-    created = new_service(name, start=start, schema=schema, database=database, folder=folder)
+    created = commands.new_service(name, start, schema=schema, database=database, folder=folder)
     click.echo(f"created service {created.name} (schema {created.schema}) in {created.folder}")
     for path in created.files:
         click.echo(f"  {path.relative_to(created.folder)}")
@@ -387,28 +338,14 @@ def infer_types_command(module: str, output: Path | None, python_path: tuple[Pat
     MODULE is a dotted path (storage.db.schema) importable from the current folder or a
     --python-path. Exit 0, or 2 when MODULE does not import or maps no classes.
     """
-    from schemakit.models import models_in, render_types
+    from schemakit import commands
 
-    sys.path[:0] = [str(p.resolve()) for p in python_path]
-    try:
-        models = models_in(module)
-    except ImportError as exc:
-        raise SchemakitError(
-            f"cannot import {module}: {exc}",
-            hint="run from the folder that holds the package, or pass --python-path DIR "
-            "(the service's python-path in schemakit.toml)",
-        ) from exc
-    if not models:
-        raise SchemakitError(
-            f"{module} defines no mapped classes",
-            hint="classes it only imports are left out: name the module that defines them",
-        )
-    text = render_types(models)
+    inferred = commands.infer_types(module, python_path)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(inferred.text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {len(models)} models' types to {output}", err=True)
+        output.write_text(inferred.text, encoding="utf-8")
+        click.echo(f"wrote {inferred.models} models' types to {output}", err=True)
     return EXIT_CLEAN
 
 
@@ -435,8 +372,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = cli.main(args=args, prog_name="schemakit", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code or 0)
-    except click.ClickException as exc:
-        click.echo(f"Error: {redact(exc.format_message())}", err=True)
+    except (click.ClickException, UsageError) as exc:
+        message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
+        click.echo(f"Error: {redact(message)}", err=True)
         click.echo("Try 'schemakit --help' for help.", err=True)
         return EXIT_ERROR
     except click.exceptions.Abort:

@@ -78,15 +78,15 @@ def register(cli: click.Group) -> None:
         Exit 0 when every checked statement agrees (or nothing was replayed), 1 when a
         prediction disagrees with PostgreSQL, 2 on errors.
         """
-        from schemakit.lint import explain_file, write_json, write_text
+        from schemakit import commands
+        from schemakit.lint import write_json, write_text
 
-        progress = say if sys.stderr.isatty() else None
-        report = explain_file(
+        report = commands.explain_locks(
             file,
             verify=verify,
             database_url=database_url or None,
             setup=setup,
-            progress=progress,
+            progress=say if sys.stderr.isatty() else None,
         )
         if fmt == "json":
             write_json(report, sys.stdout)

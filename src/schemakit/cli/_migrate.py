@@ -11,7 +11,6 @@ from typing import Any
 import click
 
 from schemakit.cli._shared import EXIT_CLEAN, EXIT_FINDINGS, say
-from schemakit.errors import SchemakitError
 
 __all__ = ["config_option", "database_url_option", "register"]
 
@@ -69,20 +68,6 @@ def _common_options(doing: str, timeout_covers: str) -> list[Any]:
     ]
 
 
-def _states(
-    start: Path,
-    url: str | None,
-    database: str | None,
-    services: tuple[str, ...],
-    timeout: float,
-) -> list[Any]:
-    """Each service's migrations with their ledger state (status and history)."""
-    from schemakit.migrate import MigrateOptions
-
-    options = MigrateOptions(timeout=timeout)
-    return _run(start, url, database, services, options, status_only=True)
-
-
 def _echo_json(rows: list[tuple[str, Any]], *fields: str) -> None:
     """``rows`` of (service, migration state) as a JSON list of the named fields."""
     out = []
@@ -95,372 +80,326 @@ def _echo_json(rows: list[tuple[str, Any]], *fields: str) -> None:
     click.echo(json.dumps(out, indent=2))
 
 
-def _run(
-    start: Path,
-    url: str | None,
-    database: str | None,
+@click.command("migrate")
+@_common("migrate", "connecting, waiting for the lock, retries, applying")
+@click.option("--dry-run", is_flag=True, help="Print the SQL that would run; change nothing.")
+@click.option(
+    "--lock-timeout",
+    default="5s",
+    show_default=True,
+    help="Per migration: how long a statement may wait for a table lock.",
+)
+@click.option(
+    "--statement-timeout",
+    default="5min",
+    show_default=True,
+    help="Per migration: how long one statement may run.",
+)
+@click.option(
+    "--all-databases",
+    is_flag=True,
+    help="Migrate every configured database on the URL's server (the URL's own database "
+    "name is replaced by each one's).",
+)
+@click.option(
+    "--parallel", default=4, show_default=True, help="Databases at once with --all-databases."
+)
+@click.option(
+    "--allow-unsafe",
+    "allow_unsafe",
+    multiple=True,
+    metavar="ID",
+    help="Apply migration ID despite MIG error findings (repeatable).",
+)
+@click.option(
+    "--accept-checksum",
+    "accept",
+    multiple=True,
+    metavar="ID",
+    help="Record a deliberate edit of applied migration ID (repeatable).",
+)
+def migrate_command(
     services: tuple[str, ...],
-    options: Any,
-    *,
-    status_only: bool,
-) -> list[Any]:
-    from schemakit.config import load_config
-    from schemakit.migrate import database_for_url, migrate
+    start: Path,
+    database_url: str | None,
+    database: str | None,
+    fmt: str,
+    timeout: float,
+    dry_run: bool,
+    lock_timeout: str,
+    statement_timeout: str,
+    all_databases: bool,
+    parallel: int,
+    allow_unsafe: tuple[str, ...],
+    accept: tuple[str, ...],
+) -> int:
+    """Apply pending migrations of SERVICES (default: every service of the database).
 
-    config = load_config(start)  # a missing config first: it is the bigger problem
-    if not url:
-        raise SchemakitError(
-            "no database to read" if status_only else "no database to migrate",
-            hint="pass --database-url URL or set DATABASE_URL",
-        )
-    target = database_for_url(config, url, database)
-    return migrate(
-        url,
-        config,
+    Each service migrates under its own PostgreSQL advisory lock (the key is derived from
+    its name), one transaction per migration with lock_timeout and statement_timeout set;
+    CONCURRENTLY steps run outside a transaction. Applied migrations whose files changed
+    are refused before anything runs. Transient errors (connection lost, deadlock, lock
+    timeout) are retried with backoff until --timeout.
+
+    Exit 0 when everything is applied (or already was), 2 on errors: a failing migration
+    is rolled back (a step outside a transaction says what it left).
+    """
+    from schemakit import commands
+    from schemakit.migrate import MigrateOptions
+
+    options = MigrateOptions(
+        timeout=timeout,
+        lock_timeout=lock_timeout,
+        statement_timeout=statement_timeout,
+        dry_run=dry_run,
+        accept_checksums=accept,
+        allow_unsafe=allow_unsafe,
+    )
+    results = commands.migrate(
+        start,
+        database_url,
         services,
         options,
-        say,
-        database=target,
-        status_only=status_only,
+        database=database,
+        all_databases=all_databases,
+        parallel=parallel,
+        say=say,
     )
-
-
-def register(cli: click.Group) -> None:
-    @cli.command("migrate")
-    @_common("migrate", "connecting, waiting for the lock, retries, applying")
-    @click.option("--dry-run", is_flag=True, help="Print the SQL that would run; change nothing.")
-    @click.option(
-        "--lock-timeout",
-        default="5s",
-        show_default=True,
-        help="Per migration: how long a statement may wait for a table lock.",
-    )
-    @click.option(
-        "--statement-timeout",
-        default="5min",
-        show_default=True,
-        help="Per migration: how long one statement may run.",
-    )
-    @click.option(
-        "--all-databases",
-        is_flag=True,
-        help="Migrate every configured database on the URL's server (the URL's own database "
-        "name is replaced by each one's).",
-    )
-    @click.option(
-        "--parallel", default=4, show_default=True, help="Databases at once with --all-databases."
-    )
-    @click.option(
-        "--allow-unsafe",
-        "allow_unsafe",
-        multiple=True,
-        metavar="ID",
-        help="Apply migration ID despite MIG error findings (repeatable).",
-    )
-    @click.option(
-        "--accept-checksum",
-        "accept",
-        multiple=True,
-        metavar="ID",
-        help="Record a deliberate edit of applied migration ID (repeatable).",
-    )
-    def migrate_command(
-        services: tuple[str, ...],
-        start: Path,
-        database_url: str | None,
-        database: str | None,
-        fmt: str,
-        timeout: float,
-        dry_run: bool,
-        lock_timeout: str,
-        statement_timeout: str,
-        all_databases: bool,
-        parallel: int,
-        allow_unsafe: tuple[str, ...],
-        accept: tuple[str, ...],
-    ) -> int:
-        """Apply pending migrations of SERVICES (default: every service of the database).
-
-        Each service migrates under its own PostgreSQL advisory lock (the key is derived from
-        its name), one transaction per migration with lock_timeout and statement_timeout set;
-        CONCURRENTLY steps run outside a transaction. Applied migrations whose files changed
-        are refused before anything runs. Transient errors (connection lost, deadlock, lock
-        timeout) are retried with backoff until --timeout.
-
-        Exit 0 when everything is applied (or already was), 2 on errors: a failing migration
-        is rolled back (a step outside a transaction says what it left).
-        """
-        from schemakit.migrate import MigrateOptions
-
-        options = MigrateOptions(
-            timeout=timeout,
-            lock_timeout=lock_timeout,
-            statement_timeout=statement_timeout,
-            dry_run=dry_run,
-            accept_checksums=accept,
-            allow_unsafe=allow_unsafe,
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "service": r.service,
+                        "applied": r.applied,
+                        "sql": r.sql,
+                        "warnings": r.warnings,
+                    }
+                    for r in results
+                ],
+                indent=2,
+            )
         )
-        if all_databases:
-            from schemakit.config import load_config
-            from schemakit.migrate import migrate_all_databases
-
-            if services or database:
-                raise SchemakitError("--all-databases takes no SERVICES and no --database")
-            if not database_url:
-                raise SchemakitError("no database server", hint="pass --database-url URL")
-            by_database = migrate_all_databases(
-                database_url, load_config(start), options, say, parallel=parallel
-            )
-            results = [r for rs in by_database.values() for r in rs]
-        else:
-            results = _run(start, database_url, database, services, options, status_only=False)
-        if fmt == "json":
-            click.echo(
-                json.dumps(
-                    [
-                        {
-                            "service": r.service,
-                            "applied": r.applied,
-                            "sql": r.sql,
-                            "warnings": r.warnings,
-                        }
-                        for r in results
-                    ],
-                    indent=2,
-                )
-            )
-            return EXIT_CLEAN
-        for result in results:
-            for warning in result.warnings:
-                click.echo(f"warning: {result.service}: {warning}", err=True)
-            if dry_run:
-                click.echo(f"-- {result.service}: {len(result.sql)} statements would run")
-                for statement in result.sql:
-                    click.echo(statement.strip() + ("" if statement.strip().endswith(";") else ";"))
-            elif result.applied:
-                applied = result.applied
-                # a long run names its first and last migrations, not a screenful of ids
-                names = (
-                    ", ".join(applied)
-                    if len(applied) <= 10
-                    else f"{len(applied)} migrations, {applied[0]} .. {applied[-1]}"
-                )
-                click.echo(f"{result.service}: applied {names}")
-            else:
-                click.echo(f"{result.service}: up to date")
         return EXIT_CLEAN
-
-    @cli.command("status")
-    @_common("read", "connecting and retries")
-    @click.option(
-        "--check", is_flag=True, help="Exit 1 when anything is pending, edited or missing."
-    )
-    def status_command(
-        services: tuple[str, ...],
-        start: Path,
-        database_url: str | None,
-        database: str | None,
-        fmt: str,
-        timeout: float,
-        check: bool,
-    ) -> int:
-        """Show each migration as applied, pending, edited (checksum differs) or missing.
-
-        Reads the ledger without locking or creating anything. Exit 0; with --check, 1 when
-        anything is pending, edited or missing; 2 on errors.
-        """
-        results = _states(start, database_url, database, services, timeout)
-        rows = [(r.service, s) for r in results for s in r.states]
-        if fmt == "json":
-            _echo_json(rows, "state", "checksum", "stored_checksum")
-        else:
-            for service, s in rows:
-                click.echo(f"{service:<20} {s.state:<8} {s.id}")
-        unclean = any(s.state != "applied" for _, s in rows)
-        return EXIT_FINDINGS if check and unclean else EXIT_CLEAN
-
-    @cli.command("history")
-    @_common("read", "connecting and retries")
-    def history_command(
-        services: tuple[str, ...],
-        start: Path,
-        database_url: str | None,
-        database: str | None,
-        fmt: str,
-        timeout: float,
-    ) -> int:
-        """List applied migrations: when, how long, by whom. Exit 0, or 2 on errors."""
-        results = _states(start, database_url, database, services, timeout)
-        rows = [
-            (r.service, s)
-            for r in results
-            for s in sorted(
-                (s for s in r.states if s.applied_at is not None), key=lambda s: s.applied_at
+    for result in results:
+        for warning in result.warnings:
+            click.echo(f"warning: {result.service}: {warning}", err=True)
+        if dry_run:
+            click.echo(f"-- {result.service}: {len(result.sql)} statements would run")
+            for statement in result.sql:
+                click.echo(statement.strip() + ("" if statement.strip().endswith(";") else ";"))
+        elif result.applied:
+            applied = result.applied
+            # a long run names its first and last migrations, not a screenful of ids
+            names = (
+                ", ".join(applied)
+                if len(applied) <= 10
+                else f"{len(applied)} migrations, {applied[0]} .. {applied[-1]}"
             )
-        ]
-        if fmt == "json":
-            _echo_json(rows, "applied_at", "duration_ms", "applied_by")
-            return EXIT_CLEAN
+            click.echo(f"{result.service}: applied {names}")
+        else:
+            click.echo(f"{result.service}: up to date")
+    return EXIT_CLEAN
+
+
+@click.command("status")
+@_common("read", "connecting and retries")
+@click.option("--check", is_flag=True, help="Exit 1 when anything is pending, edited or missing.")
+def status_command(
+    services: tuple[str, ...],
+    start: Path,
+    database_url: str | None,
+    database: str | None,
+    fmt: str,
+    timeout: float,
+    check: bool,
+) -> int:
+    """Show each migration as applied, pending, edited (checksum differs) or missing.
+
+    Reads the ledger without locking or creating anything. Exit 0; with --check, 1 when
+    anything is pending, edited or missing; 2 on errors.
+    """
+    from schemakit import commands
+
+    rows = commands.status(
+        start, database_url, services, database=database, timeout=timeout, say=say
+    )
+    if fmt == "json":
+        _echo_json(rows, "state", "checksum", "stored_checksum")
+    else:
         for service, s in rows:
-            click.echo(
-                f"{s.applied_at:%Y-%m-%d %H:%M:%S%z}  {service:<16} {s.id:<32} "
-                f"{s.duration_ms:>6} ms  {s.applied_by}"
+            click.echo(f"{service:<20} {s.state:<8} {s.id}")
+    unclean = any(s.state != "applied" for _, s in rows)
+    return EXIT_FINDINGS if check and unclean else EXIT_CLEAN
+
+
+@click.command("history")
+@_common("read", "connecting and retries")
+def history_command(
+    services: tuple[str, ...],
+    start: Path,
+    database_url: str | None,
+    database: str | None,
+    fmt: str,
+    timeout: float,
+) -> int:
+    """List applied migrations: when, how long, by whom. Exit 0, or 2 on errors."""
+    from schemakit import commands
+
+    rows = commands.history(
+        start, database_url, services, database=database, timeout=timeout, say=say
+    )
+    if fmt == "json":
+        _echo_json(rows, "applied_at", "duration_ms", "applied_by")
+        return EXIT_CLEAN
+    for service, s in rows:
+        click.echo(
+            f"{s.applied_at:%Y-%m-%d %H:%M:%S%z}  {service:<16} {s.id:<32} "
+            f"{s.duration_ms:>6} ms  {s.applied_by}"
+        )
+    if not rows:
+        click.echo("nothing applied yet", err=True)
+    return EXIT_CLEAN
+
+
+@click.command("drift")
+@config_option
+@database_url_option("The live database")
+@click.option("--database", metavar="NAME", help="Which configured database the URL is.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def drift_command(start: Path, database_url: str | None, database: str | None, fmt: str) -> int:
+    """Compare the live database with what its migrations produce (exit 1 on drift).
+
+    The migrations of the URL's database are replayed into a throwaway PostgreSQL and its
+    services' schemas are compared object by object: schemas, tables, columns (type,
+    nullability, default), indexes, constraints, foreign keys, enums, functions.
+    """
+    from schemakit import commands
+
+    found = commands.drift(start, database_url, database=database, say=say)
+    differences, target = found.differences, found.database
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [{"object": d.object, "kind": d.kind, "detail": d.detail} for d in differences],
+                indent=2,
             )
-        if not rows:
-            click.echo("nothing applied yet", err=True)
+        )
+    elif differences:
+        for difference in differences:
+            click.echo(difference.render())
+        click.echo(f"{len(differences)} difference(s) in database {target}")
+    else:
+        click.echo(f"no drift: database {target} is what its migrations produce")
+    return EXIT_FINDINGS if differences else EXIT_CLEAN
+
+
+@click.command("locks")
+@config_option
+@database_url_option("The database")
+@click.option("--terminate", "pid", type=int, metavar="PID", help="End this holder's session.")
+@click.option("--yes", is_flag=True, help="Do not ask before ending a session.")
+def locks_command(start: Path, database_url: str | None, pid: int | None, yes: bool) -> int:
+    """List who holds the services' migration locks; end a stale holder's session.
+
+    An advisory session lock is released only by the session holding it (or when that
+    session ends), so a hung runner is cleared by ending its session.
+
+    Exit 0, or 2 on errors (a PID that holds no migration lock is one).
+    """
+    from schemakit import commands
+
+    if pid is None:
+        holders = commands.locks(start, database_url)
+        if not holders:
+            click.echo("no migration locks are held")
+        for h in holders:
+            click.echo(
+                f"{h.service:<16} pid {h.pid:<8} {h.application_name or '-':<20} {h.client:<12} "
+                f"since {h.backend_start:%Y-%m-%d %H:%M:%S}  {h.state}"
+            )
         return EXIT_CLEAN
 
-    @cli.command("drift")
-    @config_option
-    @database_url_option("The live database")
-    @click.option("--database", metavar="NAME", help="Which configured database the URL is.")
-    @click.option(
-        "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-    )
-    def drift_command(start: Path, database_url: str | None, database: str | None, fmt: str) -> int:
-        """Compare the live database with what its migrations produce (exit 1 on drift).
-
-        The migrations of the URL's database are replayed into a throwaway PostgreSQL and its
-        services' schemas are compared object by object: schemas, tables, columns (type,
-        nullability, default), indexes, constraints, foreign keys, enums, functions.
-        """
-        from schemakit.config import load_config
-        from schemakit.lint import drift, read_live
-        from schemakit.migrate import database_for_url
-
-        if not database_url:
-            raise SchemakitError("no database to compare", hint="pass --database-url URL")
-        config = load_config(start)
-        target = database_for_url(config, database_url, database)
-        differences = drift(config, read_live(database_url), target, say)
-        if fmt == "json":
-            click.echo(
-                json.dumps(
-                    [{"object": d.object, "kind": d.kind, "detail": d.detail} for d in differences],
-                    indent=2,
-                )
-            )
-        elif differences:
-            for difference in differences:
-                click.echo(difference.render())
-            click.echo(f"{len(differences)} difference(s) in database {target}")
-        else:
-            click.echo(f"no drift: database {target} is what its migrations produce")
-        return EXIT_FINDINGS if differences else EXIT_CLEAN
-
-    @cli.command("locks")
-    @config_option
-    @database_url_option("The database")
-    @click.option("--terminate", "pid", type=int, metavar="PID", help="End this holder's session.")
-    @click.option("--yes", is_flag=True, help="Do not ask before ending a session.")
-    def locks_command(start: Path, database_url: str | None, pid: int | None, yes: bool) -> int:
-        """List who holds the services' migration locks; end a stale holder's session.
-
-        An advisory session lock is released only by the session holding it (or when that
-        session ends), so a hung runner is cleared by ending its session.
-
-        Exit 0, or 2 on errors (a PID that holds no migration lock is one).
-        """
-        from schemakit.config import load_config
-        from schemakit.migrate import lock_holders, terminate
-
-        if not database_url:
-            raise SchemakitError("no database", hint="pass --database-url URL")
-        config = load_config(start)
-        holders = lock_holders(database_url, config)
-        if pid is None:
-            if not holders:
-                click.echo("no migration locks are held")
-            for h in holders:
-                click.echo(
-                    f"{h.service:<16} pid {h.pid:<8} {h.application_name or '-':<20} {h.client:<12} "
-                    f"since {h.backend_start:%Y-%m-%d %H:%M:%S}  {h.state}"
-                )
-            return EXIT_CLEAN
-        holder = next((h for h in holders if h.pid == pid), None)
-        if holder is not None and not yes:
+    def confirm(holder: Any) -> None:
+        if not yes:
             click.confirm(
                 f"end the session of pid {pid} ({holder.application_name or 'no name'}, "
                 f"holding the lock of {holder.service})?",
                 abort=True,
             )
-        ended = terminate(database_url, config, pid)
-        click.echo(f"ended pid {ended.pid}; the lock of {ended.service} is free")
-        return EXIT_CLEAN
 
-    @cli.command("generate")
-    @click.argument("service")
-    @click.option(
-        "--name", "message", required=True, help="What the revision does: add_user_preferences."
+    ended = commands.terminate_lock(start, database_url, pid, confirm)
+    click.echo(f"ended pid {ended.pid}; the lock of {ended.service} is free")
+    return EXIT_CLEAN
+
+
+@click.command("generate")
+@click.argument("service")
+@click.option(
+    "--name", "message", required=True, help="What the revision does: add_user_preferences."
+)
+@config_option
+def generate_command(service: str, message: str, start: Path) -> int:
+    """Autogenerate an Alembic revision for SERVICE's models, then lint the result.
+
+    The service's models (config key models = "package.module:Base") are compared with
+    its migrations applied to a throwaway PostgreSQL; only the service's schemas are
+    compared. Exit 1 when the lint finds something in the service.
+    """
+    from schemakit import commands
+
+    generated = commands.generate(start, service, message, say=say)
+    click.echo(f"wrote {generated.path}")
+    for finding in generated.findings:
+        click.echo(f"{finding.code} {finding.message}")
+    return EXIT_FINDINGS if generated.findings else EXIT_CLEAN
+
+
+@click.command("push")
+@click.argument("service")
+@config_option
+@database_url_option("A development database")
+@click.option("--allow-destructive", is_flag=True, help="Allow drops and type changes.")
+@click.option("--dry-run", is_flag=True, help="List the changes; apply nothing.")
+def push_command(
+    service: str,
+    start: Path,
+    database_url: str | None,
+    allow_destructive: bool,
+    dry_run: bool,
+) -> int:
+    """Development only: make the database match SERVICE's models, without a migration.
+
+    The guideline's `db:push`. Refuses when SCHEMAKIT_ENV=production, and refuses changes
+    that lose data (drop table or column, change a column type) unless
+    --allow-destructive. Needs the service's models (config key models); SQL and drizzle
+    services change through migrations. Everything runs in one transaction.
+
+    Exit 0 when the database matches (or was made to), 2 on errors or a refusal.
+    """
+    from schemakit import commands
+
+    pushed = commands.push(
+        start, database_url, service, allow_destructive=allow_destructive, dry_run=dry_run
     )
-    @config_option
-    def generate_command(service: str, message: str, start: Path) -> int:
-        """Autogenerate an Alembic revision for SERVICE's models, then lint the result.
+    changes = pushed.changes
+    for change in changes:
+        click.echo(("would apply " if dry_run else "applied ") + change)
+    if not changes:
+        click.echo(f"{service}: the database already matches the models")
+    return EXIT_CLEAN
 
-        The service's models (config key models = "package.module:Base") are compared with
-        its migrations applied to a throwaway PostgreSQL; only the service's schemas are
-        compared. Exit 1 when the lint finds something in the service.
-        """
-        from schemakit.config import load_config
-        from schemakit.lint import generate
 
-        config = load_config(start)
-        path, result = generate(config, service, message, say)
-        click.echo(f"wrote {path}")
-        mine = [
-            f
-            for f in result.findings
-            if f.service == service
-            or (f.location is not None and str(f.location.path).startswith(str(path.parent.parent)))
-        ]
-        for finding in mine:
-            click.echo(f"{finding.code} {finding.message}")
-        return EXIT_FINDINGS if mine else EXIT_CLEAN
-
-    @cli.command("push")
-    @click.argument("service")
-    @config_option
-    @database_url_option("A development database")
-    @click.option("--allow-destructive", is_flag=True, help="Allow drops and type changes.")
-    @click.option("--dry-run", is_flag=True, help="List the changes; apply nothing.")
-    def push_command(
-        service: str,
-        start: Path,
-        database_url: str | None,
-        allow_destructive: bool,
-        dry_run: bool,
-    ) -> int:
-        """Development only: make the database match SERVICE's models, without a migration.
-
-        The guideline's `db:push`. Refuses when SCHEMAKIT_ENV=production, and refuses changes
-        that lose data (drop table or column, change a column type) unless
-        --allow-destructive. Needs the service's models (config key models); SQL and drizzle
-        services change through migrations. Everything runs in one transaction.
-
-        Exit 0 when the database matches (or was made to), 2 on errors or a refusal.
-        """
-        from schemakit.config import load_config
-        from schemakit.migrate import push_models
-
-        if not database_url:
-            raise SchemakitError("no database", hint="pass --database-url URL")
-        config = load_config(start)
-        if service not in config.services:
-            raise SchemakitError(f"unknown service {service!r}")
-        if config.services[service].models is None:
-            raise SchemakitError(
-                f"service {service} has no models to push",
-                hint="push compares models with the database; SQL and drizzle services use "
-                "schemakit migrate",
-            )
-        changes = push_models(
-            database_url,
-            config.services[service],
-            allow_destructive=allow_destructive,
-            dry_run=dry_run,
-        )
-        for change in changes:
-            click.echo(("would apply " if dry_run else "applied ") + change)
-        if not changes:
-            click.echo(f"{service}: the database already matches the models")
-        return EXIT_CLEAN
+def register(cli: click.Group) -> None:
+    for command in (
+        migrate_command,
+        status_command,
+        history_command,
+        drift_command,
+        locks_command,
+        generate_command,
+        push_command,
+    ):
+        cli.add_command(command)

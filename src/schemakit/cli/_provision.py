@@ -8,7 +8,6 @@ import click
 
 from schemakit.cli._migrate import config_option, database_url_option
 from schemakit.cli._shared import EXIT_CLEAN
-from schemakit.errors import SchemakitError
 
 __all__ = ["register"]
 
@@ -37,34 +36,20 @@ def register(cli: click.Group) -> None:
 
         Exit 0, or 2 on errors (nothing is changed then).
         """
-        from schemakit._pg import connect
-        from schemakit.config import load_config
-        from schemakit.migrate import database_for_url
-        from schemakit.provision import apply, foreign_owned, plan
+        from schemakit import commands
 
-        config = load_config(start)
-        if not database_url:
-            raise SchemakitError(
-                "no database to provision", hint="pass --database-url URL or set DATABASE_URL"
-            )
-        target = database_for_url(config, database_url, database)
-        with connect(database_url) as conn:
-            steps = plan(conn, config, target)
-            if steps and not dry_run:
-                apply(conn, steps)
-            left = foreign_owned(conn, config, target)
+        done = commands.provision(start, database_url, database=database, dry_run=dry_run)
         verb = "would run" if dry_run else "ran"
-        for step in steps:
+        for step in done.steps:
             click.echo(f"{verb}: {step.sql};  -- {step.why}")
-        if not steps:
-            click.echo(f"{target}: already provisioned")
-        without = [s.name for s in config.services_in(target) if s.role is None]
-        if without:
+        if not done.steps:
+            click.echo(f"{done.database}: already provisioned")
+        if done.without_role:
             click.echo(
-                f"no role configured for {', '.join(without)}: their schemas are the "
+                f"no role configured for {', '.join(done.without_role)}: their schemas are the "
                 'connecting user\'s (add role = "..." to the service)',
                 err=True,
             )
-        for item in left:
+        for item in done.foreign_owned:
             click.echo(f"owned by another role than its service's: {item}", err=True)
         return EXIT_CLEAN

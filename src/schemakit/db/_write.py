@@ -84,7 +84,7 @@ def _direct_driver(conn: sa.Connection) -> Any | None:
     is indistinguishable from ``conn.execute``; else None.
 
     It is not when SQLAlchemy would do more than send the SQL: statement or cursor event
-    listeners (tracing, :func:`schemakit.testing.count_statements`), a ``do_execute`` hook,
+    listeners (tracing, the test helpers' statement counter), a ``do_execute`` hook,
     echoed SQL, a schema translate map, or an asyncio driver (``session.run_sync``).
     """
     if conn._echo:

@@ -9,7 +9,7 @@ from typing import Any
 from schemakit.catalog import Catalog, Table
 from schemakit.config import Config
 from schemakit.lint._replay import replay
-from schemakit.testing import Cluster
+from schemakit.server import Cluster
 
 __all__ = ["Difference", "compare", "drift"]
 

@@ -206,7 +206,7 @@ def explain_file(
         )
     if database_url:
         return _replay_into(database_url, redact(database_url), path, statements, prepared, context)
-    from schemakit.testing import Cluster
+    from schemakit.server import Cluster
 
     say("starting a throwaway PostgreSQL to replay the file")
     with Cluster() as cluster:

@@ -35,11 +35,8 @@ from schemakit.lint._common import (
     LintOptions,
     LintResult,
     Progress,
-    chosen_rules,
-    conclude,
-    file_ignores,
     replayable,
-    syntax_findings,
+    source_texts,
 )
 from schemakit.migrate._sources import (
     JOURNAL,
@@ -50,31 +47,26 @@ from schemakit.migrate._sources import (
 )
 from schemakit.rules import (
     RULES,
-    Finding,
-    InlineIgnore,
+    CatalogContext,
+    CatalogRun,
     MigrationStep,
     Rule,
     SqlRule,
-    run_sql_rules,
+    StatementRun,
+    check,
+    choose_rules,
 )
-from schemakit.rules.invalid_suppression import InvalidSuppression
-from schemakit.rules.syntax_error import SyntaxError_
-from schemakit.rules.unused_suppression import UnusedSuppression
 
 if TYPE_CHECKING:
-    from schemakit.testing import Cluster
+    from schemakit.server import Cluster
 
 __all__ = ["FILE_RULES", "STDIN", "lint_files"]
 
 STDIN = Path("-")
 FILE_RULES: tuple[type[Rule], ...] = tuple(
-    rule
-    for rule in RULES
-    if issubclass(rule, SqlRule) or rule in (SyntaxError_, UnusedSuppression, InvalidSuppression)
+    rule for rule in RULES if issubclass(rule, SqlRule) or rule.meta is not None
 )
 """The rules that can run on SQL text alone."""
-
-_SYNTAX_HINT = "Fix the SQL: the migration would fail at this statement."
 
 
 def lint_files(
@@ -86,17 +78,19 @@ def lint_files(
     replay: bool = False,
     progress: Progress | None = None,
     cluster: Cluster | None = None,
+    config: Config | None = None,
 ) -> LintResult:
     """Lint SQL files, folders of them, or standard input (``-``), without a database.
 
     A ``schemakit.toml`` at or above the first path, when there is one, supplies the
-    ``[lint]`` settings (selection, per-file ignores, severities).
+    ``[lint]`` settings (selection, per-file ignores, severities), unless ``config`` is
+    given.
     """
     # Every file's parse trees stay alive until the end: millions of dicts the cyclic
     # collector would rescan again and again (it doubled the run time), and none of them
     # can form a cycle.
     with gc_paused():
-        return _lint_files(paths, options, stdin, stdin_name, replay, progress, cluster)
+        return _lint_files(paths, options, stdin, stdin_name, replay, progress, cluster, config)
 
 
 def _lint_files(
@@ -107,53 +101,52 @@ def _lint_files(
     replay: bool,
     progress: Progress | None,
     cluster: Cluster | None,
+    config: Config | None,
 ) -> LintResult:
     options = options or LintOptions()
-    anchor = next((p for p in paths if p != STDIN), Path.cwd())
-    config = load_config(anchor, required=False)
-    chosen = chosen_rules(config, options)
+    if config is None:
+        anchor = next((p for p in paths if p != STDIN), Path.cwd())
+        config = load_config(anchor, required=False)
+    chosen = choose_rules(config, options.selection)
     shape = tuple(rule for rule in chosen if replay and rule.family() in SHAPE_FAMILIES)
     rules = tuple(rule for rule in chosen if rule in FILE_RULES or rule in shape)
-    result = LintResult(rules=rules, config_path=config.path)
-    findings: list[Finding] = []
-    inline: list[InlineIgnore] = []
-    known = {rule.code for rule in RULES}
     sequences = _sequences(paths, stdin, stdin_name)
-    for files, in_transaction in sequences:
-        steps = []
-        for file in files:
-            findings += syntax_findings(file, None, _SYNTAX_HINT)
-            steps.append(MigrationStep("", file.id, file.path, file.scanned[0], file.date))
-            file_inline, invalid = file_ignores(file, known)
-            inline += file_inline
-            findings += invalid
-            result.sources.append(str(file.path))
-        findings += run_sql_rules(
-            rules,
-            steps,
-            in_transaction=in_transaction,
-            drop_wait_days=config.lint.drop_wait_days,
-        )
+    catalogs = []
     if shape:
-        say = progress or (lambda message: None)
-        findings += _replayed(sequences, shape, config, say, cluster)
-    enabled_codes = {rule.code for rule in rules}
-    # no service: the files stand alone
-    findings = [replace(f, service=None) for f in findings if f.code in enabled_codes]
-    return conclude(result, findings, inline, config)
+        catalogs = _replayed(sequences, config, progress or (lambda message: None), cluster)
+    files = [file for group, _ in sequences for file in group]
+    checked = check(
+        config,
+        rules,
+        catalogs=catalogs,
+        statements=[
+            StatementRun(
+                [MigrationStep("", f.id, f.path, f.scanned[0], f.date) for f in group],
+                in_transaction=in_transaction,
+            )
+            for group, in_transaction in sequences
+        ],
+        texts=source_texts(files),
+        standalone=True,
+    )
+    return LintResult(
+        checked.findings,
+        checked.suppressed,
+        checked.rules,
+        sources=[str(f.path) for f in files],
+        config_path=config.path,
+    )
 
 
 def _replayed(
     sequences: list[tuple[list[MigrationFile], bool]],
-    rules: tuple[type[Rule], ...],
     config: Config,
     say: Progress,
     cluster: Cluster | None,
-) -> list[Finding]:
+) -> list[CatalogRun]:
     """The table-shape rules over what the files make, applied in order to a throwaway
     database, each sequence as a service of its own (up to its first unparsable file)."""
     from schemakit.lint._replay import replay
-    from schemakit.rules import CatalogContext, run_catalog_rules
 
     services: dict[str, Service] = {}
     found: dict[str, MigrationSet | None] = {}
@@ -163,11 +156,14 @@ def _replayed(
         services[name] = Service(name=name, schemas=(), database="main", migrations=folder)
         found[name] = MigrationSet(name, "sql", folder, replayable(files))
     replayed = replace(config, services=services)
-    findings: list[Finding] = []
-    for database, catalog, origins in replay(replayed, say, cluster, found=found):
-        ctx = CatalogContext(catalog, replayed, database, has_registry=False)
-        findings += run_catalog_rules(rules, ctx, origins.locate)
-    return findings
+    return [
+        CatalogRun(
+            CatalogContext(catalog, replayed, database, has_registry=False),
+            origins.locate,
+            only=lambda rule: rule.family() in SHAPE_FAMILIES,
+        )
+        for database, catalog, origins in replay(replayed, say, cluster, found=found)
+    ]
 
 
 def _sequences(

@@ -9,7 +9,7 @@ from schemakit.config import Config
 from schemakit.errors import SchemakitError
 from schemakit.lint._run import LintResult, lint
 from schemakit.migrate import MigrateOptions, discover, generate_revision, migrate
-from schemakit.testing import Cluster
+from schemakit.server import Cluster
 
 __all__ = ["generate"]
 

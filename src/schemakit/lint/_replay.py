@@ -22,8 +22,8 @@ from schemakit.config import Config
 from schemakit.errors import MigrationError, first_line
 from schemakit.migrate import MigrationSet, discover
 from schemakit.rules import Location, enclosing_paths
+from schemakit.server import Cluster
 from schemakit.sql import cannot_run_in_transaction
-from schemakit.testing import Cluster
 
 __all__ = ["Origin", "Origins", "replay"]
 

@@ -29,12 +29,9 @@ from schemakit.lint._common import (
     LintOptions,
     LintResult,
     Progress,
-    chosen_rules,
-    conclude,
-    file_ignores,
     is_drizzle_source,
     replayable,
-    syntax_findings,
+    source_texts,
 )
 from schemakit.lint._replay import replay
 from schemakit.migrate import (
@@ -46,21 +43,21 @@ from schemakit.migrate import (
     load_metadata,
 )
 from schemakit.rules import (
-    RULES,
     CatalogContext,
+    CatalogRun,
     Finding,
-    InlineIgnore,
     Location,
     MigrationStep,
     Rule,
+    SourceText,
+    StatementRun,
+    check,
+    choose_rules,
     enclosing_paths,
-    run_catalog_rules,
-    run_sql_rules,
 )
-from schemakit.rules.invalid_suppression import InvalidSuppression
 from schemakit.rules.iso.missing_service_schema import MissingServiceSchema
+from schemakit.server import Cluster
 from schemakit.sql import Statement, scan_statements
-from schemakit.testing import Cluster
 
 __all__ = ["MODEL_FAMILIES", "LintOptions", "LintResult", "lint"]
 
@@ -71,90 +68,98 @@ def lint(
     progress: Progress | None = None,
     *,
     cluster: Cluster | None = None,
+    config: Config | None = None,
 ) -> LintResult:
     """Lint the platform whose config is at or above ``path``.
 
     With ``options.database_url`` the live database is audited; otherwise every service's
     migrations are replayed into a throwaway PostgreSQL and the result is audited. Pass a
     started ``cluster`` to replay into it (its databases are created and dropped here)
-    instead of starting one.
+    instead of starting one, and the ``config`` when the caller has read it already.
     """
     options = options or LintOptions()
     say = progress or (lambda message: None)
-    config = load_config(path, required=options.database_url is None)
-    rules = chosen_rules(config, options)
-    result = LintResult(rules=rules, config_path=config.path)
-    findings: list[Finding] = []
-    inline: list[InlineIgnore] = []
+    if config is None:
+        config = load_config(path, required=options.database_url is None)
+    rules = choose_rules(config, options.selection)
+    catalogs: list[CatalogRun] = []
+    statements: list[StatementRun] = []
+    texts: list[SourceText] = []
+    databases: list[str] = []
+    sources: list[str] = []
     if options.database_url:
         database = database_for_url(config, options.database_url, options.database)
         say(f"reading the catalog of {redact(options.database_url)}")
         catalog = read_live(options.database_url)
         ctx = CatalogContext(catalog, config, database, has_registry=bool(config.services))
-        findings += run_catalog_rules(rules, ctx)
-        result.databases.append(database)
-        result.sources.append(redact(options.database_url))
+        catalogs.append(CatalogRun(ctx))
+        databases.append(database)
+        sources.append(redact(options.database_url))
     else:
-        # Read and split every service's migrations once for the replay and both passes below.
+        # Read and split every service's migrations once for the replay and the rules.
         found = {s.name: discover(s, config.path) for s in config.services.values()}
-        syntax, to_replay = _syntax_errors(found)
-        findings += syntax
+        to_replay = _replayable_sets(found)
         cut = {name for name, kept in to_replay.items() if kept is not found[name]}
         for database, catalog, origins in replay(config, say, cluster, found=to_replay):
             ctx = CatalogContext(catalog, config, database, creator=origins.creator)
-            findings += [
-                finding
-                for finding in run_catalog_rules(rules, ctx, origins.locate)
-                # a replay cut at a syntax error has not made what later files would
-                if not (finding.code == MissingServiceSchema.code and finding.service in cut)
-            ]
-            result.databases.append(database)
+            # a replay cut at a syntax error has not made what later files would
+            keep = partial(_not_missing_after_cut, cut)
+            catalogs.append(CatalogRun(ctx, origins.locate, keep=keep))
+            databases.append(database)
         for service in config.services.values():
             if service.migrations is not None:
-                result.sources.append(str(service.migrations))
-        findings += _statement_findings(config, rules, found)
-        inline, invalid = _inline_ignores(config, {rule.code for rule in RULES}, found)
-        if InvalidSuppression in rules:
-            findings += invalid
-    model_findings, model_sources = _lint_models(config, rules, options.models, say)
-    findings = _merge(findings, model_findings)
-    result.sources += model_sources
-    source_findings, source_files = _lint_drizzle_sources(config, rules, say)
-    findings = _merge(findings, source_findings)
-    result.sources += source_files
-    return conclude(result, findings, inline, config)
+                sources.append(str(service.migrations))
+        statements += _statement_runs(config, found)
+        texts += _texts(config, found)
+    model_runs, model_sources = _lint_models(config, options.models, say)
+    catalogs += model_runs
+    sources += model_sources
+    source_runs, source_files = _lint_drizzle_sources(config, rules, say)
+    catalogs += source_runs
+    sources += source_files
+    checked = check(config, rules, catalogs=catalogs, statements=statements, texts=texts)
+    return LintResult(
+        checked.findings, checked.suppressed, checked.rules, databases, sources, config.path
+    )
 
 
-def _syntax_errors(
+def _not_missing_after_cut(cut: set[str], finding: Finding) -> bool:
+    return not (finding.code == MissingServiceSchema.code and finding.service in cut)
+
+
+_SYNTAX_HINT = (
+    "Fix the SQL. The replay of this service stopped before this file, so its catalog "
+    "findings cover only the files before it."
+)
+
+
+def _texts(config: Config, sets: Mapping[str, MigrationSet | None]) -> list[SourceText]:
+    """Each service's SQL migrations, for their syntax errors and inline ignores."""
+    texts: list[SourceText] = []
+    for name, migrations in sets.items():
+        if migrations is not None and migrations.is_sql:
+            texts += source_texts(migrations.files, name, _SYNTAX_HINT)
+    return texts
+
+
+def _replayable_sets(
     sets: Mapping[str, MigrationSet | None],
-) -> tuple[list[Finding], dict[str, MigrationSet | None]]:
-    """SYN001 for every statement the parser rejects, and the sets cut before the first broken
-    file of each service: a replay past it would fail on whatever the broken statement made."""
-    findings: list[Finding] = []
+) -> dict[str, MigrationSet | None]:
+    """The sets cut before the first broken file of each service: a replay past it would
+    fail on whatever the broken statement made."""
     cut: dict[str, MigrationSet | None] = dict(sets)
     for name, migrations in sets.items():
         if migrations is None or not migrations.is_sql:
             continue
-        for file in migrations.files:
-            findings += syntax_findings(
-                file,
-                name,
-                "Fix the SQL. The replay of this service stopped before this file, so its "
-                "catalog findings cover only the files before it.",
-            )
         kept = replayable(migrations.files)
         if len(kept) < len(migrations.files):
             cut[name] = replace(migrations, files=kept)
-    return findings, cut
+    return cut
 
 
-def _statement_findings(
-    config: Config,
-    rules: tuple[type[Rule], ...],
-    sets: Mapping[str, MigrationSet | None],
-) -> list[Finding]:
-    """The MIG rules over each service's migrations, in order, located at each statement."""
-    found: list[Finding] = []
+def _statement_runs(config: Config, sets: Mapping[str, MigrationSet | None]) -> list[StatementRun]:
+    """The statement rules over each service's migrations, in order."""
+    runs: list[StatementRun] = []
     for service in config.services.values():
         migrations = sets[service.name]
         if migrations is None:
@@ -169,18 +174,18 @@ def _statement_findings(
         # drizzle-orm's migrator runs a drizzle folder's pending files in one transaction. An
         # Alembic folder here has no env.py: only schemakit migrate runs it, and it sets
         # lock_timeout itself; a SQL folder may be applied by anything (psql, drizzle, ...).
-        for finding in run_sql_rules(
-            rules,
-            steps,
-            in_transaction=migrations.kind == "drizzle",
-            runner_sets_lock_timeout=migrations.kind == "alembic",
-            # the sync engine itself; a service with schemas of its own there is a
-            # projection, which the guideline has use them (mana_ai.mission_snapshots)
-            exempt=config.is_exempt(service.database) and not service.schemas,
-            drop_wait_days=config.lint.drop_wait_days,
-        ):
-            found.append(replace(finding, database=service.database))
-    return found
+        runs.append(
+            StatementRun(
+                steps,
+                in_transaction=migrations.kind == "drizzle",
+                runner_sets_lock_timeout=migrations.kind == "alembic",
+                # the sync engine itself; a service with schemas of its own there is a
+                # projection, which the guideline has use them (mana_ai.mission_snapshots)
+                exempt=config.is_exempt(service.database) and not service.schemas,
+                database=service.database,
+            )
+        )
+    return runs
 
 
 def _alembic_steps(service: Service, migrations: MigrationSet) -> list[MigrationStep]:
@@ -216,17 +221,14 @@ MODEL_FAMILIES = SHAPE_FAMILIES
 
 
 def _lint_models(
-    config: Config, rules: tuple[type[Rule], ...], spec: str | None, say: Progress
-) -> tuple[list[Finding], list[str]]:
-    """Findings of the table-shape rules over each service's models, located at the classes."""
+    config: Config, spec: str | None, say: Progress
+) -> tuple[list[CatalogRun], list[str]]:
+    """The table-shape rules over each service's models, located at the classes."""
     services = [s for s in config.services.values() if s.models is not None]
     if spec is not None:
         owner = _owner_of_models(config, spec)
         services = [s for s in services if s.name != owner.name] + [replace(owner, models=spec)]
-    model_rules = tuple(
-        rule for rule in rules if rule.family() in MODEL_FAMILIES or rule.code in SOURCE_ISO_RULES
-    )
-    findings: list[Finding] = []
+    runs: list[CatalogRun] = []
     sources: list[str] = []
     for service in services:
         assert service.models is not None
@@ -241,9 +243,14 @@ def _lint_models(
             creator=_created_by(service.name),
         )
         locate = _model_locator(_base_of(service.models))
-        findings += run_catalog_rules(model_rules, ctx, locate)
+        runs.append(CatalogRun(ctx, locate, only=_judges_declarations, declared="models"))
         sources.append(service.models)
-    return findings, sources
+    return runs, sources
+
+
+def _judges_declarations(rule: type[Rule]) -> bool:
+    """Rules that judge declared tables (models, Drizzle sources), not a whole database."""
+    return rule.family() in MODEL_FAMILIES or rule.code in SOURCE_ISO_RULES
 
 
 SOURCE_ISO_RULES = ("ISO001", "ISO002", "ISO004", "ISO007", "ISO008")
@@ -267,13 +274,10 @@ def _drizzle_files(paths: tuple[Path, ...]) -> list[Path]:
 
 def _lint_drizzle_sources(
     config: Config, rules: tuple[type[Rule], ...], say: Progress
-) -> tuple[list[Finding], list[str]]:
-    """Findings over each service's Drizzle TypeScript sources (``sources = [...]``), located at
-    the ``pgTable(``/``.table(``/``pgEnum(`` call that declares each object."""
-    chosen = tuple(
-        rule for rule in rules if rule.family() in MODEL_FAMILIES or rule.code in SOURCE_ISO_RULES
-    )
-    findings: list[Finding] = []
+) -> tuple[list[CatalogRun], list[str]]:
+    """The rules over each service's Drizzle TypeScript sources (``sources = [...]``), located
+    at the ``pgTable(``/``.table(``/``pgEnum(`` call that declares each object."""
+    runs: list[CatalogRun] = []
     read: list[str] = []
     for service in config.services.values():
         files = _drizzle_files(service.sources)
@@ -288,19 +292,26 @@ def _lint_drizzle_sources(
             has_registry=bool(config.services),
             creator=_created_by(service.name),
         )
-        findings += run_catalog_rules(chosen, ctx, partial(_locate_in, where))
+        locate = partial(_locate_in, where)
+        runs.append(CatalogRun(ctx, locate, only=_judges_declarations, declared="sources"))
         read += [str(f) for f in files]
-    public_rules = tuple(rule for rule in rules if rule.code == "ISO001")
-    stray = _stray_drizzle_files(config) if public_rules else []
+    stray = _stray_drizzle_files(config) if any(r.code == "ISO001" for r in rules) else []
     if stray:
         # the guideline's check, `rg "pgTable\(" services/ ...`, over the files no service
         # lists: a raw pgTable( there lands in public like any other
         say(f"parsing {len(stray)} Drizzle files that no service lists")
         catalog, where = from_drizzle(stray, config.default_database)
         ctx = CatalogContext(catalog, config, config.default_database, has_registry=False)
-        findings += run_catalog_rules(public_rules, ctx, partial(_locate_in, where))
+        runs.append(
+            CatalogRun(
+                ctx,
+                partial(_locate_in, where),
+                only=lambda rule: rule.code == "ISO001",
+                declared="sources",
+            )
+        )
         read += [str(f) for f in stray]
-    return findings, read
+    return runs, read
 
 
 _NOT_SOURCE_DIRS = frozenset({"node_modules", "__pycache__"})
@@ -402,12 +413,6 @@ def _source_of(cls: type) -> Location | None:
     return Location(Path(file), line) if file else None
 
 
-def _merge(database: list[Finding], models: list[Finding]) -> list[Finding]:
-    """Both lists, without a database finding whose code and object a model finding has."""
-    seen = {(f.code, f.object) for f in models if f.object}
-    return [f for f in database if (f.code, f.object) not in seen] + models
-
-
 def read_live(url: str) -> Catalog:
     """The Catalog of the database at ``url`` (errors name the redacted URL)."""
     from psycopg.conninfo import conninfo_to_dict
@@ -422,20 +427,3 @@ def read_live(url: str) -> Catalog:
     conn = connect(url, hint="check the URL, that the server runs, and that it accepts this user")
     with conn:
         return from_database(conn)
-
-
-def _inline_ignores(
-    config: Config, known: set[str], sets: Mapping[str, MigrationSet | None]
-) -> tuple[list[InlineIgnore], list[Finding]]:
-    """Inline ignores attached to their statements, and SUP002 findings for invalid ones."""
-    items: list[InlineIgnore] = []
-    invalid: list[Finding] = []
-    for service in config.services.values():
-        migrations = sets[service.name]
-        if migrations is None or not migrations.is_sql:
-            continue
-        for file in migrations.files:
-            file_items, file_invalid = file_ignores(file, known)
-            items += file_items
-            invalid += file_invalid
-    return items, invalid

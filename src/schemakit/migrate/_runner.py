@@ -19,13 +19,14 @@ import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from schemakit._gc import gc_paused
-from schemakit.config import DEFAULT_DROP_WAIT_DAYS, Config, Service
+from schemakit.config import Config, Service
 from schemakit.errors import DatabaseError, MigrationError, first_line, redact
 from schemakit.migrate._alembic import alembic_upgrade, current_revisions
 from schemakit.migrate._sources import MigrationFile, MigrationSet, discover
@@ -769,57 +770,37 @@ def _gate(
     if not pending:
         return  # the no-op run stays free of the rules' imports
     from schemakit.rules import (
-        RULES,
         MigrationStep,
         Severity,
-        apply_overrides,
-        apply_suppressions,
-        matches,
-        run_sql_rules,
-        select_rules,
+        SourceText,
+        SqlRule,
+        StatementRun,
+        check,
+        choose_rules,
     )
-    from schemakit.sql import attached_span, read_suppressions
 
-    rules = RULES
-    if config is not None:
-        settings = config.lint
-        rules = select_rules(settings.select, settings.ignore, settings.extend_select)
-    by_path = {f.path: f for f in migrations.files}
+    config = config or Config(path=None, root=Path.cwd())
+    # the gate judges statements; the catalog and suppression-report rules are lint's
+    rules = tuple(rule for rule in choose_rules(config) if issubclass(rule, SqlRule))
     steps = [
         MigrationStep(service.name, f.id, f.path, f.statements, f.date) for f in migrations.files
     ]
-    # schemakit runs a CONCURRENTLY migration outside a transaction: MIG002 does not apply here
-    wait = config.lint.drop_wait_days if config is not None else DEFAULT_DROP_WAIT_DAYS
-    found = list(
-        run_sql_rules(
-            rules,
-            steps,
-            in_transaction=False,
-            runner_sets_lock_timeout=True,
-            drop_wait_days=wait,
-        )
+    # schemakit runs a CONCURRENTLY migration outside a transaction: MIG002 does not apply here,
+    # and it sets lock_timeout itself
+    checked = check(
+        config,
+        rules,
+        statements=[StatementRun(steps, in_transaction=False, runner_sets_lock_timeout=True)],
+        texts=[SourceText(f.path, f.text, f.statements) for f in migrations.files],
     )
-    if config is not None:
-        found, _ = apply_overrides(found, config)
-        per_object = config.lint.per_object_ignores
-        found = apply_suppressions(found, enabled=(), per_object=per_object).findings
+    by_path = {f.path: f for f in migrations.files}
     blocking = []
-    for finding in found:
+    for finding in checked.findings:
         location = finding.location
         file = by_path.get(location.path) if location else None
-        if file is None or location is None or file.id not in pending:
+        if file is None or file.id not in pending or file.id in options.allow_unsafe:
             continue
-        if finding.severity is not Severity.ERROR or file.id in options.allow_unsafe:
-            continue
-        suppressed = any(
-            matches(finding.code, code)
-            and (span := attached_span(list(file.statements), s.line))[0]
-            <= location.line
-            <= span[1]
-            for s in read_suppressions(file.text, file.path)
-            for code in s.codes
-        )
-        if not suppressed:
+        if finding.severity is Severity.ERROR:
             blocking.append((file, finding))
     if blocking:
         lines = "\n".join(

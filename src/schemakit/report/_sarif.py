@@ -25,57 +25,11 @@ SRCROOT = "%SRCROOT%"
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 
-# The leading word of a message that names its object ("Column auth.users.Id is ...").
-_MESSAGE_KINDS = {
-    "schema": "schema",
-    "table": "table",
-    "view": "view",
-    "column": "column",
-    "type": "type",
-    "sequence": "sequence",
-    "function": "function",
-    "procedure": "procedure",
-    "index": "index",
-}
-
-# Rules whose object is always of one kind, for messages that do not start with it.
-_RULE_KINDS = {
-    "ISO001": "table",
-    "ISO002": "type",
-    "ISO004": "table",
-    "ISO005": "schema",
-    "ISO006": "schema",
-    "ISO008": "constraint",
-    "ISO009": "schema",
-    "NAM002": "table",
-    "NAM003": "table",
-    "NAM004": "column",
-    "NAM005": "column",
-    "NAM006": "column",
-    "NAM007": "column",
-    "NAM008": "index",
-    "NAM009": "schema",
-    "TYP001": "column",
-    "TYP002": "column",
-    "TYP003": "column",
-    "TYP004": "column",
-    "COL001": "table",
-    "COL002": "column",
-    "COL003": "column",
-    "COL004": "column",
-    "IDX001": "constraint",
-    "IDX002": "index",
-}
-
 
 def object_kind(finding: Finding) -> str:
-    """The logical-location kind of the finding's database object; "object" when unknown."""
-    words = finding.message.split(maxsplit=2)
-    if len(words) >= 2 and words[1] == finding.object:
-        kind = _MESSAGE_KINDS.get(words[0].lower())
-        if kind:
-            return kind
-    return _RULE_KINDS.get(finding.code, "object")
+    """The logical-location kind of the finding's database object, as its rule says
+    (:attr:`schemakit.rules.Rule.object_kind`); "object" when the rule does not know."""
+    return finding.kind
 
 
 def _artifact_uri(path: Path) -> dict[str, str]:

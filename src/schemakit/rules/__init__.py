@@ -19,7 +19,17 @@ from schemakit.rules._engine import (
     apply_suppressions,
     run_catalog_rules,
 )
-from schemakit.rules._registry import RULES, get_rule, matches, select_rules
+from schemakit.rules._pipeline import (
+    CatalogRun,
+    Checked,
+    Selection,
+    SourceText,
+    StatementRun,
+    check,
+    check_option_selectors,
+    choose_rules,
+)
+from schemakit.rules._registry import RULES, get_rule, matches, meta_rule, select_rules
 from schemakit.rules._sql import MigrationStep, SqlContext, SqlRule, run_sql_rules
 
 __all__ = [
@@ -27,6 +37,8 @@ __all__ = [
     "RULES",
     "CatalogContext",
     "CatalogRule",
+    "CatalogRun",
+    "Checked",
     "Finding",
     "Fix",
     "InlineIgnore",
@@ -34,14 +46,21 @@ __all__ = [
     "MigrationStep",
     "Outcome",
     "Rule",
+    "Selection",
     "Severity",
+    "SourceText",
     "SqlContext",
     "SqlRule",
+    "StatementRun",
     "apply_overrides",
     "apply_suppressions",
+    "check",
+    "check_option_selectors",
+    "choose_rules",
     "enclosing_paths",
     "get_rule",
     "matches",
+    "meta_rule",
     "quote_ident",
     "run_catalog_rules",
     "run_sql_rules",

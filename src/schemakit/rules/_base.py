@@ -77,6 +77,8 @@ class Finding:
     service: str | None = None
     fix: Fix | None = None
     """SQL that fixes it, for ``lint --fix-sql`` (never applied by schemakit)."""
+    kind: str = "object"
+    """The kind of database object ``object`` is (see :attr:`Rule.object_kind`)."""
 
     def at(self, location: Location | None) -> Finding:
         return replace(self, location=location) if location else self
@@ -103,6 +105,13 @@ class Rule:
     status: ClassVar[str] = "stable"
     needs_registry: ClassVar[bool] = False
     """True when the rule compares against the services registry (skipped without config)."""
+    object_kind: ClassVar[str] = "object"
+    """The kind of database object its findings name (``table``, ``column``, ...; SARIF's
+    logical location); a rule whose objects vary passes ``kind=`` with each finding."""
+    meta: ClassVar[str | None] = None
+    """Set on the rules about the linting itself, not the schema (``syntax``,
+    ``unused-suppression``, ``invalid-suppression``): the pipeline reports them wherever SQL
+    text is read."""
 
     @classmethod
     def summary(cls) -> str:
@@ -141,6 +150,7 @@ class Rule:
         database: str | None = None,
         service: str | None = None,
         fix: Fix | None = None,
+        kind: str | None = None,
     ) -> Finding:
         return Finding(
             code=self.code,
@@ -153,6 +163,7 @@ class Rule:
             location=location,
             service=service,
             fix=fix,
+            kind=kind or self.object_kind,
         )
 
 

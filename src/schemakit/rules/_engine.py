@@ -16,8 +16,7 @@ from schemakit.rules._base import (
     Rule,
     Severity,
 )
-from schemakit.rules._registry import matches
-from schemakit.rules.unused_suppression import UnusedSuppression
+from schemakit.rules._registry import matches, meta_rule
 
 __all__ = [
     "InlineIgnore",
@@ -51,7 +50,8 @@ def run_catalog_rules(
     locate: Callable[[str], Location | None] = lambda path: None,
 ) -> list[Finding]:
     """Findings of every catalog rule over ``ctx``; each gets a location from ``locate``
-    (the line that created its object) when the rule did not set one."""
+    (the line that created its object) when the rule did not set one, and ``ctx``'s
+    database."""
     found: list[Finding] = []
     for rule_class in rules:
         if not issubclass(rule_class, CatalogRule):
@@ -61,6 +61,8 @@ def run_catalog_rules(
         for finding in rule_class().check(ctx):
             if finding.location is None and finding.object:
                 finding = finding.at(locate(finding.object))
+            if finding.database is None:
+                finding = replace(finding, database=ctx.database)
             found.append(finding)
     return found
 
@@ -102,13 +104,14 @@ def apply_suppressions(
                             hit = True
         (outcome.suppressed if hit else outcome.findings).append(finding)
 
-    if UnusedSuppression not in enabled:
+    unused = meta_rule("unused-suppression")
+    if unused not in enabled:
         return outcome
     enabled_codes = [rule.code for rule in enabled]
-    report = UnusedSuppression()
+    report = unused()
 
     def could_fire(code: str) -> bool:
-        return any(matches(c, code) for c in enabled_codes if c != UnusedSuppression.code)
+        return any(matches(c, code) for c in enabled_codes if c != unused.code)
 
     for item in inline:
         if item not in used_inline and could_fire(item.code):

@@ -52,7 +52,7 @@ from schemakit.rules.typ.timestamp_without_time_zone import TimestampWithoutTime
 from schemakit.rules.typ.user_id_not_text import UserIdNotText
 from schemakit.rules.unused_suppression import UnusedSuppression
 
-__all__ = ["RULES", "get_rule", "matches", "select_rules"]
+__all__ = ["RULES", "get_rule", "matches", "meta_rule", "select_rules"]
 
 RULES: tuple[type[Rule], ...] = (
     TableInPublic,
@@ -107,10 +107,16 @@ RULES: tuple[type[Rule], ...] = (
 
 _BY_CODE = {rule.code: rule for rule in RULES}
 _BY_NAME = {rule.name: rule for rule in RULES}
+_BY_META = {rule.meta: rule for rule in RULES if rule.meta}
 
 
 def get_rule(code_or_name: str) -> type[Rule] | None:
     return _BY_CODE.get(code_or_name.upper()) or _BY_NAME.get(code_or_name.lower())
+
+
+def meta_rule(meta: str) -> type[Rule]:
+    """The rule about the linting itself marked ``meta`` (see :attr:`Rule.meta`)."""
+    return _BY_META[meta]
 
 
 def matches(code: str, selector: str) -> bool:

@@ -35,4 +35,5 @@ class InvalidSuppression(Rule):
 
     code = "SUP002"
     name = "invalid-suppression"
+    meta = "invalid-suppression"
     severity = Severity.WARNING

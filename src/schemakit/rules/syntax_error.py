@@ -37,4 +37,5 @@ class SyntaxError_(Rule):
 
     code = "SYN001"
     name = "syntax-error"
+    meta = "syntax"
     severity = Severity.ERROR

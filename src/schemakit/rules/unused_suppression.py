@@ -31,4 +31,5 @@ class UnusedSuppression(Rule):
 
     code = "SUP001"
     name = "unused-suppression"
+    meta = "unused-suppression"
     severity = Severity.WARNING

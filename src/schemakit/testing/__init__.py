@@ -1,6 +1,7 @@
-"""Throwaway PostgreSQL for tests and embedded linting, and a pytest plugin around it."""
+"""Test helpers: the embedded server (re-exported from :mod:`schemakit.server`), query and
+statement counters, and a pytest plugin around them."""
 
-from schemakit.testing._cluster import Cluster, find_bindir
+from schemakit.server import Cluster, find_bindir
 from schemakit.testing._counting import QueryCounter, count_queries
 from schemakit.testing._statements import StatementCounter, count_statements, statement_shape
 

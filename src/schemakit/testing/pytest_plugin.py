@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from schemakit.testing._cluster import Cluster
+from schemakit.server import Cluster
 from schemakit.testing._statements import StatementCounter, recording
 
 _TEMPLATE = "schemakit_template"

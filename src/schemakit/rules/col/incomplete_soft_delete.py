@@ -46,6 +46,7 @@ class IncompleteSoftDelete(CatalogRule):
 
     code = "COL003"
     name = "incomplete-soft-delete"
+    object_kind = "column"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -62,7 +63,7 @@ class IncompleteSoftDelete(CatalogRule):
                 f"Table {table.path} has {present} but no {absent}",
                 f"Add {add} and set both when deleting.",
                 object=f"{table.path}.{present}",
-                database=ctx.database,
+                kind="column",
             )
 
     def _shape(self, ctx: CatalogContext, table: Table) -> Iterator[Finding]:
@@ -74,7 +75,6 @@ class IncompleteSoftDelete(CatalogRule):
                 f"Soft-delete flag {table.path}.{flag} is {column.type}, not boolean",
                 f"Make it {flag} boolean NOT NULL DEFAULT false.",
                 object=f"{table.path}.{flag}",
-                database=ctx.database,
             )
         column = table.column(stamp)
         if column is not None and (not column.nullable or column.default is not None):
@@ -85,5 +85,4 @@ class IncompleteSoftDelete(CatalogRule):
                 f"Make it {stamp} timestamptz, nullable with no default, set when the row is "
                 "deleted.",
                 object=f"{table.path}.{stamp}",
-                database=ctx.database,
             )

@@ -42,6 +42,7 @@ class MalformedVersionColumn(CatalogRule):
 
     code = "COL006"
     name = "malformed-version-column"
+    object_kind = "column"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -66,5 +67,4 @@ class MalformedVersionColumn(CatalogRule):
                     f"Make it {column.name} integer NOT NULL DEFAULT 1: the optimistic lock "
                     "compares and increments it.",
                     object=f"{table.path}.{column.name}",
-                    database=ctx.database,
                 )

@@ -45,6 +45,7 @@ class MissingPrimaryKey(CatalogRule):
 
     code = "COL005"
     name = "missing-primary-key"
+    object_kind = "table"
     severity = Severity.ERROR
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -56,5 +57,4 @@ class MissingPrimaryKey(CatalogRule):
                 f"Add one: {PRIMARY_KEY} uuid PRIMARY KEY DEFAULT gen_random_uuid() (a junction "
                 "table: PRIMARY KEY over its two foreign keys).",
                 object=table.path,
-                database=ctx.database,
             )

@@ -46,6 +46,7 @@ class MissingTimestamps(CatalogRule):
 
     code = "COL001"
     name = "missing-timestamps"
+    object_kind = "table"
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
         required = TIMESTAMP_COLUMNS[:1] if ctx.exempt else TIMESTAMP_COLUMNS
@@ -59,5 +60,4 @@ class MissingTimestamps(CatalogRule):
                 + " and ".join(f"{name} timestamptz NOT NULL DEFAULT now()" for name in missing)
                 + ".",
                 object=table.path,
-                database=ctx.database,
             )

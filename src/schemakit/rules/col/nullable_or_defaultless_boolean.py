@@ -39,6 +39,7 @@ class NullableOrDefaultlessBoolean(CatalogRule):
 
     code = "COL004"
     name = "nullable-or-defaultless-boolean"
+    object_kind = "column"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -57,5 +58,4 @@ class NullableOrDefaultlessBoolean(CatalogRule):
                     f"Boolean column {table.path}.{column.name} {' and '.join(problems)}",
                     f"Declare it {column.name} boolean NOT NULL DEFAULT false (or true).",
                     object=f"{table.path}.{column.name}",
-                    database=ctx.database,
                 )

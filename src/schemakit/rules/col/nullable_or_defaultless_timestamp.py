@@ -46,6 +46,7 @@ class NullableOrDefaultlessTimestamp(CatalogRule):
 
     code = "COL002"
     name = "nullable-or-defaultless-timestamp"
+    object_kind = "column"
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
         for table in checked_tables(ctx):
@@ -64,5 +65,4 @@ class NullableOrDefaultlessTimestamp(CatalogRule):
                     f"Column {table.path}.{name} {' and '.join(problems)}",
                     f"Declare it {name} timestamptz NOT NULL DEFAULT now().",
                     object=f"{table.path}.{name}",
-                    database=ctx.database,
                 )

@@ -48,6 +48,7 @@ class DuplicateIndex(CatalogRule):
 
     code = "IDX002"
     name = "duplicate-index"
+    object_kind = "index"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -69,7 +70,6 @@ class DuplicateIndex(CatalogRule):
                         f"({', '.join(index.columns)})",
                         _drop_help(table.path, index),
                         object=f"{table.schema}.{index.name}",
-                        database=ctx.database,
                     )
             for index in indexes:
                 if index.name in reported or not _plain_btree(index) or index.unique:
@@ -84,7 +84,6 @@ class DuplicateIndex(CatalogRule):
                     f"({', '.join(wider.columns)}) on {table.path}",
                     _drop_help(table.path, index),
                     object=f"{table.schema}.{index.name}",
-                    database=ctx.database,
                 )
 
 

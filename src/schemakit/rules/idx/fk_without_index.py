@@ -47,6 +47,7 @@ class FkWithoutIndex(CatalogRule):
 
     code = "IDX001"
     name = "fk-without-index"
+    object_kind = "constraint"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -62,7 +63,6 @@ class FkWithoutIndex(CatalogRule):
                     f"{index_name(table.name, fk.columns)} ON {table.path} "
                     f"({', '.join(fk.columns)});",
                     object=f"{table.path}.{fk.name}",
-                    database=ctx.database,
                     fix=Fix(
                         f"CREATE INDEX CONCURRENTLY IF NOT EXISTS "
                         f"{quote_ident(index_name(table.name, fk.columns))} ON "

@@ -44,6 +44,7 @@ class UserIdWithoutIndex(CatalogRule):
 
     code = "IDX003"
     name = "user-id-without-index"
+    object_kind = "column"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -64,7 +65,6 @@ class UserIdWithoutIndex(CatalogRule):
                     f"Create one: CREATE INDEX CONCURRENTLY {name} ON {table.path} "
                     f"({column.name});",
                     object=f"{table.path}.{column.name}",
-                    database=ctx.database,
                     fix=Fix(
                         f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(name)} ON "
                         f"{quote_qualified(table.schema, table.name)} "

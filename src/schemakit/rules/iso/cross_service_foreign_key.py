@@ -41,6 +41,7 @@ class CrossServiceForeignKey(CatalogRule):
 
     code = "ISO008"
     name = "cross-service-foreign-key"
+    object_kind = "constraint"
     needs_registry = True
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -58,5 +59,4 @@ class CrossServiceForeignKey(CatalogRule):
                     f"{fk.ref_path}: from service {source[0]} into service {target[0]}",
                     "Keep the reference as a plain column; let the owning service validate it.",
                     object=f"{table.path}.{fk.name}",
-                    database=ctx.database,
                 )

@@ -38,6 +38,7 @@ class MissingServiceSchema(CatalogRule):
 
     code = "ISO009"
     name = "missing-service-schema"
+    object_kind = "schema"
     needs_registry = True
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -50,7 +51,6 @@ class MissingServiceSchema(CatalogRule):
                     f"database {ctx.database}",
                     f"Create it in the service's first migration: CREATE SCHEMA IF NOT EXISTS {schema};",
                     object=schema,
-                    database=ctx.database,
                     service=service.name,
                     location=ctx.config_location(f"services.{service.name}]"),
                 )

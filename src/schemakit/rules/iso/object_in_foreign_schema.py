@@ -37,6 +37,7 @@ class ObjectInForeignSchema(CatalogRule):
 
     code = "ISO007"
     name = "object-in-foreign-schema"
+    object_kind = "table"
     needs_registry = True
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -64,6 +65,6 @@ class ObjectInForeignSchema(CatalogRule):
                 f"schema {schema} of service {schema_services[0]}",
                 f"Create it in a schema of service {service} instead.",
                 object=path,
-                database=ctx.database,
+                kind=kind,
                 service=service,
             )

@@ -36,6 +36,7 @@ class RoutineOrSequenceInPublic(CatalogRule):
 
     code = "ISO003"
     name = "routine-or-sequence-in-public"
+    object_kind = "function"
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
         if ctx.exempt:
@@ -46,7 +47,7 @@ class RoutineOrSequenceInPublic(CatalogRule):
                     f"{function.kind.capitalize()} {function.path} is in the public schema",
                     "Create it in the owning service's schema instead.",
                     object=function.path,
-                    database=ctx.database,
+                    kind=function.kind,
                 )
         for sequence in ctx.catalog.sequences.values():
             if sequence.schema == "public" and sequence.owned_by is None:
@@ -54,5 +55,5 @@ class RoutineOrSequenceInPublic(CatalogRule):
                     f"Sequence {sequence.path} is in the public schema",
                     "Create it in the owning service's schema instead.",
                     object=sequence.path,
-                    database=ctx.database,
+                    kind="sequence",
                 )

@@ -37,6 +37,7 @@ class SchemaClaimedTwice(CatalogRule):
 
     code = "ISO006"
     name = "schema-claimed-twice"
+    object_kind = "schema"
     needs_registry = True
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -48,6 +49,5 @@ class SchemaClaimedTwice(CatalogRule):
                 f"Schema {schema} is claimed by services {', '.join(services)}",
                 "Give each service its own schema; one schema, one owner.",
                 object=schema,
-                database=ctx.database,
                 location=ctx.config_location(f"services.{second}]"),
             )

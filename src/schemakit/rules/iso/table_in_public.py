@@ -39,6 +39,7 @@ class TableInPublic(CatalogRule):
 
     code = "ISO001"
     name = "table-in-public"
+    object_kind = "table"
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
         for table in ctx.catalog.tables_in("public"):
@@ -48,7 +49,7 @@ class TableInPublic(CatalogRule):
                 f"{table.kind.capitalize()} {table.path} is in the public schema",
                 "Create it in the owning service's schema instead.",
                 object=table.path,
-                database=ctx.database,
+                kind=table.kind,
             )
 
 

@@ -41,6 +41,7 @@ class TableInUnclaimedSchema(CatalogRule):
 
     code = "ISO004"
     name = "table-in-unclaimed-schema"
+    object_kind = "table"
     needs_registry = True
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -55,5 +56,5 @@ class TableInUnclaimedSchema(CatalogRule):
                 "which no service registers",
                 f"Register schema {table.schema} under its service in the config, or move the table.",
                 object=table.path,
-                database=ctx.database,
+                kind=table.kind,
             )

@@ -37,6 +37,7 @@ class TypeInPublic(CatalogRule):
 
     code = "ISO002"
     name = "type-in-public"
+    object_kind = "type"
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
         if ctx.exempt:
@@ -47,5 +48,4 @@ class TypeInPublic(CatalogRule):
                     f"{typedef.kind.capitalize()} type {typedef.path} is in the public schema",
                     "Create the type in the owning service's schema instead.",
                     object=typedef.path,
-                    database=ctx.database,
                 )

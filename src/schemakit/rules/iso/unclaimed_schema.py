@@ -33,6 +33,7 @@ class UnclaimedSchema(CatalogRule):
 
     code = "ISO005"
     name = "unclaimed-schema"
+    object_kind = "schema"
     severity = Severity.WARNING
     needs_registry = True
 
@@ -47,5 +48,4 @@ class UnclaimedSchema(CatalogRule):
                 f"Schema {schema.name} is claimed by no service of database {ctx.database}",
                 f"Add {schema.name} to its service's schemas in the config, or drop it.",
                 object=schema.name,
-                database=ctx.database,
             )

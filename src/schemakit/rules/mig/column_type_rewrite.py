@@ -61,6 +61,7 @@ class ColumnTypeRewrite(SqlRule):
 
     code = "MIG006"
     name = "column-type-rewrite"
+    object_kind = "column"
     severity = Severity.WARNING
 
     kinds = frozenset({"CreateStmt", "AlterTableStmt", "RenameStmt"})

@@ -39,6 +39,7 @@ class ConcurrentlyInTransaction(SqlRule):
 
     code = "MIG002"
     name = "concurrently-in-transaction"
+    object_kind = "index"
 
     kinds = frozenset({"IndexStmt", "DropStmt", "ReindexStmt", "AlterTableStmt"})
 

@@ -56,6 +56,7 @@ class ConstraintWithoutNotValid(SqlRule):
 
     code = "MIG007"
     name = "constraint-without-not-valid"
+    object_kind = "table"
     severity = Severity.WARNING
 
     kinds = frozenset({"AlterTableStmt"})

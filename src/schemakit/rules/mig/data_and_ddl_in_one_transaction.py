@@ -75,6 +75,7 @@ class DataAndDdlInOneTransaction(SqlRule):
 
     code = "MIG011"
     name = "data-and-ddl-in-one-transaction"
+    object_kind = "table"
     severity = Severity.WARNING
 
     kinds = LOCKING_KINDS | _DATA_KINDS | {"TransactionStmt"}

@@ -53,6 +53,7 @@ class DropColumnOrTable(SqlRule):
 
     code = "MIG004"
     name = "drop-column-or-table"
+    object_kind = "table"
     severity = Severity.WARNING
 
     kinds = frozenset({"AlterTableStmt", "DropStmt", "CommentStmt"})
@@ -110,6 +111,7 @@ class DropColumnOrTable(SqlRule):
                 f"{what.upper()} {quoted} IS 'deprecated'); drop it in a later release{later} "
                 "(expand-contract).",
                 object=path,
+                kind=kind.lower(),
                 location=self.at(statement),
                 service=ctx.service,
             )
@@ -125,6 +127,7 @@ class DropColumnOrTable(SqlRule):
                 f"Move the drop to a migration written {wait} or more days after "
                 f"{marked[0].name} (drop-wait-days in [lint]).",
                 object=path,
+                kind=kind.lower(),
                 location=self.at(statement),
                 service=ctx.service,
             )

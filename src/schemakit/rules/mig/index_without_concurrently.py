@@ -52,6 +52,7 @@ class IndexWithoutConcurrently(SqlRule):
 
     code = "MIG001"
     name = "index-without-concurrently"
+    object_kind = "table"
     severity = Severity.WARNING
 
     kinds = frozenset({"IndexStmt", "AlterTableStmt"})

@@ -62,6 +62,7 @@ class MissingLockTimeout(SqlRule):
 
     code = "MIG010"
     name = "missing-lock-timeout"
+    object_kind = "table"
     severity = Severity.WARNING
 
     kinds = LOCKING_KINDS

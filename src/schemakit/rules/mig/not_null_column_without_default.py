@@ -37,6 +37,7 @@ class NotNullColumnWithoutDefault(SqlRule):
 
     code = "MIG003"
     name = "not-null-column-without-default"
+    object_kind = "column"
 
     kinds = frozenset({"AlterTableStmt"})
 

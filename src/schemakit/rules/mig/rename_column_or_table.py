@@ -57,6 +57,7 @@ class RenameColumnOrTable(SqlRule):
 
     code = "MIG008"
     name = "rename-column-or-table"
+    object_kind = "table"
 
     kinds = frozenset(
         {"RenameStmt", "AlterObjectSchemaStmt", "CreateSchemaStmt", "ViewStmt", "CreateTableAsStmt"}
@@ -84,6 +85,7 @@ class RenameColumnOrTable(SqlRule):
                 "it fails until the new release runs everywhere",
                 "Keep the schema name; a schema is renamed only with every service's code.",
                 object=schema,
+                kind="schema",
                 location=self.at(statement),
                 service=ctx.service,
             )
@@ -111,6 +113,7 @@ class RenameColumnOrTable(SqlRule):
             "the new release runs everywhere",
             "Add the new name alongside the old one and drop the old in a later release.",
             object=table,
+            kind=what.lower(),
             location=self.at(statement),
             service=ctx.service,
         )

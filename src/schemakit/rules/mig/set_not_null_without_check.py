@@ -68,6 +68,7 @@ class SetNotNullWithoutCheck(SqlRule):
 
     code = "MIG005"
     name = "set-not-null-without-check"
+    object_kind = "column"
     severity = Severity.WARNING
 
     kinds = frozenset({"CreateStmt", "AlterTableStmt"})

@@ -98,6 +98,7 @@ class UnqualifiedCreate(SqlRule):
 
     code = "MIG009"
     name = "unqualified-create"
+    object_kind = "table"
     severity = Severity.WARNING
 
     kinds = frozenset(
@@ -154,6 +155,7 @@ class UnqualifiedCreate(SqlRule):
                 f"{what} {name} names no schema: {where}",
                 f"Qualify the name: {what} {schema or 'SERVICE_SCHEMA'}.{name}.",
                 object=name,
+                kind=what.lower().removeprefix("create "),
                 location=self.at(statement),
                 service=ctx.service,
             )

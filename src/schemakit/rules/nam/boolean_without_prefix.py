@@ -39,6 +39,7 @@ class BooleanWithoutPrefix(CatalogRule):
 
     code = "NAM004"
     name = "boolean-without-prefix"
+    object_kind = "column"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -52,5 +53,4 @@ class BooleanWithoutPrefix(CatalogRule):
                     + " or ".join(prefixes),
                     f"Rename the column to is_{column.name} (or has_...).",
                     object=f"{table.path}.{column.name}",
-                    database=ctx.database,
                 )

@@ -44,6 +44,7 @@ class CountWithoutCountSuffix(CatalogRule):
 
     code = "NAM007"
     name = "count-without-count-suffix"
+    object_kind = "column"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -60,5 +61,4 @@ class CountWithoutCountSuffix(CatalogRule):
                     f"Rename the column to {better}; or, if it is a total kept for reads, "
                     "count when needed instead (a stored total goes stale).",
                     object=f"{table.path}.{column.name}",
-                    database=ctx.database,
                 )

@@ -45,6 +45,7 @@ class ForeignKeyWithoutIdSuffix(CatalogRule):
 
     code = "NAM006"
     name = "foreign-key-without-id-suffix"
+    object_kind = "column"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -69,5 +70,4 @@ class ForeignKeyWithoutIdSuffix(CatalogRule):
                     f"does not end in {FOREIGN_KEY_SUFFIX}",
                     f"Rename the column to {' or '.join(names)}.",
                     object=f"{table.path}.{column}",
-                    database=ctx.database,
                 )

@@ -46,6 +46,7 @@ class MisnamedJunctionTable(CatalogRule):
 
     code = "NAM003"
     name = "misnamed-junction-table"
+    object_kind = "table"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -64,7 +65,6 @@ class MisnamedJunctionTable(CatalogRule):
                 f"but is not named after them",
                 f"Rename the table to {expected}.",
                 object=table.path,
-                database=ctx.database,
             )
 
 

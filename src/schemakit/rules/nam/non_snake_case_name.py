@@ -40,6 +40,7 @@ class NonSnakeCaseName(CatalogRule):
 
     code = "NAM001"
     name = "non-snake-case-name"
+    object_kind = "table"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -49,7 +50,6 @@ class NonSnakeCaseName(CatalogRule):
                     f"Table {table.path} is not snake_case",
                     f"Rename the table to {snake_case(table.name)}.",
                     object=table.path,
-                    database=ctx.database,
                 )
             if table.partition_of:
                 continue  # its columns are its parent's
@@ -59,5 +59,5 @@ class NonSnakeCaseName(CatalogRule):
                         f"Column {table.path}.{column.name} is not snake_case",
                         f"Rename the column to {snake_case(column.name)}.",
                         object=f"{table.path}.{column.name}",
-                        database=ctx.database,
+                        kind="column",
                     )

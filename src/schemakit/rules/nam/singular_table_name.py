@@ -43,6 +43,7 @@ class SingularTableName(CatalogRule):
 
     code = "NAM002"
     name = "singular-table-name"
+    object_kind = "table"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -54,5 +55,4 @@ class SingularTableName(CatalogRule):
                     f"Rename the table to {plural(table.name)}, or list its last word in "
                     "[lint] uncountable-nouns.",
                     object=table.path,
-                    database=ctx.database,
                 )

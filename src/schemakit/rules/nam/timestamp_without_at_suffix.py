@@ -41,6 +41,7 @@ class TimestampWithoutAtSuffix(CatalogRule):
 
     code = "NAM005"
     name = "timestamp-without-at-suffix"
+    object_kind = "column"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -55,5 +56,4 @@ class TimestampWithoutAtSuffix(CatalogRule):
                     f"{TIMESTAMP_SUFFIX}",
                     f"Rename the column to {column.name}{TIMESTAMP_SUFFIX}.",
                     object=f"{table.path}.{column.name}",
-                    database=ctx.database,
                 )

@@ -44,6 +44,7 @@ class UnconventionalIndexName(CatalogRule):
 
     code = "NAM008"
     name = "unconventional-index-name"
+    object_kind = "index"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -60,7 +61,6 @@ class UnconventionalIndexName(CatalogRule):
                     "Rename the index to "
                     f"{index_name(table.name, [snake_case(c) for c in columns])}.",
                     object=f"{table.schema}.{index.name}",
-                    database=ctx.database,
                     fix=Fix(
                         f"ALTER INDEX {quote_ident(table.schema)}.{quote_ident(index.name)} "
                         "RENAME TO "

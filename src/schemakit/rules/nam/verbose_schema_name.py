@@ -40,6 +40,7 @@ class VerboseSchemaName(CatalogRule):
 
     code = "NAM009"
     name = "verbose-schema-name"
+    object_kind = "schema"
     severity = Severity.WARNING
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -55,5 +56,4 @@ class VerboseSchemaName(CatalogRule):
                 f"Schema name {schema.name} is not short and unambiguous",
                 problem[0].upper() + problem[1:] + ".",
                 object=schema.name,
-                database=ctx.database,
             )

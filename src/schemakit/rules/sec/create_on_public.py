@@ -39,6 +39,7 @@ class CreateOnPublic(CatalogRule):
 
     code = "SEC002"
     name = "create-on-public"
+    object_kind = "schema"
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
         if ctx.exempt:
@@ -52,7 +53,6 @@ class CreateOnPublic(CatalogRule):
                 "create objects in schema public",
                 f"Revoke it: REVOKE CREATE ON SCHEMA public FROM {grantee};",
                 object="public",
-                database=ctx.database,
                 fix=Fix(
                     f"REVOKE CREATE ON SCHEMA public FROM {grantee};",
                     review="a deploy that still creates objects in public will fail",

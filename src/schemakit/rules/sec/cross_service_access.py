@@ -45,6 +45,7 @@ class CrossServiceAccess(CatalogRule):
 
     code = "SEC001"
     name = "cross-service-access"
+    object_kind = "table"
     needs_registry = True
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
@@ -82,7 +83,7 @@ class CrossServiceAccess(CatalogRule):
                 f"{who} holds {privileges} on {kind} {path} of service {owner}",
                 f"Revoke it: REVOKE {privileges} ON {target} FROM {grantee_sql};",
                 object=path,
-                database=ctx.database,
+                kind=kind,
                 fix=Fix(
                     f"REVOKE {privileges} ON {target} FROM {grantee_sql};",
                     review=f"whatever {grantee} does with {path} stops working",

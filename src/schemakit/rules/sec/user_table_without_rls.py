@@ -42,6 +42,7 @@ class UserTableWithoutRls(CatalogRule):
 
     code = "SEC003"
     name = "user-table-without-rls"
+    object_kind = "table"
     severity = Severity.WARNING
     status = "preview"
 
@@ -57,5 +58,4 @@ class UserTableWithoutRls(CatalogRule):
                 "SECURITY; CREATE POLICY ... (enabling it with no policy locks every other "
                 "role out of the table)",
                 object=table.path,
-                database=ctx.database,
             )

@@ -39,6 +39,7 @@ class JsonColumn(CatalogRule):
 
     code = "TYP004"
     name = "json-column"
+    object_kind = "column"
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
         for table in checked_tables(ctx):
@@ -50,7 +51,6 @@ class JsonColumn(CatalogRule):
                     f"Change the column to jsonb: ALTER TABLE {table.path} ALTER COLUMN "
                     f"{column.name} TYPE jsonb{'[]' if column.type_name == '_json' else ''};",
                     object=f"{table.path}.{column.name}",
-                    database=ctx.database,
                     fix=Fix(
                         f"ALTER TABLE {quote_qualified(table.schema, table.name)} "
                         f"ALTER COLUMN {quote_ident(column.name)} TYPE "

@@ -43,6 +43,7 @@ class NonUuidPrimaryKey(CatalogRule):
 
     code = "TYP003"
     name = "non-uuid-primary-key"
+    object_kind = "column"
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
         if ctx.exempt:
@@ -65,5 +66,4 @@ class NonUuidPrimaryKey(CatalogRule):
                 f"Primary key {table.path}.{column.name} {problem}",
                 f"Declare the key as {column.name} uuid PRIMARY KEY DEFAULT gen_random_uuid().",
                 object=f"{table.path}.{column.name}",
-                database=ctx.database,
             )

@@ -41,6 +41,7 @@ class TimestampWithoutTimeZone(CatalogRule):
 
     code = "TYP002"
     name = "timestamp-without-time-zone"
+    object_kind = "column"
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
         for table in checked_tables(ctx):
@@ -53,7 +54,6 @@ class TimestampWithoutTimeZone(CatalogRule):
                     f"COLUMN {column.name} TYPE "
                     f"{column.type.replace('without time zone', 'with time zone')};",
                     object=f"{table.path}.{column.name}",
-                    database=ctx.database,
                     fix=Fix(
                         f"ALTER TABLE {quote_qualified(table.schema, table.name)} "
                         f"ALTER COLUMN {quote_ident(column.name)} TYPE "

@@ -41,6 +41,7 @@ class UserIdNotText(CatalogRule):
 
     code = "TYP001"
     name = "user-id-not-text"
+    object_kind = "column"
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
         names = ctx.text_id_columns
@@ -54,5 +55,4 @@ class UserIdNotText(CatalogRule):
                     f"Change the column to text: ALTER TABLE {table.path} ALTER COLUMN "
                     f"{column.name} TYPE text;",
                     object=f"{table.path}.{column.name}",
-                    database=ctx.database,
                 )

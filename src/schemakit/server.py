@@ -1,4 +1,8 @@
-"""A throwaway PostgreSQL cluster on a private unix socket, for tests and embedded linting."""
+"""The embedded PostgreSQL server: a throwaway cluster on a private unix socket.
+
+Runtime code, not a test helper: `schemakit lint`, `drift`, `explain-locks` and `generate`
+replay migrations into it; the test helpers re-export it.
+"""
 
 from __future__ import annotations
 
