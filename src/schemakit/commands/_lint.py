@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,6 @@ def lint(
     table-shape rules.
     """
     from schemakit.lint import LintOptions
-    from schemakit.report import LintReport
 
     options = options or LintOptions()
     as_files, config = _mode(paths, sql_only, options.database_url)
@@ -58,17 +58,14 @@ def lint(
         if path.is_file():
             # the whole project was linted for context; the file was asked about
             asked = path.resolve()
-            result.findings = [
-                f for f in result.findings if f.location and f.location.path.resolve() == asked
-            ]
-            result.sources = [str(path)]
-    return LintReport(
-        findings=result.findings,
-        rules=result.rules,
-        databases=result.databases,
-        sources=result.sources,
-        suppressed=result.suppressed,
-    )
+            result = replace(
+                result,
+                findings=[
+                    f for f in result.findings if f.location and f.location.path.resolve() == asked
+                ],
+                sources=[str(path)],
+            )
+    return result
 
 
 def _mode(paths: Sequence[Path], sql_only: bool, database_url: str | None) -> tuple[bool, Config]:

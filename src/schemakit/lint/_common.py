@@ -4,11 +4,12 @@ reads them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from schemakit.migrate._sources import MigrationFile
-from schemakit.rules import Finding, Rule, Selection, SourceText
+from schemakit.report import LintReport
+from schemakit.rules import Selection, SourceText
 
 __all__ = [
     "SHAPE_FAMILIES",
@@ -40,15 +41,9 @@ class LintOptions:
         return Selection(self.select, self.ignore, self.extend_select)
 
 
-@dataclass
-class LintResult:
-    findings: list[Finding] = field(default_factory=list)
-    suppressed: int = 0
-    rules: tuple[type[Rule], ...] = ()
-    databases: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    """What was read: redacted URLs, or migration folders."""
-    config_path: Path | None = None
+LintResult = LintReport
+"""What a lint run returns: the report itself (findings, rules, databases, sources,
+suppressed), so nothing is copied between the linting and the reporters."""
 
 
 TYPESCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")

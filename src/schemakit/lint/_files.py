@@ -131,10 +131,9 @@ def _lint_files(
     )
     return LintResult(
         checked.findings,
-        checked.suppressed,
         checked.rules,
+        suppressed=checked.suppressed,
         sources=[str(f.path) for f in files],
-        config_path=config.path,
     )
 
 

@@ -119,7 +119,11 @@ def lint(
     sources += source_files
     checked = check(config, rules, catalogs=catalogs, statements=statements, texts=texts)
     return LintResult(
-        checked.findings, checked.suppressed, checked.rules, databases, sources, config.path
+        checked.findings,
+        checked.rules,
+        databases=databases,
+        sources=sources,
+        suppressed=checked.suppressed,
     )
 
 
