@@ -236,22 +236,43 @@ def test_missing_migrations_folder_exit_2(
     assert "does not exist" in err
 
 
-def test_failing_migration_exit_2_with_file_line_and_server_message(
+def test_failing_migration_is_a_finding_and_the_rest_is_still_linted(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    write(tmp_path / "schemakit.toml", "[services.auth]\nschemas = ['auth']\nmigrations = 'm'\n")
+    """Never a silent zero: a migration the server refuses is APL001 at its statement; the
+    service's later files are still read by the statement rules, and the other services are
+    replayed and checked as usual."""
+    write(
+        tmp_path / "schemakit.toml",
+        "[services.auth]\nschemas = ['auth']\nmigrations = 'm'\n"
+        "[services.files]\nschemas = ['files']\nmigrations = 'f'\n",
+    )
     write(tmp_path / "m" / "0001.sql", "CREATE SCHEMA auth;\n")
     bad = write(
         tmp_path / "m" / "0002.sql",
         "-- a reference to a table that does not exist\n\nCREATE TABLE auth.sessions (\n"
         "  user_id text REFERENCES auth.users (id)\n);\n",
     )
-    code, out, err = run(capsys, "lint", str(tmp_path))
-    assert code == 2
-    assert f"{bad}:3: migration of service auth failed" in err
-    assert 'relation "auth.users" does not exist (SQLSTATE 42P01)' in err
-    assert "CREATE TABLE auth.sessions" in err
-    assert out == ""
+    later = write(tmp_path / "m" / "0003.sql", "CREATE INDEX idx_x ON auth.sessions (user_id);\n")
+    write(
+        tmp_path / "f" / "0001.sql", 'CREATE SCHEMA files;\nCREATE TABLE files."Blob" (id int);\n'
+    )
+    code, out, err = run(capsys, "lint", str(tmp_path), "--format", "json")
+    assert code == 1, err
+    findings = json.loads(out)["findings"]
+    [refused] = [f for f in findings if f["code"] == "APL001"]
+    assert refused["location"]["path"].endswith("m/0002.sql")
+    assert (refused["location"]["line"], refused["location"]["column"]) == (3, 1)
+    assert 'relation "auth.users" does not exist (SQLSTATE 42P01)' in refused["message"]
+    assert refused["service"] == "auth"
+    # the later file's statements are still judged, and the other service fully
+    assert any(f["code"] == "MIG001" and f["location"]["path"] == str(later) for f in findings)
+    assert {"NAM001", "COL001", "COL005"} <= {
+        f["code"] for f in findings if f["service"] == "files"
+    }
+    # auth's schema exists (0001 applied): no ISO009 for a replay that stopped after it
+    assert not any(f["code"] == "ISO009" for f in findings)
+    assert refused["location"]["path"] == str(bad)
 
 
 def test_syntax_error_is_a_finding_with_line(

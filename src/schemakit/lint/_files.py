@@ -58,6 +58,7 @@ from schemakit.rules import (
 )
 
 if TYPE_CHECKING:
+    from schemakit.lint._replay import ReplayFailure
     from schemakit.server import Cluster
 
 __all__ = ["FILE_RULES", "STDIN", "lint_files"]
@@ -111,9 +112,15 @@ def _lint_files(
     shape = tuple(rule for rule in chosen if replay and rule.family() in SHAPE_FAMILIES)
     rules = tuple(rule for rule in chosen if rule in FILE_RULES or rule in shape)
     sequences = _sequences(paths, stdin, stdin_name)
-    catalogs = []
+    catalogs: list[CatalogRun] = []
+    given = []
     if shape:
-        catalogs = _replayed(sequences, config, progress or (lambda message: None), cluster)
+        from schemakit.lint._replay import refused
+
+        failures: list[ReplayFailure] = []
+        say = progress or (lambda message: None)
+        catalogs = _replayed(sequences, config, say, cluster, failures)
+        given = [refused(failure) for failure in failures]
     files = [file for group, _ in sequences for file in group]
     checked = check(
         config,
@@ -127,6 +134,7 @@ def _lint_files(
             for group, in_transaction in sequences
         ],
         texts=source_texts(files),
+        given=given,
         standalone=True,
     )
     return LintResult(
@@ -142,6 +150,7 @@ def _replayed(
     config: Config,
     say: Progress,
     cluster: Cluster | None,
+    failures: list[ReplayFailure],
 ) -> list[CatalogRun]:
     """The table-shape rules over what the files make, applied in order to a throwaway
     database, each sequence as a service of its own (up to its first unparsable file)."""
@@ -161,7 +170,9 @@ def _replayed(
             origins.locate,
             only=lambda rule: rule.family() in SHAPE_FAMILIES,
         )
-        for database, catalog, origins in replay(replayed, say, cluster, found=found)
+        for database, catalog, origins in replay(
+            replayed, say, cluster, found=found, failures=failures
+        )
     ]
 
 

@@ -21,11 +21,12 @@ from schemakit.catalog import Catalog, from_database
 from schemakit.config import Config
 from schemakit.errors import MigrationError, first_line
 from schemakit.migrate import MigrationSet, discover
-from schemakit.rules import Location, enclosing_paths
+from schemakit.rules import Finding, Location, enclosing_paths
+from schemakit.rules.apl.migration_does_not_apply import MigrationDoesNotApply
 from schemakit.server import Cluster
 from schemakit.sql import cannot_run_in_transaction
 
-__all__ = ["Origin", "Origins", "replay"]
+__all__ = ["Origin", "Origins", "ReplayFailure", "refused", "replay"]
 
 Progress = Callable[[str], None]
 _unique = itertools.count(1)
@@ -80,6 +81,37 @@ class Origin:
     service: str
 
 
+@dataclass(frozen=True)
+class ReplayFailure:
+    """A migration the server refused during the replay: where, and what it said."""
+
+    service: str
+    location: Location
+    message: str
+    statement: str | None
+    hint: str
+
+    def error(self) -> MigrationError:
+        return MigrationError(
+            self.message,
+            path=self.location.path,
+            line=self.location.line,
+            statement=self.statement,
+            hint=self.hint,
+        )
+
+
+def refused(failure: ReplayFailure) -> Finding:
+    """APL001 at the statement the replay's server refused."""
+    return MigrationDoesNotApply().finding(
+        failure.message[:1].upper() + failure.message[1:],
+        failure.hint[:1].upper() + failure.hint[1:].rstrip(".") + ". The service's later "
+        "migrations were not replayed, so its catalog findings cover what applied before.",
+        location=failure.location,
+        service=failure.service,
+    )
+
+
 class Origins:
     """Object path -> the statement that first created it (or moved it to that path)."""
 
@@ -107,10 +139,14 @@ def replay(
     *,
     only: str | None = None,
     found: Mapping[str, MigrationSet | None] | None = None,
+    failures: list[ReplayFailure] | None = None,
 ) -> Iterator[tuple[str, Catalog, Origins]]:
     """Apply each database's migrations to a fresh throwaway database; yield its catalog.
 
-    Everything is read and parsed before a server starts, so a bad file costs nothing.
+    Everything is read and parsed before a server starts, so a bad file costs nothing. A
+    migration the server refuses raises :class:`MigrationError`, unless ``failures`` is given:
+    then it is recorded there, that service's later migrations are skipped (they build on
+    what failed), and the other services are replayed as usual.
     """
     plan: list[tuple[str, list[MigrationSet]]] = []
     total = 0
@@ -149,9 +185,14 @@ def replay(
             statements: list[Origin] = []
             for migration_set in sets:
                 if migration_set.is_sql:
-                    _apply(cluster.dsn(actual), migration_set, statements)
+                    failed = _apply(cluster.dsn(actual), migration_set, statements)
                 else:
-                    _apply_alembic(cluster.dsn(actual), config, migration_set, statements)
+                    failed = _apply_alembic(cluster.dsn(actual), config, migration_set, statements)
+                if failed is not None:
+                    if failures is None:
+                        raise failed.error()
+                    failures.append(failed)
+                    say(f"{failed.message} at {failed.location.path}:{failed.location.line}")
             with cluster.connect(actual) as conn:
                 rows = conn.execute(
                     f"SELECT path, stmt FROM {_LOG_SCHEMA}.log WHERE stmt IS NOT NULL ORDER BY seq"
@@ -176,7 +217,7 @@ def _create_roles(cluster: Cluster, config: Config) -> None:
                 conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
 
 
-def _apply(dsn: str, migrations: MigrationSet, statements: list[Origin]) -> None:
+def _apply(dsn: str, migrations: MigrationSet, statements: list[Origin]) -> ReplayFailure | None:
     # One connection per service, statement by statement in autocommit: a throwaway database
     # needs no atomicity, and CREATE INDEX CONCURRENTLY runs as written.
     with contextlib.closing(psycopg.connect(dsn, autocommit=True)) as conn:
@@ -201,35 +242,41 @@ def _apply(dsn: str, migrations: MigrationSet, statements: list[Origin]) -> None
                     if reopen:
                         conn.execute(b"BEGIN")
                 except psycopg.Error as exc:
-                    raise MigrationError(
+                    return ReplayFailure(
+                        migrations.service,
+                        statements[number].location,
                         f"migration of service {migrations.service} failed: {server_message(exc)}",
-                        path=file.path,
-                        line=statement.line,
-                        statement=statement.text,
-                        hint=_hint(exc),
-                    ) from exc
+                        statement.text,
+                        _hint(exc),
+                    )
+    return None
 
 
 def _apply_alembic(
     dsn: str, config: Config, migrations: MigrationSet, statements: list[Origin]
-) -> None:
+) -> ReplayFailure | None:
     from schemakit.migrate import alembic_upgrade
 
     # Alembic runs Python on its own connection: objects are attributed to the service and
     # located at its migrations folder (which revision made them is not known here).
     number = len(statements)
     statements.append(Origin(Location(migrations.folder, 1), migrations.service))
-    alembic_upgrade(
-        dsn,
-        config.services[migrations.service],
-        timeouts=f"SELECT set_config('schemakit.stmt', '{number}', false)",
-    )
+    try:
+        alembic_upgrade(
+            dsn,
+            config.services[migrations.service],
+            timeouts=f"SELECT set_config('schemakit.stmt', '{number}', false)",
+        )
+    except MigrationError as exc:
+        where = Location(exc.path, exc.line or 1) if exc.path else statements[number].location
+        return ReplayFailure(migrations.service, where, exc.message, exc.statement, exc.hint or "")
+    return None
 
 
 def _hint(exc: psycopg.Error) -> str:
     if getattr(exc, "sqlstate", None) == "42704" and "role" in str(exc):
         return 'declare the role as a service\'s role = "..." in the config, or fix the migration'
-    return "fix the migration; nothing after it was applied"
+    return "fix the migration so that it applies after the ones before it"
 
 
 def server_message(exc: psycopg.Error) -> str:

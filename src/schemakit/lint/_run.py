@@ -33,7 +33,7 @@ from schemakit.lint._common import (
     replayable,
     source_texts,
 )
-from schemakit.lint._replay import replay
+from schemakit.lint._replay import ReplayFailure, refused, replay
 from schemakit.migrate import (
     ALEMBIC_VERSION_TABLE,
     MigrationSet,
@@ -87,6 +87,7 @@ def lint(
     texts: list[SourceText] = []
     databases: list[str] = []
     sources: list[str] = []
+    given: list[Finding] = []
     if options.database_url:
         database = database_for_url(config, options.database_url, options.database)
         say(f"reading the catalog of {redact(options.database_url)}")
@@ -100,7 +101,9 @@ def lint(
         found = {s.name: discover(s, config.path) for s in config.services.values()}
         to_replay = _replayable_sets(found)
         cut = {name for name, kept in to_replay.items() if kept is not found[name]}
-        for database, catalog, origins in replay(config, say, cluster, found=to_replay):
+        failures: list[ReplayFailure] = []
+        replayed = replay(config, say, cluster, found=to_replay, failures=failures)
+        for database, catalog, origins in replayed:
             ctx = CatalogContext(catalog, config, database, creator=origins.creator)
             # a replay cut at a syntax error has not made what later files would
             keep = partial(_not_missing_after_cut, cut)
@@ -111,13 +114,18 @@ def lint(
                 sources.append(str(service.migrations))
         statements += _statement_runs(config, found)
         texts += _texts(config, found)
+        given += (refused(failure) for failure in failures)
+        # a service whose replay stopped has not made what its later files would
+        cut |= {failure.service for failure in failures}
     model_runs, model_sources = _lint_models(config, options.models, say)
     catalogs += model_runs
     sources += model_sources
     source_runs, source_files = _lint_drizzle_sources(config, rules, say)
     catalogs += source_runs
     sources += source_files
-    checked = check(config, rules, catalogs=catalogs, statements=statements, texts=texts)
+    checked = check(
+        config, rules, catalogs=catalogs, statements=statements, texts=texts, given=given
+    )
     return LintResult(
         checked.findings,
         checked.rules,

@@ -136,7 +136,8 @@ def apply_suppressions(
     return outcome
 
 
-def _service_of(finding: Finding, config: Config) -> str | None:
+def service_of(finding: Finding, config: Config) -> str | None:
+    """The service a finding is about: its own, its object's schema's, or its file's."""
     if finding.service:
         return finding.service
     if finding.object and finding.database:
@@ -172,7 +173,7 @@ def apply_overrides(findings: list[Finding], config: Config) -> tuple[list[Findi
             for pattern, selected in settings.per_file_ignores.items():
                 if fnmatch.fnmatch(where, pattern):
                     codes += selected
-        service = _service_of(finding, config) if settings.per_service_ignores else None
+        service = service_of(finding, config) if settings.per_service_ignores else None
         if service is not None:
             codes += settings.per_service_ignores.get(service, ())
         if any(matches(finding.code, code) for code in codes):

@@ -23,6 +23,7 @@ from schemakit.rules._engine import (
     apply_overrides,
     apply_suppressions,
     run_catalog_rules,
+    service_of,
 )
 from schemakit.rules._registry import RULES, matches, meta_rule, select_rules
 from schemakit.rules._sql import MigrationStep, run_sql_rules
@@ -180,16 +181,19 @@ def check(
     catalogs: Iterable[CatalogRun] = (),
     statements: Iterable[StatementRun] = (),
     texts: Sequence[SourceText] = (),
+    given: Iterable[Finding] = (),
     standalone: bool = False,
 ) -> Checked:
     """Run ``rules`` over what is given, then apply ``[lint]`` (per-file, per-service and
     per-object ignores, severities) and the texts' inline ignores, and report unused
     (SUP001) and invalid (SUP002) suppressions when those rules are chosen.
 
+    ``given``: findings the caller made from what it read (a migration the replay's server
+    refused), kept when their rule is chosen.
     ``standalone``: the input belongs to no service (loose files), so no finding names one.
     """
     enabled = {rule.code for rule in rules}
-    found: list[Finding] = []
+    found = [f for f in given if f.code in enabled]
     declared: dict[str, list[Finding]] = {}
     for run in catalogs:
         chosen = [rule for rule in rules if run.only(rule)]
@@ -218,6 +222,10 @@ def check(
         found = [f for f in found if (f.code, f.object) not in seen] + group
     if standalone:
         found = [replace(f, service=None) for f in found]
+    else:
+        # every finding names its service: the one whose schema holds the object, or whose
+        # migrations or sources hold the file
+        found = [f if f.service else replace(f, service=service_of(f, config)) for f in found]
     found, overridden = apply_overrides(found, config)
     outcome = apply_suppressions(
         found,

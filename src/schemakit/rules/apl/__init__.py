@@ -1,0 +1,1 @@
+"""APL: the migrations apply, in order, to the database their predecessors produce."""
