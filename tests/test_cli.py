@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -87,14 +88,17 @@ def test_console_script_text_output() -> None:
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "DATABASE_URL": ""},
+        # a URL in the environment alone never turns the replay into a live audit
+        env={**os.environ, "DATABASE_URL": "postgresql://nobody@/nowhere?host=/nonexistent"},
     )
     assert proc.returncode == 1, proc.stderr
-    assert "examples/platform/services/credits/src/db/schema/index.ts" in proc.stdout
+    # paths relative to the repository holding the config, not the working directory
+    assert "\nexamples/platform/services/credits/src/db/schema/index.ts\n" in proc.stdout
     # the Drizzle source, not the generated migration: that is where it is fixed
     assert "10:1 ISO002 [type-in-public]" in proc.stdout
     assert (
-        "Found 27 findings (12 errors, 15 warnings) in platform, sync; 4 suppressed" in proc.stdout
+        "Found 27 findings (12 errors, 15 warnings) in platform, sync; 4 suppressed "
+        "[migrations replayed into a throwaway PostgreSQL]" in proc.stdout
     )
 
 
@@ -178,10 +182,20 @@ def test_unreachable_database_exit_2_without_password(
 def test_database_url_from_environment(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", f"postgresql://app:{SECRET}@/x?host={tmp_path}")
+    """DATABASE_URL alone does not switch lint to a live audit (it replays the migrations,
+    and says so); --live reads it."""
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://app:{SECRET}@/platform?host={tmp_path}")
     code, out, err = run(capsys, "lint", str(EXAMPLE))
+    assert code == 1
+    assert "[migrations replayed into a throwaway PostgreSQL]" in out
+    code, out, err = run(capsys, "lint", str(EXAMPLE), "--live")
     assert code == 2
+    assert "cannot connect to postgresql://app:***@/platform" in err
     assert SECRET not in out + err
+    monkeypatch.delenv("DATABASE_URL")
+    code, out, err = run(capsys, "lint", str(EXAMPLE), "--live")
+    assert code == 2
+    assert "--live audits $DATABASE_URL, which is not set" in err
 
 
 def test_keyword_dsn_password_is_redacted(
@@ -253,7 +267,7 @@ def test_failing_migration_is_a_finding_and_the_rest_is_still_linted(
         "-- a reference to a table that does not exist\n\nCREATE TABLE auth.sessions (\n"
         "  user_id text REFERENCES auth.users (id)\n);\n",
     )
-    later = write(tmp_path / "m" / "0003.sql", "CREATE INDEX idx_x ON auth.sessions (user_id);\n")
+    write(tmp_path / "m" / "0003.sql", "CREATE INDEX idx_x ON auth.sessions (user_id);\n")
     write(
         tmp_path / "f" / "0001.sql", 'CREATE SCHEMA files;\nCREATE TABLE files."Blob" (id int);\n'
     )
@@ -266,13 +280,13 @@ def test_failing_migration_is_a_finding_and_the_rest_is_still_linted(
     assert 'relation "auth.users" does not exist (SQLSTATE 42P01)' in refused["message"]
     assert refused["service"] == "auth"
     # the later file's statements are still judged, and the other service fully
-    assert any(f["code"] == "MIG001" and f["location"]["path"] == str(later) for f in findings)
+    assert any(f["code"] == "MIG001" and f["location"]["path"] == "m/0003.sql" for f in findings)
     assert {"NAM001", "COL001", "COL005"} <= {
         f["code"] for f in findings if f["service"] == "files"
     }
     # auth's schema exists (0001 applied): no ISO009 for a replay that stopped after it
     assert not any(f["code"] == "ISO009" for f in findings)
-    assert refused["location"]["path"] == str(bad)
+    assert refused["location"]["path"] == bad.relative_to(tmp_path).as_posix()
 
 
 def test_syntax_error_is_a_finding_with_line(
@@ -470,14 +484,14 @@ def test_syntax_error_line_after_non_ascii(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     write(tmp_path / "schemakit.toml", "[services.auth]\nschemas = ['auth']\nmigrations = 'm'\n")
-    bad = write(
+    write(
         tmp_path / "m" / "0001.sql",
         "-- Grüße, naïve café ünïcödé\n-- ééééééé\nCREATE SCHEMA auth;\n\n\n\n\nCREATE TABLE auth.x (id int,);\n",
     )
     code, out, _ = run(capsys, "lint", str(tmp_path), "--format", "json")
     assert code == 1
     [finding] = json.loads(out)["findings"]
-    assert (finding["location"]["path"], finding["location"]["line"]) == (str(bad), 8)
+    assert (finding["location"]["path"], finding["location"]["line"]) == ("m/0001.sql", 8)
 
 
 def test_lint_a_migration_file_finds_its_config(capsys: pytest.CaptureFixture[str]) -> None:
@@ -506,3 +520,36 @@ def test_output_file_and_formats_match_reporters(
     assert code == 1
     assert out == ""
     jsonschema.validate(json.loads(target.read_text()), json.loads(json_schema()))
+
+
+def test_same_findings_and_paths_from_a_subfolder_and_for_two_files(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Report paths do not depend on the working directory, and several files of a project
+    (as `git diff --name-only | xargs schemakit lint` passes them) are linted with the
+    project, as one is: the catalog rules still judge what they make."""
+    project = tmp_path / "repo" / "platform"
+    shutil.copytree(EXAMPLE, project)
+    (tmp_path / "repo" / ".git").mkdir()  # paths are relative to the repository
+
+    def findings(*args: str) -> list[tuple[str, str, int]]:
+        code, out, err = run(capsys, "lint", *args, "--format", "json")
+        assert code == 1, err
+        return sorted(
+            (f["code"], f["location"]["path"], f["location"]["line"])
+            for f in json.loads(out)["findings"]
+            if f["location"]
+        )
+
+    monkeypatch.chdir(tmp_path / "repo")
+    whole = findings("platform")
+    assert ("ISO001", "platform/services/research/migrations/0002_scratch.sql", 4) in whole
+    monkeypatch.chdir(project / "services" / "research")
+    assert findings(str(project)) == whole
+    files = [
+        "platform/services/research/migrations/0002_scratch.sql",
+        "platform/services/auth/migrations/0001_init.sql",
+    ]
+    asked = findings(*(str(tmp_path / "repo" / f) for f in files))
+    assert asked == [f for f in whole if f[1] in files]
+    assert any(code == "ISO001" for code, _, _ in asked)  # a catalog rule, not only MIG

@@ -29,7 +29,7 @@ def sk(*args: str, url: str) -> subprocess.CompletedProcess[str]:
 
 
 def live_findings(platform: Path, url: str) -> set[tuple[str, str]]:
-    out = sk("lint", str(platform), "--database", "platform", "--format", "json", url=url)
+    out = sk("lint", str(platform), "--live", "--database", "platform", "--format", "json", url=url)
     assert out.returncode in (0, 1), out.stderr
     return {(f["code"], f["object"]) for f in json.loads(out.stdout)["findings"]}
 

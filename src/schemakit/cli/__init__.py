@@ -56,9 +56,14 @@ def cli() -> None:
 @click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--database-url",
-    envvar="DATABASE_URL",
     metavar="URL",
-    help="Audit this live database instead of replaying migrations (also $DATABASE_URL).",
+    help="Audit this live database instead of replaying migrations.",
+)
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Audit the live database at $DATABASE_URL (without this flag or --database-url, "
+    "lint never reads DATABASE_URL: it replays the migrations).",
 )
 @click.option(
     "--database",
@@ -118,6 +123,7 @@ def cli() -> None:
 def lint(
     paths: tuple[Path, ...],
     database_url: str | None,
+    live: bool,
     database: str | None,
     fmt: str,
     output: Path | None,
@@ -137,23 +143,33 @@ def lint(
     Without a database URL, every service's migrations (plain SQL folders ordered by file
     name, drizzle-kit folders by meta/_journal.json) are replayed into a throwaway
     PostgreSQL started for this run, and the result is audited with every rule. With
-    --database-url (or DATABASE_URL) that database is audited as it is. PATH may be one
-    migration or source file of a service: the whole project is linted as above and only
-    that file's findings are reported.
+    --database-url URL (or --live, for $DATABASE_URL) that database is audited as it is;
+    a DATABASE_URL in the environment alone never changes what lint does. The summary line
+    says which way ran.
 
-    Other SQL files, folders of them and - (standard input) outside a project, several
-    PATHs, or any PATH with --sql, are linted statement by statement with no database: the migration
-    safety rules (MIG), syntax errors (SYN001) and suppressions (SUP). A statement that does
-    not parse is a finding at its line; the rest of the file is still linted. With --replay
-    the files are also applied to a throwaway PostgreSQL, and the naming, type, column and
-    index rules judge the tables they make.
+    PATHs that are migration or source files of one project's services (one, or several
+    as `git diff --name-only | xargs schemakit lint` gives them) are linted with the whole
+    project around them, and only their findings are reported. Other SQL files, folders of
+    them and - (standard input), or any PATH with --sql, are linted statement by statement
+    with no database: the migration safety rules (MIG), syntax errors (SYN001) and
+    suppressions (SUP). A statement that does not parse is a finding at its line; the rest
+    of the file is still linted. With --replay the files are also applied to a throwaway
+    PostgreSQL, and the naming, type, column and index rules judge the tables they make.
 
-    Exit 0 when nothing is found, 1 with findings, 2 on errors (unreadable input included).
+    Paths in every report are relative to the project's folder (the config's), whatever
+    the working directory.
+
+    Exit 0 when nothing is found, 1 with findings, 2 on errors (unreadable input, a broken
+    config).
     """
     from schemakit import commands
     from schemakit.lint import LintOptions
     from schemakit.report import REPORTERS
 
+    if live and not database_url:
+        database_url = os.environ.get("DATABASE_URL") or None
+        if database_url is None:
+            raise click.UsageError("--live audits $DATABASE_URL, which is not set")
     options = LintOptions(
         database_url=database_url or None,
         database=database,
@@ -172,8 +188,10 @@ def lint(
     )
     if fix_sql is not None:
         from schemakit.report import render_fix_sql
+        from schemakit.report._json import paths_relative_to
 
-        text, safe, review = render_fix_sql(report.findings)
+        with paths_relative_to(report.root):
+            text, safe, review = render_fix_sql(report.findings)
         with _open_output(fix_sql) as stream:
             stream.write(text)
         click.echo(

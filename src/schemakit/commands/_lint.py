@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from schemakit.lint import LintOptions
     from schemakit.report import LintReport
 
-__all__ = ["lint"]
+__all__ = ["lint", "report_root"]
 
 STDIN = Path("-")
 
@@ -39,58 +39,94 @@ def lint(
     from schemakit.lint import LintOptions
 
     options = options or LintOptions()
-    as_files, config = _mode(paths, sql_only, options.database_url)
+    as_files, config, asked = _mode(paths, sql_only, options.database_url)
     if replay and not as_files:
         raise UsageError("--replay is for SQL files; a project's migrations are always replayed")
     if options.models and as_files:
         raise UsageError("--models lints a project's models; it takes no SQL files")
+    root = report_root(config)
     if as_files:
         from schemakit.lint import lint_files
 
         result = lint_files(
             paths, options, stdin_name=stdin_name, replay=replay, progress=progress, config=config
         )
-    else:
-        from schemakit.lint import lint as lint_project
+        return replace(result, mode="sql-replay" if replay else "sql", root=root)
+    from schemakit.lint import lint as lint_project
 
-        path = paths[0] if paths else Path(".")
-        result = lint_project(path, options, progress, config=config)
-        if path.is_file():
-            # the whole project was linted for context; the file was asked about
-            asked = path.resolve()
-            result = replace(
-                result,
-                findings=[
-                    f for f in result.findings if f.location and f.location.path.resolve() == asked
-                ],
-                sources=[str(path)],
-            )
+    result = lint_project(paths[0] if paths else Path("."), options, progress, config=config)
+    result = replace(result, mode="live" if options.database_url else "replay", root=root)
+    if asked:
+        # the whole project was linted for context; these files were asked about
+        files = {path.resolve() for path in asked}
+        result = replace(
+            result,
+            findings=[
+                f for f in result.findings if f.location and f.location.path.resolve() in files
+            ],
+            sources=[str(path) for path in asked],
+        )
     return result
 
 
-def _mode(paths: Sequence[Path], sql_only: bool, database_url: str | None) -> tuple[bool, Config]:
-    """Whether to lint ``paths`` as SQL files, and the config that applies (read once)."""
+def _mode(
+    paths: Sequence[Path], sql_only: bool, database_url: str | None
+) -> tuple[bool, Config, list[Path]]:
+    """Whether to lint ``paths`` as SQL files, the config that applies (read once), and the
+    files of a project whose findings alone are asked for."""
     from schemakit.lint._common import TYPESCRIPT_SUFFIXES
 
-    if sql_only or len(paths) > 1 or STDIN in paths:
+    if sql_only or STDIN in paths:
         if database_url:
             raise UsageError("--database-url audits a database; it takes no SQL files")
         anchor = next((p for p in paths if p != STDIN), Path.cwd())
-        return True, load_config(anchor, required=False)
-    if not paths or database_url:
-        return False, load_config(paths[0] if paths else None, required=database_url is None)
-    path = paths[0]
-    typescript = path.name.endswith(TYPESCRIPT_SUFFIXES)
-    if find_config(path.resolve()) is None:
-        if typescript:
+        return True, load_config(anchor, required=False), []
+    if not paths or (database_url and len(paths) == 1):
+        config = load_config(paths[0] if paths else None, required=database_url is None)
+        return False, config, []
+    if len(paths) == 1 and paths[0].is_dir() and find_config(paths[0].resolve()) is not None:
+        return False, load_config(paths[0]), []
+    for path in paths:
+        if path.name.endswith(TYPESCRIPT_SUFFIXES) and find_config(path.resolve()) is None:
             raise SchemakitError(
                 f"{path}: TypeScript is linted as a service's Drizzle source, in a project",
                 hint="lint the folder whose schemakit.toml lists it under sources",
             )
-        return True, load_config(path, required=False)
-    config = load_config(path)
-    if path.is_dir() or typescript:
-        return False, config  # a .ts file: its project's stray-pgTable( check covers any
-    # one file in a project: a service's migration or source is linted with the project
-    # around it (and reported alone); any other file stands alone
-    return config.service_at(path.resolve()) is None, config
+    # files of one project's services (a migration, a Drizzle source; `git diff --name-only |
+    # xargs schemakit lint`): linted with the project around them, so the catalog rules judge
+    # what they make, and reported alone; anything else stands alone, statement by statement
+    if database_url:
+        raise UsageError("--database-url audits a database; it takes no SQL files")
+    found = {find_config(path.resolve()) for path in paths}
+    config = load_config(paths[0], required=False)
+    if len(found) == 1 and None not in found and _all_service_files(config, paths):
+        return False, config, list(paths)
+    return True, config, []
+
+
+def _all_service_files(config: Config, paths: Sequence[Path]) -> bool:
+    """Each path is a file of a configured service (a .ts file anywhere in the project: the
+    stray-``pgTable(`` check covers any of them)."""
+    from schemakit.lint._common import TYPESCRIPT_SUFFIXES
+
+    return all(
+        path.is_file()
+        and (
+            path.name.endswith(TYPESCRIPT_SUFFIXES) or config.service_at(path.resolve()) is not None
+        )
+        for path in paths
+    )
+
+
+def report_root(config: Config) -> Path | None:
+    """The folder report paths are relative to, whatever the working directory: the git
+    work tree holding the config (what pull-request annotations and SARIF uploads resolve
+    against, wherever in the repository the config lives), else the config's folder; None
+    without a config (the working directory)."""
+    if config.path is None:
+        return None
+    folder = config.path.parent.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder

@@ -2,31 +2,50 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from schemakit.errors import redact
 from schemakit.rules import Finding, Rule
 
-__all__ = ["SCHEMA_VERSION", "relative", "render_json", "to_dict"]
+__all__ = ["SCHEMA_VERSION", "paths_relative_to", "relative", "render_json", "to_dict"]
 
 SCHEMA_VERSION = 1
 
 
+_BASE: ContextVar[Path | None] = ContextVar("report_base", default=None)
+
+
+@contextlib.contextmanager
+def paths_relative_to(root: Path | None) -> Iterator[None]:
+    """Report paths relative to ``root`` (the project's folder) inside the block, whatever
+    the working directory: the same run from a subfolder reports the same paths."""
+    token = _BASE.set(root)
+    try:
+        yield
+    finally:
+        _BASE.reset(token)
+
+
 def relative(path: Path) -> str:
-    """``path`` relative to the working directory when it lies below it."""
-    return _relative(path, os.getcwd())
+    """``path`` relative to the project's folder (see :func:`paths_relative_to`; default: the
+    working directory) when it lies below it."""
+    base = _BASE.get()
+    return _relative(path, os.fspath(base) if base is not None else os.getcwd(), os.getcwd())
 
 
 @functools.lru_cache(maxsize=4096)
-def _relative(path: Path, cwd: str) -> str:
+def _relative(path: Path, base: str, cwd: str) -> str:
     # Every finding of a file asks again: thousands of identical relative_to() calls.
+    absolute = path if path.is_absolute() or os.fspath(path) == "-" else Path(cwd, path)
     try:
-        return str(path.relative_to(cwd))
+        return str(absolute.relative_to(base))
     except ValueError:
         return os.fspath(path)
 
@@ -56,6 +75,7 @@ def render_json(
     databases: Sequence[str],
     sources: Sequence[str],
     suppressed: int,
+    mode: str = "",
 ) -> str:
     errors = sum(1 for f in findings if f.severity.value == "error")
     document = {
@@ -68,8 +88,9 @@ def render_json(
             "suppressed": suppressed,
             "rules": len(rules),
         },
+        **({"mode": mode} if mode else {}),
         "databases": list(databases),
-        # paths as the findings show them (relative below the working directory)
+        # paths as the findings show them (relative to the project's folder)
         "sources": [relative(Path(s)) if os.path.isabs(s) else redact(s) for s in sources],
         "findings": [],
     }

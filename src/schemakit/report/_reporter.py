@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Protocol
 
 from schemakit.report._github import render_github
-from schemakit.report._json import render_json
+from schemakit.report._json import paths_relative_to, render_json
 from schemakit.report._sarif import render_sarif
 from schemakit.report._text import render_text
 from schemakit.rules import Finding, Rule
@@ -36,6 +37,11 @@ class LintReport:
     databases: Sequence[str] = ()
     sources: Sequence[str] = field(default_factory=tuple)
     suppressed: int = 0
+    mode: str = ""
+    """How the findings were made: ``replay``, ``live``, ``sql`` or ``sql-replay``."""
+    root: Path | None = None
+    """The project's folder: report paths are relative to it (default: the working
+    directory)."""
 
 
 def _version() -> str:
@@ -52,45 +58,53 @@ class Reporter(Protocol):
 
 class TextReporter:
     def write(self, report: LintReport, stream: IO[str], *, color: bool | None = None) -> None:
-        render_text(
-            report.findings,
-            stream=stream,
-            suppressed=report.suppressed,
-            # SQL files linted without a database: say how many were read instead
-            databases=report.databases
-            or (
-                [f"{len(report.sources)} SQL file{'s' if len(report.sources) != 1 else ''}"]
-                if report.sources
-                else []
-            ),
-            color=color,
-        )
+        with paths_relative_to(report.root):
+            render_text(
+                report.findings,
+                stream=stream,
+                suppressed=report.suppressed,
+                # SQL files linted without a database: say how many were read instead
+                databases=report.databases
+                or (
+                    [f"{len(report.sources)} SQL file{'s' if len(report.sources) != 1 else ''}"]
+                    if report.sources
+                    else []
+                ),
+                color=color,
+                mode=report.mode,
+            )
 
 
 class JsonReporter:
     def write(self, report: LintReport, stream: IO[str], *, color: bool | None = None) -> None:
-        stream.write(
-            render_json(
-                report.findings,
-                version=report.version or _version(),
-                rules=report.rules,
-                databases=report.databases,
-                sources=report.sources,
-                suppressed=report.suppressed,
+        with paths_relative_to(report.root):
+            stream.write(
+                render_json(
+                    report.findings,
+                    version=report.version or _version(),
+                    rules=report.rules,
+                    databases=report.databases,
+                    sources=report.sources,
+                    suppressed=report.suppressed,
+                    mode=report.mode,
+                )
             )
-        )
 
 
 class SarifReporter:
     def write(self, report: LintReport, stream: IO[str], *, color: bool | None = None) -> None:
-        stream.write(
-            render_sarif(report.findings, version=report.version or _version(), rules=report.rules)
-        )
+        with paths_relative_to(report.root):
+            stream.write(
+                render_sarif(
+                    report.findings, version=report.version or _version(), rules=report.rules
+                )
+            )
 
 
 class GithubReporter:
     def write(self, report: LintReport, stream: IO[str], *, color: bool | None = None) -> None:
-        stream.write(render_github(report.findings))
+        with paths_relative_to(report.root):
+            stream.write(render_github(report.findings))
 
 
 REPORTERS: dict[str, Reporter] = {

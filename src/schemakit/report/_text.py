@@ -9,7 +9,15 @@ from schemakit.errors import redact
 from schemakit.report._json import relative
 from schemakit.rules import Finding, Severity
 
-__all__ = ["render_text"]
+__all__ = ["MODES", "render_text"]
+
+MODES = {
+    "replay": "migrations replayed into a throwaway PostgreSQL",
+    "live": "live database",
+    "sql": "SQL statements, no database",
+    "sql-replay": "SQL files, also replayed into a throwaway PostgreSQL",
+}
+"""What the summary line says about how the findings were made."""
 
 
 def render_text(
@@ -19,6 +27,7 @@ def render_text(
     suppressed: int,
     databases: Sequence[str],
     color: bool | None = None,
+    mode: str = "",
 ) -> None:
     # rich loads here, not at import: the json and sarif formats never need it
     from rich.console import Console
@@ -66,4 +75,6 @@ def render_text(
         summary = Text(f"All checks passed ({where})", style="bold green")
     if suppressed:
         summary.append(f"; {suppressed} suppressed", style="dim")
+    if mode:
+        summary.append(f" [{MODES[mode]}]", style="dim")
     console.print(summary)
