@@ -70,6 +70,9 @@ class LintSettings:
     """Code or prefix -> ``error`` or ``warning``, overriding the rule's own."""
     drop_wait_days: int = DEFAULT_DROP_WAIT_DAYS
     """MIG004: days between marking a column or table deprecated and dropping it."""
+    library_tables: tuple[str, ...] = ()
+    """``schema.table`` globs of tables a library owns (Better Auth's): the naming, type and
+    column rules skip them; isolation, security and index rules still apply."""
 
 
 @dataclass(frozen=True)
@@ -356,6 +359,7 @@ class _Validator:
                 "per-service-ignores",
                 "severity",
                 "drop-wait-days",
+                "library-tables",
             ),
         )
         per_file = {
@@ -402,7 +406,31 @@ class _Validator:
             drop_wait_days=self.days(
                 "lint.drop-wait-days", table.get("drop-wait-days", DEFAULT_DROP_WAIT_DAYS)
             ),
+            library_tables=self.library_tables(table.get("library-tables", [])),
         )
+
+    def library_tables(self, value: Any) -> tuple[str, ...]:
+        """``schema.table`` globs, with each ``PRESET:SCHEMA`` expanded to its tables."""
+        key = "lint.library-tables"
+        globs: list[str] = []
+        for i, item in enumerate(self.strings(key, value)):
+            preset, colon, schema = item.partition(":")
+            if colon:
+                if preset not in LIBRARY_PRESETS:
+                    known = ", ".join(sorted(LIBRARY_PRESETS))
+                    raise self.fail(f"{key}[{i}]", f"no preset {preset!r}", f"presets: {known}")
+                if not re.fullmatch(r"[^.*?\[\]]+", schema):
+                    raise self.fail(f"{key}[{i}]", f"'{schema}' is not a schema name")
+                globs += (f"{schema}.{table}" for table in LIBRARY_PRESETS[preset])
+            elif item.count(".") != 1 or not all(item.split(".")):
+                raise self.fail(
+                    f"{key}[{i}]",
+                    f"'{item}' is neither schema.table (globs allowed) nor PRESET:SCHEMA",
+                    "e.g. 'auth.users', 'billing.stripe_*' or 'better-auth:auth'",
+                )
+            else:
+                globs.append(item)
+        return tuple(globs)
 
     def days(self, key: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -436,6 +464,40 @@ class _Validator:
             if not re.fullmatch(pattern, item):
                 raise self.fail(f"{key}[{i}]", f"'{item}' {problem}", hint)
         return items
+
+
+_BETTER_AUTH = (
+    # core (better-auth's getAuthTables), then the plugins most platforms use; snake_case as
+    # the Drizzle adapter writes them, singular by default and plural with usePlural
+    "user",
+    "session",
+    "account",
+    "verification",
+    "two_factor",
+    "passkey",
+    "organization",
+    "member",
+    "invitation",
+    "team",
+    "team_member",
+    "jwks",
+    "apikey",
+    "sso_provider",
+    "oauth_application",
+    "oauth_access_token",
+    "oauth_consent",
+    "device_code",
+)
+LIBRARY_PRESETS: dict[str, tuple[str, ...]] = {
+    "better-auth": tuple(
+        name
+        for table in _BETTER_AUTH
+        for name in (table, table + "s" if table != "jwks" else "")
+        if name
+    ),
+}
+"""Table sets a library owns, by name, for ``[lint] library-tables = ["PRESET:SCHEMA"]``: the
+naming, type and column rules leave them alone (their names and types are the library's)."""
 
 
 def _type(value: Any) -> str:

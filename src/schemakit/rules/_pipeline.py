@@ -11,6 +11,7 @@ whose syntax errors and inline ignores count (:class:`SourceText`).
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -220,6 +221,8 @@ def check(
     for group in declared.values():
         seen = {(f.code, f.object) for f in group if f.object}
         found = [f for f in found if (f.code, f.object) not in seen] + group
+    if config.lint.library_tables:
+        found = [f for f in found if not _library_owned(f, config.lint.library_tables)]
     if standalone:
         found = [replace(f, service=None) for f in found]
     else:
@@ -239,6 +242,17 @@ def check(
         len(outcome.suppressed) + overridden,
         tuple(rules),
     )
+
+
+LIBRARY_FAMILIES = ("NAM", "TYP", "COL")
+"""What a library's tables are spared: their names, types and columns are the library's."""
+
+
+def _library_owned(finding: Finding, globs: Sequence[str]) -> bool:
+    if finding.object is None or finding.code[:3] not in LIBRARY_FAMILIES:
+        return False
+    table = ".".join(finding.object.split("(", 1)[0].split(".")[:2])
+    return any(fnmatch.fnmatchcase(table, glob) for glob in globs)
 
 
 def _config_location(config: Config, text: str) -> Location | None:

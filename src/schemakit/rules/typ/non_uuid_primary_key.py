@@ -16,8 +16,9 @@ class NonUuidPrimaryKey(CatalogRule):
     default (such as `gen_random_uuid()`). Composite primary keys (junction tables) are not
     checked, nor are exempt databases (`exempt-databases`, the guideline's append-only
     `mana_sync` case, where `bigint` identity keys are the point). Partitions, views and
-    tool schemas are skipped. A table whose ids come from elsewhere (Better Auth's
-    `auth.users`) is an exception to record in `[lint.per-object-ignores]`.
+    tool schemas are skipped. A table keyed by a text id column (`[lint] text-id-columns`,
+    default `user_id`: one row per user, where TYP001 wants `text`) passes, and tables a
+    library owns (`[lint] library-tables = ["better-auth:auth"]`) are not checked.
 
     ## Why is this bad?
     Serial and identity integers leak row counts and creation order, collide when two
@@ -57,6 +58,8 @@ class NonUuidPrimaryKey(CatalogRule):
                 continue
             if column.type_name == "uuid" and column.default is not None:
                 continue
+            if column.name in ctx.text_id_columns and column.type_name == "text":
+                continue  # keyed by a Better Auth id (TYP001 wants it text): one per user
             problem = (
                 "has no default"
                 if column.type_name == "uuid"
@@ -64,6 +67,10 @@ class NonUuidPrimaryKey(CatalogRule):
             )
             yield self.finding(
                 f"Primary key {table.path}.{column.name} {problem}",
-                f"Declare the key as {column.name} uuid PRIMARY KEY DEFAULT gen_random_uuid().",
+                f"Declare the key as {column.name} text PRIMARY KEY: user ids are Better "
+                "Auth's, and text."
+                if column.name in ctx.text_id_columns
+                else f"Declare the key as {column.name} uuid PRIMARY KEY DEFAULT "
+                "gen_random_uuid().",
                 object=f"{table.path}.{column.name}",
             )
