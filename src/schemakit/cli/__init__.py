@@ -332,6 +332,56 @@ def new_service_command(
     return EXIT_CLEAN
 
 
+@cli.command("init")
+@click.argument("path", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+@click.option("--force", is_flag=True, help="Rewrite an existing schemakit.toml that differs.")
+@click.option(
+    "--exempt",
+    "exempt",
+    multiple=True,
+    metavar="SERVICE=DATABASE",
+    help="SERVICE lives in DATABASE, which keeps raw tables in public (the guideline's "
+    "mana_sync exception); never guessed. Repeatable.",
+)
+def init_command(path: Path, force: bool, exempt: tuple[str, ...]) -> int:
+    """Write PATH/schemakit.toml from what the project's tools already say.
+
+    \b
+    Found below PATH (node_modules, dist, build and hidden folders are skipped):
+      drizzle.config.ts/.js/.json  a service: schema -> sources, out -> migrations,
+                                   schemaFilter (else its pgSchema(...) calls) -> schemas
+      alembic.ini                  a Python service: script_location -> migrations,
+                                   env.py's target_metadata -> models
+      migrations/ with .sql files  a plain SQL service
+    Services are named after their package (package.json or pyproject.toml), else their
+    folder. It prints what it found and why; an existing, different config is kept unless
+    --force, and running it again on an unchanged project changes nothing.
+
+    Exit 0, or 2 on errors (PATH is no folder, an --exempt service that was not found, an
+    existing config that differs).
+    """
+    from schemakit import commands
+
+    pairs: list[tuple[str, str]] = []
+    for item in exempt:
+        service, equals, database = item.partition("=")
+        if not (equals and service and database):
+            raise click.UsageError(f"--exempt {item!r}: write SERVICE=DATABASE")
+        pairs.append((service, database))
+    done = commands.init(path, force=force, exempt=pairs)
+    for found in done.project.services:
+        click.echo(f"{found.name}: schemas {', '.join(found.schemas) or '(none)'}", err=True)
+        for why in found.why:
+            click.echo(f"  {why}", err=True)
+    for note in done.project.notes:
+        click.echo(f"note: {note}", err=True)
+    if done.changed:
+        click.echo(f"wrote {done.path} ({len(done.project.services)} services)")
+    else:
+        click.echo(f"{done.path} already says this; nothing changed")
+    return EXIT_CLEAN
+
+
 @cli.command("infer-types")
 @click.argument("module")
 @click.option(

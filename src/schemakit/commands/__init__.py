@@ -23,12 +23,19 @@ from schemakit.commands._database import (
     terminate_lock,
 )
 from schemakit.commands._lint import lint
-from schemakit.commands._project import InferredTypes, infer_types, new_service
+from schemakit.commands._project import (
+    InferredTypes,
+    Initialized,
+    infer_types,
+    init,
+    new_service,
+)
 
 __all__ = [
     "Drift",
     "Generated",
     "InferredTypes",
+    "Initialized",
     "Provisioned",
     "Pushed",
     "drift",
@@ -36,6 +43,7 @@ __all__ = [
     "generate",
     "history",
     "infer_types",
+    "init",
     "lint",
     "locks",
     "migrate",

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 from schemakit.errors import SchemakitError
 
 if TYPE_CHECKING:
+    from schemakit.discovery import Project
     from schemakit.scaffold import NewService
 
-__all__ = ["InferredTypes", "infer_types", "new_service"]
+__all__ = ["InferredTypes", "Initialized", "infer_types", "init", "new_service"]
 
 
 def new_service(
@@ -55,3 +56,32 @@ def infer_types(module: str, python_path: Sequence[Path] = ()) -> InferredTypes:
             hint="classes it only imports are left out: name the module that defines them",
         )
     return InferredTypes(render_types(models), len(models))
+
+
+@dataclass(frozen=True)
+class Initialized:
+    path: Path
+    project: Project
+    changed: bool
+    """False when the config already said exactly this (a second run changes nothing)."""
+
+
+def init(root: Path, *, force: bool = False, exempt: Sequence[tuple[str, str]] = ()) -> Initialized:
+    """Write ``root/schemakit.toml`` from the services its tools describe (drizzle-kit configs,
+    Alembic folders, SQL migration folders). An existing, different config is kept unless
+    ``force``."""
+    from schemakit.discovery import discover_project, render_config
+
+    project = discover_project(root, exempt)
+    text = render_config(project)
+    path = project.root / "schemakit.toml"
+    if path.is_file():
+        if path.read_text(encoding="utf-8") == text:
+            return Initialized(path, project, changed=False)
+        if not force:
+            raise SchemakitError(
+                f"{path} exists and says something else",
+                hint="move it aside to compare, or rewrite it with --force",
+            )
+    path.write_text(text, encoding="utf-8")
+    return Initialized(path, project, changed=True)

@@ -1,0 +1,424 @@
+"""``schemakit init``: a project's services, found in what its tools already say.
+
+Each ``drizzle.config.ts``/``.js``/``.json`` (drizzle-kit's) names the service's Drizzle
+sources (``schema``, paths or globs), its migrations folder (``out``) and the schemas it
+manages (``schemaFilter``); an ``alembic.ini`` names a Python service's migrations
+(``script_location``) and its ``env.py`` the models' base (``target_metadata``); any other
+folder of ``.sql`` files named like a migrations folder is a plain SQL service. A service is
+named after its package (``package.json``'s or ``pyproject.toml``'s name, without an npm
+scope), else its folder.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from schemakit.errors import SchemakitError
+
+__all__ = ["FoundService", "Project", "discover_project", "render_config"]
+
+DRIZZLE_CONFIGS = (
+    "drizzle.config.ts",
+    "drizzle.config.js",
+    "drizzle.config.mjs",
+    "drizzle.config.json",
+)
+_SQL_FOLDERS = ("migrations", "migration", "migrate", "sql")
+_SKIP = frozenset({"node_modules", "__pycache__", "dist", "build", ".venv", "venv"})
+_PG_SCHEMA = re.compile(r"""pgSchema\(\s*['"`]([^'"`]+)['"`]\s*\)""")
+
+
+@dataclass
+class FoundService:
+    name: str
+    schemas: list[str]
+    why: list[str] = field(default_factory=list)
+    """What was read, for the printout and the config's comments."""
+    migrations: Path | None = None
+    sources: list[Path] = field(default_factory=list)
+    models: str | None = None
+    python_path: list[Path] = field(default_factory=list)
+    database: str | None = None
+    library: str | None = None
+    """A library whose tables live in the service's schemas (``better-auth``)."""
+
+
+@dataclass
+class Project:
+    root: Path
+    services: list[FoundService]
+    exempt_databases: list[str]
+    notes: list[str] = field(default_factory=list)
+    """What was found and could not be used (a config it could not read, ...)."""
+
+
+def discover_project(root: Path, exempt: Sequence[tuple[str, str]] = ()) -> Project:
+    """The services below ``root``; ``exempt`` is (service, database) pairs: that service
+    lives in that database, which keeps tables in public (the guideline's ``mana_sync``)."""
+    root = root.resolve()
+    if not root.is_dir():
+        raise SchemakitError(f"{root} is not a folder", hint="pass the project's root folder")
+    project = Project(root, [], sorted({database for _, database in exempt}))
+    claimed: set[Path] = set()
+    for config in _files(root, DRIZZLE_CONFIGS):
+        _drizzle_service(project, config, claimed)
+    for ini in _files(root, ("alembic.ini",)):
+        _alembic_service(project, ini, claimed)
+    for folder in _sql_folders(root, claimed):
+        name = _package_name(folder.parent, root)
+        kind = (
+            "a drizzle-kit folder"
+            if (folder / "meta" / "_journal.json").is_file()
+            else ("a folder of .sql migrations")
+        )
+        found = FoundService(name, [], [f"{_rel(folder, root)}: {kind}"], migrations=folder)
+        created = _created_schemas(folder)
+        if created:
+            found.schemas = created
+            found.why.append(f"schemas its migrations create: {', '.join(created)}")
+        else:
+            found.schemas = [_schema_name(name)]
+            found.why.append("no CREATE SCHEMA in its migrations: schema named after the service")
+        project.services.append(found)
+    _unique_names(project.services)
+    by_name = {s.name: s for s in project.services}
+    for service, database in exempt:
+        if service not in by_name:
+            raise SchemakitError(
+                f"--exempt {service}={database}: no service {service!r} was found",
+                hint="found: " + (", ".join(sorted(by_name)) or "none"),
+            )
+        exempted = by_name[service]
+        exempted.database = database
+        exempted.schemas = [s for s in _created_schemas(exempted.migrations) if s != "public"]
+        exempted.why = [w for w in exempted.why if not w.startswith("no CREATE SCHEMA")]
+        exempted.why.append(f"in database {database}, which keeps raw tables in public (--exempt)")
+    return project
+
+
+def _files(root: Path, names: Sequence[str]) -> Iterator[Path]:
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
+        for name in sorted(files):
+            if name in names:
+                yield Path(folder, name)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix() or "."
+    except ValueError:
+        return path.as_posix()
+
+
+def _package_name(folder: Path, root: Path) -> str:
+    """The nearest package's name at or above ``folder`` (up to ``root``), else the folder's."""
+    for candidate in (folder, *folder.parents):
+        name = None
+        if (candidate / "package.json").is_file():
+            try:
+                name = json.loads((candidate / "package.json").read_text()).get("name")
+            except (OSError, ValueError):
+                name = None
+        elif (candidate / "pyproject.toml").is_file():
+            try:
+                data = tomllib.loads((candidate / "pyproject.toml").read_text())
+                name = data.get("project", {}).get("name")
+            except (OSError, ValueError):
+                name = None
+        if isinstance(name, str) and name and candidate != root:
+            return _service_name(name.rsplit("/", 1)[-1])
+        if candidate == root:
+            break
+    return _service_name(folder.name if folder != root else root.name)
+
+
+def _service_name(text: str) -> str:
+    name = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
+    if not name or not name[0].isalpha():
+        name = "service-" + name
+    return name
+
+
+def _schema_name(service: str) -> str:
+    return service.replace("-", "_")
+
+
+def _unique_names(services: list[FoundService]) -> None:
+    seen: dict[str, int] = {}
+    for service in services:
+        count = seen.get(service.name, 0) + 1
+        seen[service.name] = count
+        if count > 1:
+            service.why.append(f"named {service.name}-{count}: another service is {service.name}")
+            service.name = f"{service.name}-{count}"
+
+
+def _drizzle_service(project: Project, config: Path, claimed: set[Path]) -> None:
+    root = project.root
+    try:
+        settings = _read_drizzle_config(config)
+    except (OSError, ValueError) as exc:
+        project.notes.append(f"{_rel(config, root)}: could not read it ({exc})")
+        return
+    if settings.get("dialect", "postgresql") != "postgresql":
+        project.notes.append(f"{_rel(config, root)}: dialect {settings['dialect']}, skipped")
+        return
+    folder = config.parent
+    name = _package_name(folder, root)
+    why = [f"{_rel(config, root)}: drizzle-kit's config"]
+    sources = [_source_path(folder, s) for s in _strings(settings.get("schema"))]
+    sources = [s for s in sources if s.exists()]
+    schemas = _strings(settings.get("schemaFilter"))
+    if schemas:
+        why.append(f"schemas from its schemaFilter: {', '.join(schemas)}")
+    else:
+        schemas = sorted({m for s in sources for m in _pg_schemas(s)})
+        if schemas:
+            why.append(f"schemas from the pgSchema(...) calls in its sources: {', '.join(schemas)}")
+        else:
+            schemas = [_schema_name(name)]
+            why.append("no schemaFilter and no pgSchema(...): schema named after the service")
+    if settings.get("tablesFilter"):
+        why.append(f"tablesFilter {_strings(settings.get('tablesFilter'))} (not used by schemakit)")
+    found = FoundService(name, schemas, why, sources=sources)
+    if _depends_on(folder, root, "better-auth"):
+        found.library = "better-auth"
+        why.append("depends on better-auth: its tables are listed in [lint] library-tables")
+    out = settings.get("out")
+    migrations = (folder / out).resolve() if isinstance(out, str) else folder / "drizzle"
+    if migrations.is_dir() and any(migrations.glob("*.sql")):
+        found.migrations = migrations
+        claimed.add(migrations)
+    project.services.append(found)
+
+
+def _depends_on(folder: Path, root: Path, package: str) -> bool:
+    """The nearest package.json at or above ``folder`` (below ``root``) depends on it."""
+    for candidate in (folder, *folder.parents):
+        manifest = candidate / "package.json"
+        if manifest.is_file():
+            try:
+                data = json.loads(manifest.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return False
+            return any(package in (data.get(k) or {}) for k in ("dependencies", "devDependencies"))
+        if candidate == root:
+            break
+    return False
+
+
+def _source_path(folder: Path, pattern: str) -> Path:
+    """A schema path or glob as a file or folder schemakit reads (a glob: its folder)."""
+    parts = Path(pattern).parts
+    fixed = [p for p in parts if not any(c in p for c in "*?[{")]
+    if len(fixed) < len(parts):
+        fixed = list(parts[: parts.index(next(p for p in parts if any(c in p for c in "*?[{")))])
+    return (folder / Path(*fixed)).resolve() if fixed else folder.resolve()
+
+
+def _pg_schemas(path: Path) -> Iterator[str]:
+    files = [path] if path.is_file() else sorted(path.rglob("*.ts")) if path.is_dir() else []
+    for file in files:
+        try:
+            yield from _PG_SCHEMA.findall(file.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _read_drizzle_config(path: Path) -> dict[str, Any]:
+    """The literal settings of a drizzle config (what is not a literal is left out)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return data
+    import tree_sitter_typescript
+    from tree_sitter import Language, Parser
+
+    tree = Parser(Language(tree_sitter_typescript.language_typescript())).parse(text.encode())
+    best: dict[str, Any] = {}
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "object":
+            settings = _object(node)
+            if ("schema" in settings or "out" in settings) and len(settings) > len(best):
+                best = settings
+        stack.extend(node.children)
+    if not best:
+        raise ValueError("no object with schema or out in it")
+    return best
+
+
+def _object(node: Any) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    for pair in node.children:
+        if pair.type != "pair":
+            continue
+        key = pair.child_by_field_name("key")
+        value = pair.child_by_field_name("value")
+        if key is None or value is None:
+            continue
+        name = key.text.decode().strip("'\"`")
+        literal = _literal(value)
+        if literal is not None:
+            settings[name] = literal
+    return settings
+
+
+def _literal(node: Any) -> Any:
+    if node.type == "string" or (
+        node.type == "template_string"
+        and not any(c.type == "template_substitution" for c in node.children)
+    ):
+        return node.text.decode()[1:-1]
+    if node.type == "array":
+        items = [_literal(child) for child in node.named_children]
+        return [item for item in items if isinstance(item, str)]
+    if node.type in ("true", "false"):
+        return node.type == "true"
+    if node.type == "object":
+        return _object(node)
+    return None
+
+
+def _alembic_service(project: Project, ini: Path, claimed: set[Path]) -> None:
+    root = project.root
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(ini, encoding="utf-8")
+        location = parser.get("alembic", "script_location")
+    except (configparser.Error, OSError) as exc:
+        project.notes.append(f"{_rel(ini, root)}: no script_location ({exc})")
+        return
+    location = location.replace("%(here)s", str(ini.parent))
+    folder = (ini.parent / location).resolve()
+    if not (folder / "versions").is_dir():
+        project.notes.append(f"{_rel(ini, root)}: {location} has no versions/ folder")
+        return
+    name = _package_name(ini.parent, root)
+    found = FoundService(
+        name,
+        [_schema_name(name)],
+        [f"{_rel(ini, root)}: Alembic, revisions in {_rel(folder, root)}"],
+        migrations=folder,
+    )
+    env = folder / "env.py"
+    text = env.read_text(encoding="utf-8", errors="replace") if env.is_file() else ""
+    schema = re.search(r"""version_table_schema\s*=\s*['"]([^'"]+)['"]""", text)
+    if schema:
+        found.schemas = [schema.group(1)]
+        found.why.append(f"schema from env.py's version_table_schema: {schema.group(1)}")
+    else:
+        found.why.append("schema named after the service (env.py names none)")
+    base = re.search(r"target_metadata\s*=\s*([A-Za-z_]\w*)\.metadata", text)
+    if base:
+        module = re.search(rf"from\s+([\w.]+)\s+import\s+[^\n]*\b{base.group(1)}\b", text)
+        if module:
+            found.models = f"{module.group(1)}:{base.group(1)}"
+            found.python_path = [ini.parent.resolve()]
+            found.why.append(f"models from env.py's target_metadata: {found.models}")
+    claimed.add(folder)
+    project.services.append(found)
+
+
+_CREATE_SCHEMA = re.compile(
+    r"""create\s+schema\s+(?:if\s+not\s+exists\s+)?("(?:[^"]|"")+"|[a-z_][\w$]*)""",
+    re.IGNORECASE,
+)
+
+
+def _created_schemas(folder: Path | None) -> list[str]:
+    """The schemas a migrations folder's SQL creates, in the order it creates them."""
+    if folder is None or not folder.is_dir():
+        return []
+    names: list[str] = []
+    for file in sorted(folder.glob("*.sql")):
+        text = file.read_text(encoding="utf-8", errors="replace")
+        for raw in _CREATE_SCHEMA.findall(text):
+            name = raw[1:-1].replace('""', '"') if raw.startswith('"') else raw.lower()
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _sql_folders(root: Path, claimed: set[Path]) -> Iterator[Path]:
+    """Folders of SQL migrations no drizzle config or alembic.ini claimed: named like one
+    (migrations/, sql/, ...), or a drizzle-kit folder (meta/_journal.json)."""
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
+        path = Path(folder)
+        journal = (path / "meta" / "_journal.json").is_file()
+        if (path.name not in _SQL_FOLDERS and not journal) or path.resolve() in claimed:
+            continue
+        if any(path.resolve().is_relative_to(c) for c in claimed):
+            continue
+        if any(name.endswith(".sql") for name in files):
+            yield path.resolve()
+
+
+def render_config(project: Project) -> str:
+    """The commented schemakit.toml for ``project`` (the same text for the same project)."""
+    root = project.root
+    lines = [
+        "# Written by `schemakit init` from what this project's tools already say; edit freely,",
+        "# and run `schemakit lint` to check the platform (`schemakit init --force` rewrites it).",
+        "",
+    ]
+    if project.exempt_databases:
+        quoted = ", ".join(json.dumps(d) for d in project.exempt_databases)
+        lines += [
+            "# databases that keep raw tables in public (the guideline's mana_sync exception)",
+            f"exempt-databases = [{quoted}]",
+            "",
+        ]
+    for service in project.services:
+        lines.append(f"[services.{service.name}]")
+        lines += [f"# {why}" for why in service.why]
+        lines.append(f"schemas = [{', '.join(json.dumps(s) for s in service.schemas)}]")
+        if service.database:
+            lines.append(f"database = {json.dumps(service.database)}")
+        if service.migrations is not None:
+            lines.append(f"migrations = {json.dumps(_rel(service.migrations, root))}")
+        if service.sources:
+            listed = ", ".join(json.dumps(_rel(s, root)) for s in service.sources)
+            lines.append(f"sources = [{listed}]")
+        if service.models:
+            lines.append(f"models = {json.dumps(service.models)}")
+            paths = ", ".join(json.dumps(_rel(p, root)) for p in service.python_path)
+            lines.append(f"python-path = [{paths}]")
+        lines.append("")
+    libraries = [
+        f"{service.library}:{schema}"
+        for service in project.services
+        if service.library
+        for schema in service.schemas
+    ]
+    if libraries:
+        lines += [
+            "[lint]",
+            "# tables whose names and types a library decides: no naming, type or column rules",
+            f"library-tables = [{', '.join(json.dumps(item) for item in libraries)}]",
+            "",
+        ]
+    if not project.services:
+        lines.append("# no drizzle.config.*, alembic.ini or migrations folder was found")
+    return "\n".join(lines).rstrip() + "\n"

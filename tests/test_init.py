@@ -1,0 +1,98 @@
+"""`schemakit init` on a monorepo written the way the guideline's teams write one, then
+`schemakit lint` on what it wrote: no hand-written config, no silent zero."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from schemakit.cli import main
+
+MONOREPO = Path(__file__).parent / "fixtures" / "monorepo"
+
+
+@pytest.fixture
+def monorepo(tmp_path: Path) -> Path:
+    root = tmp_path / "mono"
+    shutil.copytree(MONOREPO, root)
+    # what a package manager leaves around is never a service
+    vendored = root / "node_modules" / "some-lib"
+    vendored.mkdir(parents=True)
+    (vendored / "drizzle.config.ts").write_text("export default { schema: './x.ts' };\n")
+    return root
+
+
+def test_init_writes_a_config_lint_runs(monorepo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", str(monorepo)]) == 0
+    out, err = capsys.readouterr()
+    assert "wrote" in out
+    assert "schemas from its schemaFilter: auth" in err  # it says why
+    config = tomllib.loads((monorepo / "schemakit.toml").read_text())
+    assert config["services"] == {
+        "auth": {
+            "schemas": ["auth"],
+            "migrations": "apps/auth/drizzle",
+            "sources": ["apps/auth/src/db/schema"],  # from the glob ./src/db/schema/*.ts
+        },
+        "credits": {
+            # no schemaFilter: the pgSchema(...) calls of its sources
+            "schemas": ["credits"],
+            "migrations": "apps/credits/migrations",
+            "sources": ["apps/credits/src/schema/balances.ts", "apps/credits/src/schema/enums.ts"],
+        },
+        "files": {
+            "schemas": ["files"],
+            "migrations": "apps/files/migrations",
+            "sources": ["apps/files/src/db/schema.ts"],
+        },
+    }
+    assert config["lint"] == {"library-tables": ["better-auth:auth"]}
+
+    # a second run changes nothing; a config that differs is kept unless --force
+    assert main(["init", str(monorepo)]) == 0
+    assert "nothing changed" in capsys.readouterr().out
+    (monorepo / "schemakit.toml").write_text("# mine\n")
+    assert main(["init", str(monorepo)]) == 2
+    assert "exists and says something else" in capsys.readouterr().err
+    assert (monorepo / "schemakit.toml").read_text() == "# mine\n"
+    assert main(["init", str(monorepo), "--force"]) == 0
+    assert (
+        tomllib.loads((monorepo / "schemakit.toml").read_text())["services"] == config["services"]
+    )
+
+    capsys.readouterr()
+    assert main(["lint", str(monorepo), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    found = sorted(
+        (f["code"], f["location"]["path"], f["location"]["line"], f["service"])
+        for f in report["findings"]
+    )
+    assert found == sorted(
+        [
+            # the push-based folder: where it fails, and what its statements risk
+            ("APL001", "apps/files/migrations/0001_add_mime.sql", 2, "files"),
+            ("MIG003", "apps/files/migrations/0001_add_mime.sql", 2, "files"),
+            ("MIG010", "apps/files/migrations/0001_add_mime.sql", 2, "files"),
+            # the module-level pgEnum, at its line
+            ("ISO002", "apps/credits/src/schema/enums.ts", 4, "credits"),
+            # Better Auth's tables keep their names and types, but get their indexes checked
+            ("IDX001", "apps/auth/src/db/schema/auth.ts", 16, "auth"),
+            ("IDX003", "apps/auth/src/db/schema/auth.ts", 16, "auth"),
+            ("IDX003", "apps/files/src/db/schema.ts", 5, "files"),
+        ]
+    )
+
+
+def test_init_exempt_service_and_errors(monorepo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", str(monorepo), "--exempt", "files=sync"]) == 0
+    config = tomllib.loads((monorepo / "schemakit.toml").read_text())
+    assert config["exempt-databases"] == ["sync"]
+    assert config["services"]["files"]["database"] == "sync"
+    assert main(["init", str(monorepo), "--exempt", "nope=sync", "--force"]) == 2
+    assert "no service 'nope' was found" in capsys.readouterr().err
+    assert main(["init", str(monorepo), "--exempt", "files"]) == 2
+    assert "write SERVICE=DATABASE" in capsys.readouterr().err
