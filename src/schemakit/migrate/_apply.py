@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
@@ -37,57 +37,44 @@ def apply_pending(
     say: Say,
     config: Config | None,
 ) -> None:
-    """Apply the pending migrations of ``result.states`` in order (all parsed and gated
-    first), consecutive transactional ones in one message, and record each as applied."""
+    """Apply the pending migrations of ``result.states`` in order (all parsed, checked and
+    gated first), consecutive transactional ones in one message, and record each as applied."""
     states = result.states
     if migrations.kind == "alembic":
         _apply_alembic(conn, url, service, migrations, states, options, result, say)
         return
     drizzle_table = ledger.DRIZZLE_TABLE if migrations.kind == "drizzle" else None
     by_id = {f.id: f for f in migrations.files}
-    last_applied = max((i for i, s in enumerate(states) if s.state == "applied"), default=-1)
-    total = sum(1 for s in states if s.state == "pending")
-    for state in states:
-        if state.state == "pending":
-            _ = by_id[state.id].statements  # parse errors surface before any change
+    pending = [by_id[s.id] for s in states if s.state == "pending"]
+    for file in pending:
+        _refuse_transaction_control(file)  # parse errors, too, surface before any change
     gate(service, migrations, states, options, config)
-    pending = []
-    for index, state in enumerate(states):
-        if state.state != "pending":
-            continue
-        file = by_id[state.id]
-        if index < last_applied:
-            result.warnings.append(
-                f"{file.path.name} sorts before an applied migration; applying it "
-                "out of order (drizzle's migrator would skip it)"
-            )
-        if options.dry_run:
-            result.sql += [s.text for s in file.statements]
-            continue
-        pending.append(file)
+    if options.dry_run:
+        result.sql += [s.text for file in pending for s in file.statements]
+        return
     if not pending:
         return
     recorder = ledger.Recorder(conn, migrations.service, drizzle_table)
     by_state = {s.id: s for s in states}
-    done = 0
+    total = len(pending)
+
+    def applied(file: MigrationFile) -> None:
+        result.applied.append(file.id)
+        by_state[file.id].state = "applied"
+
     for batch in _batches(pending):
-        deadline.check(f"applying {batch[0].path.name}")
-        committed: list[str] = []
+        done = len(result.applied)
+        first, last = batch[0].path.name, batch[-1].path.name
+        deadline.check(f"applying {first}")
         if len(batch) > 1:
-            say(
-                f"{service.name}: applying {batch[0].path.name} .. "
-                f"{batch[-1].path.name} ({done + len(batch)}/{total})"
-            )
-            committed = _apply_batch(conn, migrations, batch, options, recorder)
-        for file in batch:
-            if file.id not in committed:
-                # alone, or after a failure in the batch: one by one
-                deadline.check(f"applying {file.path.name}")
-                say(f"{service.name}: applying {file.path.name} ({done + 1}/{total})")
-                _apply_file(conn, migrations, file, options, recorder)
-            done += 1
-            result.applied.append(file.id)
-            by_state[file.id].state = "applied"
+            say(f"{service.name}: applying {first} .. {last} ({done + len(batch)}/{total})")
+        else:
+            say(f"{service.name}: applying {first} ({done + 1}/{total})")
+        if batch[0].transactional and not _needs_autocommit(batch[0]):
+            _apply_transactions(conn, migrations, batch, options, recorder, applied)
+        else:
+            _apply_file(conn, migrations, batch[0], options, recorder)
+            applied(batch[0])
 
 
 def _apply_alembic(
@@ -131,10 +118,57 @@ def _apply_alembic(
             ledger.Recorder(conn, service.name).record_many(rows)
 
 
-def _needs_autocommit(file: MigrationFile) -> bool:
-    from schemakit.sql import cannot_run_in_transaction
+_CONTROL = frozenset(
+    {
+        "TRANS_STMT_BEGIN",
+        "TRANS_STMT_START",
+        "TRANS_STMT_COMMIT",
+        "TRANS_STMT_ROLLBACK",
+        "TRANS_STMT_PREPARE",
+        "TRANS_STMT_COMMIT_PREPARED",
+        "TRANS_STMT_ROLLBACK_PREPARED",
+    }
+)
+"""Statements that end or start a transaction: inside a migration's own transaction they
+would commit half of it (or open a second one)."""
 
-    return any(cannot_run_in_transaction(s) for s in file.statements)
+
+def _needs_autocommit(file: MigrationFile) -> bool:
+    """Run statement by statement outside a transaction: marked so, or a CONCURRENTLY step
+    (which PostgreSQL refuses inside one, and which the runner has always run that way)."""
+    from schemakit.sql import is_concurrent
+
+    return not file.transactional or any(is_concurrent(s) for s in file.statements)
+
+
+def _refuse_transaction_control(file: MigrationFile) -> None:
+    """A transactional file may not hold BEGIN/COMMIT/ROLLBACK, nor a statement PostgreSQL
+    refuses inside a transaction (VACUUM, CREATE DATABASE, ...) other than CONCURRENTLY."""
+    from schemakit.sql import cannot_run_in_transaction, is_concurrent
+
+    if not file.transactional:
+        return
+    for statement in file.statements:
+        control = statement.kind == "TransactionStmt" and statement.node.get("kind") in _CONTROL
+        outside = cannot_run_in_transaction(statement) and not is_concurrent(statement)
+        if control or outside:
+            what = statement.text.split(None, 1)[0].upper() if statement.text.strip() else "?"
+            raise MigrationError(
+                f"{what} inside migration {file.id} of service {file.service}: schemakit runs "
+                "each migration in its own transaction"
+                + (
+                    ", so it would commit or end part of it"
+                    if control
+                    else ", which PostgreSQL refuses for this statement"
+                )
+                + "; nothing was applied",
+                path=file.path,
+                line=statement.line,
+                statement=statement.text,
+                hint="remove it and let the runner own the transaction, or mark the file "
+                "'-- schemakit: no-transaction' on a line of its own to run it statement by "
+                "statement outside a transaction",
+            )
 
 
 def _apply_file(
@@ -144,14 +178,10 @@ def _apply_file(
     options: MigrateOptions,
     recorder: ledger.Recorder,
 ) -> None:
-    timeouts = timeouts_sql(options)
-    if not _needs_autocommit(file):
-        _apply_in_one_message(conn, migrations, file, timeouts, recorder)
-        return
-    # Steps PostgreSQL refuses inside a transaction block run one by one; if one fails, say
-    # exactly what ran and what it left behind.
+    """A non-transactional migration, statement by statement (a CONCURRENTLY step, or a file
+    marked no-transaction); if one fails, say exactly what ran and what it left behind."""
     started = time.monotonic()
-    conn.execute(timeouts.encode())
+    conn.execute(timeouts_sql(options).encode())
     done = 0
     try:
         for statement in file.statements:
@@ -174,42 +204,8 @@ def _apply_file(
         conn.execute(b"RESET lock_timeout; RESET statement_timeout")
 
 
-def _apply_in_one_message(
-    conn: psycopg.Connection[Any],
-    migrations: MigrationSet,
-    file: MigrationFile,
-    timeouts: str,
-    recorder: ledger.Recorder,
-) -> None:
-    """BEGIN, the settings, every statement, the ledger rows and COMMIT as one simple-protocol
-    message: one round trip per migration. If it fails, the transaction is rolled back and the
-    statements are run again one by one inside a transaction that is rolled back too, only to
-    name the failing statement and its line."""
-    head = _begin(timeouts)
-    try:
-        conn.execute(_transaction_text(head, file, recorder), prepare=False)
-        return
-    except psycopg.Error as exc:
-        failure = exc
-    if not conn.closed:
-        with contextlib.suppress(psycopg.Error):
-            conn.execute(b"ROLLBACK")
-    error = MigrationError(
-        f"migration {file.id} of service {migrations.service} failed: {first_line(failure)}",
-        path=file.path,
-        hint="the migration was rolled back; the database is as it was before it",
-    )
-    if is_transient(failure) or conn.closed:
-        error.transient = is_transient(failure)  # type: ignore[attr-defined]
-        raise error from failure
-    conn.execute(head)  # BEGIN and the timeouts, as the message had them
-    try:
-        for statement in file.statements:
-            _run(conn, migrations, file, statement)
-    finally:
-        with contextlib.suppress(psycopg.Error):
-            conn.execute(b"ROLLBACK")
-    raise error from failure
+_HEAD_STATEMENTS = 3
+"""BEGIN and the two SET LOCALs of :func:`_begin`: each gives the server's reply one result."""
 
 
 def _begin(timeouts: str) -> bytes:
@@ -225,40 +221,98 @@ def _transaction_text(head: bytes, file: MigrationFile, recorder: ledger.Recorde
     return b";\n".join(parts)
 
 
-def _apply_batch(
+def _send(conn: psycopg.Connection[Any], message: bytes) -> tuple[int, psycopg.Error | None]:
+    """Send ``message`` (statements in simple-protocol text) once; return how many statements
+    succeeded and the error of the one that failed (None when all did).
+
+    The server answers each statement with one result and abandons the rest of the message
+    at the first error, so the count of results before the error names the failing statement
+    exactly: nothing is run a second time to find it (its statement_timeout paid twice).
+    """
+    from psycopg import generators, pq
+    from psycopg.errors import error_from_result
+
+    with conn.lock:
+        conn.pgconn.send_query(message)
+        results = conn.wait(generators.execute(conn.pgconn))
+    done = 0
+    for result in results:
+        if result.status == pq.ExecStatus.FATAL_ERROR:
+            return done, error_from_result(result, encoding=conn.info.encoding)
+        done += 1
+    return done, None
+
+
+def _apply_transactions(
     conn: psycopg.Connection[Any],
     migrations: MigrationSet,
     files: list[MigrationFile],
     options: MigrateOptions,
     recorder: ledger.Recorder,
-) -> list[str]:
-    """Apply several transactional migrations in one round trip; return the ids committed.
+    applied: Callable[[MigrationFile], None],
+) -> None:
+    """Apply transactional migrations in one round trip, each its own transaction with its
+    own ledger row, calling ``applied`` for each that committed.
 
-    Each migration is still its own transaction with its own ledger row; they are only sent
-    together, as one simple-protocol message. PostgreSQL abandons the rest of a message at the
-    first error, so a failure leaves the migrations before it committed and none after it
-    run; the ledger says which committed, and the caller applies the rest one by one (the
-    failing one then fails again alone, and reports its statement and line).
+    PostgreSQL abandons the rest of a message at the first error, so a failure leaves the
+    migrations before it committed and none after it run; the failing statement is the one
+    after the last result the server returned.
     """
     head = _begin(timeouts_sql(options))
     message = b";\n".join(_transaction_text(head, file, recorder) for file in files)
     try:
-        conn.execute(message, prepare=False)
-        return [file.id for file in files]
-    except psycopg.Error:
-        if conn.closed:
-            raise
-    with contextlib.suppress(psycopg.Error):
-        conn.execute(b"ROLLBACK")
-    committed = ledger.recorded(conn, migrations.service, [file.id for file in files])
-    return [file.id for file in files if file.id in committed]
+        done, failure = _send(conn, message)
+    except psycopg.Error as exc:
+        # the connection broke: which migrations committed is for the next attempt to read
+        raise _failed(migrations, files[0], None, exc, in_batch=len(files) > 1) from exc
+    for file in files:
+        size = _HEAD_STATEMENTS + len(file.statements) + 2  # + the ledger row and COMMIT
+        if failure is None or done >= size:
+            applied(file)
+            done -= size
+            continue
+        assert failure is not None
+        if not conn.closed:
+            with contextlib.suppress(psycopg.Error):
+                conn.execute(b"ROLLBACK")
+        index = done - _HEAD_STATEMENTS
+        statement = file.statements[index] if 0 <= index < len(file.statements) else None
+        raise _failed(migrations, file, statement, failure) from failure
+
+
+def _failed(
+    migrations: MigrationSet,
+    file: MigrationFile,
+    statement: Any,
+    exc: psycopg.Error,
+    *,
+    in_batch: bool = False,
+) -> MigrationError:
+    """The error of a migration that failed in its transaction (rolled back, not recorded)."""
+    diag: Any = getattr(exc, "diag", None)
+    primary = (diag.message_primary if diag is not None else None) or first_line(exc)
+    sqlstate = getattr(exc, "sqlstate", None)
+    where = "" if statement is not None else " (at BEGIN, its ledger row or COMMIT)"
+    if in_batch:
+        where = f" (the connection broke while migrations from {file.id} on were sent)"
+    error = MigrationError(
+        f"migration {file.id} of service {migrations.service} failed{where}: {primary}"
+        + (f" (SQLSTATE {sqlstate})" if sqlstate else ""),
+        path=file.path,
+        line=statement.line if statement is not None else None,
+        statement=statement.text if statement is not None else None,
+        hint="the migration was rolled back; the database is as it was before it",
+    )
+    error.transient = is_transient(exc)  # type: ignore[attr-defined]
+    error.sqlstate = sqlstate  # type: ignore[attr-defined]
+    return error
 
 
 def _batches(
     files: list[MigrationFile],
 ) -> Iterator[list[MigrationFile]]:
-    """Consecutive transactional migrations grouped for :func:`_apply_batch`; a migration
-    that must run outside a transaction is a batch of its own."""
+    """Consecutive transactional migrations grouped for :func:`_apply_transactions`; a
+    migration that must run outside a transaction is a batch of its own."""
     batch: list[MigrationFile] = []
     size = 0
     for file in files:
@@ -303,4 +357,5 @@ def _run(
             hint="the migration was rolled back; the database is as it was before it",
         )
         error.transient = is_transient(exc)  # type: ignore[attr-defined]
+        error.sqlstate = sqlstate  # type: ignore[attr-defined]
         raise error from exc

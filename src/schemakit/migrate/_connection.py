@@ -65,9 +65,12 @@ def is_transient(exc: BaseException) -> bool:
 
 def connect(
     url: str, options: MigrateOptions, deadline: Deadline, say: Say
-) -> psycopg.Connection[Any]:
-    """An autocommit session for the runner, retrying transient failures."""
+) -> tuple[psycopg.Connection[Any], Any]:
+    """An autocommit session for the runner, retrying transient failures until the deadline,
+    and when the server started (``pg_postmaster_start_time()``): a session that ends while
+    the server kept running was terminated on purpose, not by a restart."""
     attempt = 0
+    started = time.monotonic()
     while True:
         try:
             conn = psycopg.connect(
@@ -76,17 +79,19 @@ def connect(
                 connect_timeout=max(1, min(10, int(deadline.left()))),
                 application_name=options.application_name,
             )
+            query = "SELECT pg_postmaster_start_time()"
             if conn.info.server_version >= 140000:
                 # A runner killed mid-statement must not leave its backend running (and holding
                 # the migration lock) until the statement ends: the server checks the client.
-                conn.execute("SET client_connection_check_interval = '1s'")
-            return conn
+                query += ", set_config('client_connection_check_interval', '1s', false)"
+            row = conn.execute(query).fetchone()
+            return conn, row[0] if row else None
         except psycopg.Error as exc:
             attempt += 1
-            if not is_transient(exc) or attempt > options.retries or deadline.left() <= 0:
+            if not is_transient(exc) or deadline.left() <= 0:
                 raise DatabaseError(
-                    f"cannot connect to {redact(url)} after {attempt} attempt(s): "
-                    f"{first_line(exc)}",
+                    f"cannot connect to {redact(url)} after {attempt} attempt(s) in "
+                    f"{time.monotonic() - started:.1f} s: {first_line(exc)}",
                     hint="check the URL and that the server runs; transient errors are retried "
                     "with backoff until --timeout",
                 ) from exc

@@ -19,7 +19,7 @@ import psycopg
 from psycopg import sql
 
 from schemakit.migrate._advisory import lock_key
-from schemakit.migrate._sources import MigrationFile
+from schemakit.migrate._sources import MigrationFile, migration_id
 
 __all__ = [
     "DRIZZLE_TABLE",
@@ -97,14 +97,15 @@ def exists(conn: psycopg.Connection[Any], table: str = LEDGER) -> bool:
 
 
 def read(conn: psycopg.Connection[Any], service: str) -> dict[str, tuple[Any, ...]]:
-    """The service's rows by id: (id, checksum, applied_at, duration_ms, applied_by)."""
+    """The service's rows by id (NFC, as files are named: :func:`migration_id`):
+    (id as recorded, checksum, applied_at, duration_ms, applied_by)."""
     rows = conn.execute(
         "SELECT id, checksum, applied_at, duration_ms, applied_by FROM "
         + LEDGER
         + " WHERE service = %s ORDER BY applied_at, id",
         (service,),
     ).fetchall()
-    return {row[0]: row for row in rows}
+    return {migration_id(row[0]): row for row in rows}
 
 
 def recorded(conn: psycopg.Connection[Any], service: str, ids: Sequence[str]) -> set[str]:

@@ -22,7 +22,10 @@ class MigrateOptions:
     accept_checksums: tuple[str, ...] = ()
     allow_unsafe: tuple[str, ...] = ()
     """Migration ids the MIG gate lets through despite error findings."""
-    retries: int = 5
+    allow_missing: bool = False
+    """Go on although applied migrations have no file any more."""
+    allow_out_of_order: bool = False
+    """Apply a pending migration that sorts before an applied one."""
     application_name: str = "schemakit migrate"
 
 

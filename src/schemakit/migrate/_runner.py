@@ -22,13 +22,13 @@ import psycopg
 
 from schemakit._gc import gc_paused
 from schemakit.config import Config, Service
-from schemakit.errors import DatabaseError, MigrationError, first_line, redact
+from schemakit.errors import DatabaseError, MigrationError, SchemakitError, first_line, redact
 from schemakit.migrate._advisory import lock, unlock
 from schemakit.migrate._apply import apply_pending
 from schemakit.migrate._connection import Deadline, backoff, connect, is_transient
 from schemakit.migrate._options import MigrateOptions, Say
 from schemakit.migrate._sources import MigrationSet, discover
-from schemakit.migrate._states import ServiceResult, check_edits, read_states
+from schemakit.migrate._states import ServiceResult, check_edits, check_history, read_states
 
 __all__ = [
     "apply_service",
@@ -50,12 +50,19 @@ def apply_service(
     status_only: bool = False,
     config: Config | None = None,
 ) -> ServiceResult:
-    """Migrate (or, with ``status_only``, inspect) one service, retrying transient failures.
-    ``config``: its ``[lint]`` table applies to the safety gate, as to ``schemakit lint``."""
+    """Migrate (or, with ``status_only``, inspect) one service, retrying transient failures
+    until the deadline. ``config``: its ``[lint]`` table applies to the safety gate, as to
+    ``schemakit lint``."""
     result = ServiceResult(service.name)
     attempt = 0
+    server_started: Any = None
+    ended: int | None = None  # the pid of a session the server ended (57P01)
     while True:
-        conn = connect(url, options, deadline, say)
+        conn, started = connect(url, options, deadline, say)
+        if ended is not None and started == server_started:
+            conn.close()
+            raise _terminated(service, ended)
+        server_started, pid = started, conn.info.backend_pid
         try:
             if status_only:
                 result.states = read_states(conn, service, migrations, status_only=True)
@@ -63,7 +70,9 @@ def apply_service(
             lock(conn, service.name, deadline, say)
             try:
                 result.states = read_states(conn, service, migrations, status_only=False)
+                result.warnings.clear()  # each attempt says them again
                 check_edits(conn, service, migrations, result.states, options)
+                check_history(service, migrations, result.states, options, result)
                 apply_pending(
                     conn, url, service, migrations, options, result, deadline, say, config
                 )
@@ -78,15 +87,57 @@ def apply_service(
                 isinstance(exc, psycopg.Error) and is_transient(exc)
             )
             attempt += 1
-            if not transient or attempt > options.retries or deadline.left() <= 0:
-                if isinstance(exc, psycopg.Error):
-                    raise DatabaseError(f"service {service.name}: {first_line(exc)}") from exc
-                raise
+            if not transient or deadline.left() <= 0:
+                error = _final(service, exc, attempt, deadline)
+                if error is exc:
+                    raise
+                raise error from exc
+            # An administrator's termination and a server shutting down both end the session
+            # with 57P01; the next connection tells them apart (the server's start time).
+            ended = pid if _sqlstate(exc) == "57P01" else None
             backoff(
                 attempt, deadline, say, f"{service.name}: transient failure ({first_line(exc)})"
             )
         finally:
             conn.close()
+
+
+def _sqlstate(exc: BaseException | None) -> str | None:
+    for _ in range(5):  # an exception and the causes it was raised from
+        if exc is None:
+            break
+        state = getattr(exc, "sqlstate", None)
+        if state:
+            return str(state)
+        exc = exc.__cause__
+    return None
+
+
+def _terminated(service: Service, pid: int) -> DatabaseError:
+    return DatabaseError(
+        f"service {service.name}: the runner's session (pid {pid}) was terminated by another "
+        "session while the server kept running (pg_terminate_backend, as 'schemakit locks "
+        "--terminate' does); not retried",
+        hint="the migration it was running was rolled back (one outside a transaction keeps "
+        "the statements that finished); run migrate again when it should go on",
+    )
+
+
+def _final(
+    service: Service, exc: MigrationError | psycopg.Error, attempts: int, deadline: Deadline
+) -> SchemakitError:
+    """The error to stop with: the last one, and after retries how many there were."""
+    error: SchemakitError
+    if isinstance(exc, psycopg.Error):
+        error = DatabaseError(f"service {service.name}: {first_line(exc)}")
+    else:
+        error = exc
+    if attempts > 1 or deadline.left() <= 0:
+        error.message += (
+            f"\n  gave up after {attempts} attempt(s) in {deadline.seconds - deadline.left():.1f}"
+            f" s: transient errors are retried until --timeout ({deadline.seconds:g} s)"
+        )
+    return error
 
 
 def migrate(

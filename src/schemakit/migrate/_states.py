@@ -15,7 +15,15 @@ from schemakit.migrate._alembic import current_revisions
 from schemakit.migrate._options import MigrateOptions
 from schemakit.migrate._sources import MigrationSet
 
-__all__ = ["MigrationState", "ServiceResult", "check_edits", "read_states", "states"]
+__all__ = [
+    "MigrationState",
+    "ServiceResult",
+    "check_edits",
+    "check_history",
+    "out_of_order",
+    "read_states",
+    "states",
+]
 
 
 @dataclass
@@ -28,6 +36,8 @@ class MigrationState:
     applied_at: Any = None
     duration_ms: int | None = None
     applied_by: str | None = None
+    ledger_id: str | None = None
+    """The id as the ledger row spells it (a file renamed to another Unicode form keeps it)."""
 
 
 @dataclass
@@ -65,11 +75,14 @@ def states(
                 row[2] if row else None,
                 row[3] if row else None,
                 row[4] if row else "recorded by the tool's own tracking table",
+                row[0] if row else None,
             )
         )
     for id_, row in applied.items():
         if id_ not in known:
-            found.append(MigrationState(id_, "missing", None, row[1], row[2], row[3], row[4]))
+            found.append(
+                MigrationState(id_, "missing", None, row[1], row[2], row[3], row[4], row[0])
+            )
     return found
 
 
@@ -115,7 +128,7 @@ def check_edits(
         file = by_id[state.id]
         if state.id in options.accept_checksums:
             assert state.checksum is not None  # an edited migration has its file
-            ledger.accept_checksum(conn, service.name, state.id, state.checksum)
+            ledger.accept_checksum(conn, service.name, state.ledger_id or state.id, state.checksum)
             state.state = "applied"
             continue
         raise MigrationError(
@@ -124,4 +137,49 @@ def check_edits(
             path=file.path,
             hint="never edit an applied migration: revert the file and add a new one, or record "
             f"a deliberate change with --accept-checksum {state.id}",
+        )
+
+
+def out_of_order(found: list[MigrationState]) -> list[MigrationState]:
+    """Pending migrations that sort before an applied one (a branch merged late)."""
+    last = max((i for i, s in enumerate(found) if s.state in ("applied", "edited")), default=-1)
+    return [s for i, s in enumerate(found) if s.state == "pending" and i < last]
+
+
+def check_history(
+    service: Service,
+    migrations: MigrationSet,
+    found: list[MigrationState],
+    options: MigrateOptions,
+    result: ServiceResult,
+) -> None:
+    """Stop before anything runs when the history on disk is not the one the database had:
+    an applied migration's file is gone, or a pending one sorts before an applied one. Each
+    is allowed by its own option, named in the message; allowed, it is a warning."""
+    missing = [s.id for s in found if s.state == "missing"]
+    if missing and not options.allow_missing:
+        raise MigrationError(
+            f"{len(missing)} applied migration(s) of service {service.name} have no file in "
+            f"{migrations.folder}: {', '.join(missing)}; nothing was applied",
+            hint="restore the file(s); if they were removed on purpose, remove their ledger "
+            f"rows with 'schemakit repair {service.name}', or run once with --allow-missing",
+        )
+    if missing:
+        result.warnings.append(f"applied migration(s) without a file: {', '.join(missing)}")
+    if migrations.kind == "alembic":
+        return  # Alembic orders revisions by their graph, not by name
+    late = out_of_order(found)
+    if late and not options.allow_out_of_order:
+        last = next(s.id for s in reversed(found) if s.state in ("applied", "edited"))
+        raise MigrationError(
+            f"pending migration(s) of service {service.name} sort before the applied "
+            f"{last}: {', '.join(s.id for s in late)}; nothing was applied",
+            hint="rename them to sort after the last applied migration (drizzle's migrator "
+            "would skip them), or apply them out of order with --allow-out-of-order",
+        )
+    by_id = {f.id: f for f in migrations.files}
+    for state in late:
+        result.warnings.append(
+            f"{by_id[state.id].path.name} sorts before an applied migration; applying it "
+            "out of order (drizzle's migrator would skip it)"
         )
