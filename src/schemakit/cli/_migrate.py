@@ -164,6 +164,10 @@ def register(cli: click.Group) -> None:
         metavar="ID",
         help="Record a deliberate edit of applied migration ID (repeatable).",
     )
+    @click.option("--allow-missing", is_flag=True, help="Go on when applied files are gone.")
+    @click.option(
+        "--allow-out-of-order", is_flag=True, help="Apply files that sort before applied ones."
+    )
     def migrate_command(
         services: tuple[str, ...],
         start: Path,
@@ -178,6 +182,8 @@ def register(cli: click.Group) -> None:
         parallel: int,
         allow_unsafe: tuple[str, ...],
         accept: tuple[str, ...],
+        allow_missing: bool,
+        allow_out_of_order: bool,
     ) -> int:
         """Apply pending migrations of SERVICES (default: every service of the database).
 
@@ -199,6 +205,8 @@ def register(cli: click.Group) -> None:
             dry_run=dry_run,
             accept_checksums=accept,
             allow_unsafe=allow_unsafe,
+            allow_missing=allow_missing,
+            allow_out_of_order=allow_out_of_order,
         )
         if all_databases:
             from schemakit.config import load_config

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from schemakit._lazy import lazy_getattr
 
 if TYPE_CHECKING:
+    from schemakit.migrate._adopt import Action, Baseline, baseline, repair
     from schemakit.migrate._advisory import LockHolder, lock_holders, lock_key, terminate
     from schemakit.migrate._alembic import VERSION_TABLE as ALEMBIC_VERSION_TABLE
     from schemakit.migrate._alembic import (
@@ -29,12 +30,17 @@ if TYPE_CHECKING:
         discover,
         read_sql_file,
     )
-    from schemakit.migrate._states import MigrationState, ServiceResult
+    from schemakit.migrate._states import MigrationState, ServiceResult, out_of_order
     from schemakit.migrate._target import database_for_url
 
 # Loaded on first use: linting SQL files reads them through this package and must not pay
 # for psycopg, SQLAlchemy and Alembic at start-up.
 _LAZY = {
+    "Action": ("schemakit.migrate._adopt", "Action"),
+    "Baseline": ("schemakit.migrate._adopt", "Baseline"),
+    "baseline": ("schemakit.migrate._adopt", "baseline"),
+    "repair": ("schemakit.migrate._adopt", "repair"),
+    "out_of_order": ("schemakit.migrate._states", "out_of_order"),
     "ALEMBIC_VERSION_TABLE": ("schemakit.migrate._alembic", "VERSION_TABLE"),
     "LEDGER": ("schemakit.migrate._ledger", "LEDGER"),
     "LockHolder": ("schemakit.migrate._advisory", "LockHolder"),
@@ -68,6 +74,8 @@ __getattr__ = lazy_getattr(__name__, globals(), _LAZY)
 __all__ = [
     "ALEMBIC_VERSION_TABLE",
     "LEDGER",
+    "Action",
+    "Baseline",
     "LockHolder",
     "MigrateOptions",
     "MigrationFile",
@@ -76,6 +84,7 @@ __all__ = [
     "ServiceResult",
     "alembic_offline_sql",
     "alembic_upgrade",
+    "baseline",
     "checksum",
     "database_for_url",
     "discover",
@@ -85,8 +94,10 @@ __all__ = [
     "lock_key",
     "migrate",
     "migrate_all_databases",
+    "out_of_order",
     "push_models",
     "read_sql_file",
+    "repair",
     "service_status",
     "terminate",
     "url_for_database",

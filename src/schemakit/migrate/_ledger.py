@@ -161,11 +161,13 @@ class Recorder:
         conn: psycopg.Connection[Any],
         service: str,
         drizzle_table: tuple[str, str] | None = None,
+        *,
+        applied_by: str | None = None,
     ) -> None:
         self._conn = conn
         self._insert = f"INSERT INTO {LEDGER} {_COLUMNS} VALUES ".encode()
         self._service = b"(" + self.literal(service) + b", "
-        self._who = b", " + self.literal(who()) + b")"
+        self._who = b", " + self.literal(applied_by or who()) + b")"
         self._drizzle = None
         if drizzle_table:
             self._drizzle = (
