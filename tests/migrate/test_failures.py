@@ -91,7 +91,7 @@ def test_a_table_locked_longer_than_lock_timeout_is_waited_for_until_timeout(
         assert gives_up.returncode == 2
         assert "lock timeout" in gives_up.stderr
         assert "gave up after" in gives_up.stderr
-        assert "--timeout (2 s)" in gives_up.stderr
+        assert "--timeout" in gives_up.stderr
         runner = start(
             platform, url, "migrate", "app", "--lock-timeout", "100ms", "--timeout", "60"
         )

@@ -125,6 +125,29 @@ def _run(
     )
 
 
+def _echo_results(results: list[Any], dry_run: bool, failed: Any) -> None:
+    for result in results:
+        for warning in result.warnings:
+            click.echo(f"warning: {result.service}: {warning}", err=True)
+        if dry_run:
+            click.echo(f"-- {result.service}: {len(result.sql)} statements would run")
+            for statement in result.sql:
+                click.echo(statement.strip() + ("" if statement.strip().endswith(";") else ";"))
+        elif result.applied:
+            applied = result.applied
+            # a long run names its first and last migrations, not a screenful of ids
+            names = (
+                ", ".join(applied)
+                if len(applied) <= 10
+                else f"{len(applied)} migrations, {applied[0]} .. {applied[-1]}"
+            )
+            click.echo(
+                f"{result.service}: applied {names}" + (", then failed" if result is failed else "")
+            )
+        else:
+            click.echo(f"{result.service}: " + ("failed" if result is failed else "up to date"))
+
+
 def register(cli: click.Group) -> None:
     @cli.command("migrate")
     @_common("migrate", "connecting, waiting for the lock, retries, applying")
@@ -208,20 +231,27 @@ def register(cli: click.Group) -> None:
             allow_missing=allow_missing,
             allow_out_of_order=allow_out_of_order,
         )
-        if all_databases:
-            from schemakit.config import load_config
-            from schemakit.migrate import migrate_all_databases
+        from schemakit.migrate import RunFailed
 
-            if services or database:
-                raise SchemakitError("--all-databases takes no SERVICES and no --database")
-            if not database_url:
-                raise SchemakitError("no database server", hint="pass --database-url URL")
-            by_database = migrate_all_databases(
-                database_url, load_config(start), options, say, parallel=parallel
-            )
-            results = [r for rs in by_database.values() for r in rs]
-        else:
-            results = _run(start, database_url, database, services, options, status_only=False)
+        failure: RunFailed | None = None
+        try:
+            if all_databases:
+                from schemakit.config import load_config
+                from schemakit.migrate import migrate_all_databases
+
+                if services or database:
+                    raise SchemakitError("--all-databases takes no SERVICES and no --database")
+                if not database_url:
+                    raise SchemakitError("no database server", hint="pass --database-url URL")
+                by_database = migrate_all_databases(
+                    database_url, load_config(start), options, say, parallel=parallel
+                )
+                results = [r for rs in by_database.values() for r in rs]
+            else:
+                results = _run(start, database_url, database, services, options, status_only=False)
+        except RunFailed as exc:  # what ran before the failure is reported too, then the error
+            failure, results = exc, exc.results
+        failed = failure.results[-1] if failure and failure.results else None
         if fmt == "json":
             click.echo(
                 json.dumps(
@@ -232,30 +262,24 @@ def register(cli: click.Group) -> None:
                             "sql": r.sql,
                             "warnings": r.warnings,
                         }
+                        | ({"database": r.database} if r.database else {})
+                        | ({"error": failure.render()} if failure and r is failed else {})
                         for r in results
                     ],
                     indent=2,
                 )
             )
-            return EXIT_CLEAN
-        for result in results:
-            for warning in result.warnings:
-                click.echo(f"warning: {result.service}: {warning}", err=True)
-            if dry_run:
-                click.echo(f"-- {result.service}: {len(result.sql)} statements would run")
-                for statement in result.sql:
-                    click.echo(statement.strip() + ("" if statement.strip().endswith(";") else ";"))
-            elif result.applied:
-                applied = result.applied
-                # a long run names its first and last migrations, not a screenful of ids
-                names = (
-                    ", ".join(applied)
-                    if len(applied) <= 10
-                    else f"{len(applied)} migrations, {applied[0]} .. {applied[-1]}"
-                )
-                click.echo(f"{result.service}: applied {names}")
-            else:
-                click.echo(f"{result.service}: up to date")
+        else:
+            _echo_results(
+                results, dry_run, failed if failure and not failure.failed_databases else None
+            )
+            for name in failure.failed_databases if failure else ():
+                click.echo(f"-- database {name}: failed (below)")
+        if failure is not None:
+            if failure.signum:
+                click.echo(f"error: {failure.render()}", err=True)
+                raise click.exceptions.Exit(failure.exit_code)
+            raise failure
         return EXIT_CLEAN
 
     @cli.command("status")

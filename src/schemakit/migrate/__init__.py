@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         load_metadata,
         push_models,
     )
+    from schemakit.migrate._failure import RunFailed
     from schemakit.migrate._ledger import LEDGER
     from schemakit.migrate._options import MigrateOptions
     from schemakit.migrate._runner import (
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 # Loaded on first use: linting SQL files reads them through this package and must not pay
 # for psycopg, SQLAlchemy and Alembic at start-up.
 _LAZY = {
+    "RunFailed": ("schemakit.migrate._failure", "RunFailed"),
     "Action": ("schemakit.migrate._adopt", "Action"),
     "Baseline": ("schemakit.migrate._adopt", "Baseline"),
     "baseline": ("schemakit.migrate._adopt", "baseline"),
@@ -81,6 +83,7 @@ __all__ = [
     "MigrationFile",
     "MigrationSet",
     "MigrationState",
+    "RunFailed",
     "ServiceResult",
     "alembic_offline_sql",
     "alembic_upgrade",

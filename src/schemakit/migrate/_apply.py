@@ -262,6 +262,9 @@ def _apply_transactions(
     message = b";\n".join(_transaction_text(head, file, recorder) for file in files)
     try:
         done, failure = _send(conn, message)
+    except KeyboardInterrupt:  # SIGTERM or Ctrl-C: psycopg cancelled the statement running
+        _note_committed(conn, migrations, files, applied)
+        raise
     except psycopg.Error as exc:
         # the connection broke: which migrations committed is for the next attempt to read
         raise _failed(migrations, files[0], None, exc, in_batch=len(files) > 1) from exc
@@ -278,6 +281,23 @@ def _apply_transactions(
         index = done - _HEAD_STATEMENTS
         statement = file.statements[index] if 0 <= index < len(file.statements) else None
         raise _failed(migrations, file, statement, failure) from failure
+
+
+def _note_committed(
+    conn: psycopg.Connection[Any],
+    migrations: MigrationSet,
+    files: list[MigrationFile],
+    applied: Callable[[MigrationFile], None],
+) -> None:
+    """After an interrupted message: which of its migrations committed, from the ledger."""
+    if conn.closed:
+        return
+    with contextlib.suppress(psycopg.Error):
+        conn.execute(b"ROLLBACK")
+        committed = ledger.recorded(conn, migrations.service, [file.id for file in files])
+        for file in files:
+            if file.id in committed:
+                applied(file)
 
 
 def _failed(

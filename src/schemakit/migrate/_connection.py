@@ -11,7 +11,7 @@ import psycopg
 from schemakit.errors import DatabaseError, first_line, redact
 from schemakit.migrate._options import MigrateOptions, Say
 
-__all__ = ["Deadline", "backoff", "connect", "is_transient"]
+__all__ = ["Deadline", "DeadlineExceeded", "backoff", "connect", "is_transient"]
 
 _TRANSIENT = {
     "57P03",  # cannot_connect_now (starting up, shutting down)
@@ -28,6 +28,10 @@ _TRANSIENT = {
 }
 
 
+class DeadlineExceeded(DatabaseError):
+    """The whole run's ``--timeout`` passed."""
+
+
 class Deadline:
     """The end of the whole run (``--timeout``), lock wait and retries included."""
 
@@ -40,7 +44,7 @@ class Deadline:
 
     def check(self, doing: str) -> None:
         if self.left() <= 0:
-            raise DatabaseError(
+            raise DeadlineExceeded(
                 f"timed out after {self.seconds:g} s while {doing}",
                 hint="raise --timeout, or find what holds the database up (schemakit locks)",
             )

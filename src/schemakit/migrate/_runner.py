@@ -25,7 +25,14 @@ from schemakit.config import Config, Service
 from schemakit.errors import DatabaseError, MigrationError, SchemakitError, first_line, redact
 from schemakit.migrate._advisory import lock, unlock
 from schemakit.migrate._apply import apply_pending
-from schemakit.migrate._connection import Deadline, backoff, connect, is_transient
+from schemakit.migrate._connection import (
+    Deadline,
+    DeadlineExceeded,
+    backoff,
+    connect,
+    is_transient,
+)
+from schemakit.migrate._failure import RunFailed, Stopped, stop_on_sigterm
 from schemakit.migrate._options import MigrateOptions, Say
 from schemakit.migrate._sources import MigrationSet, discover
 from schemakit.migrate._states import ServiceResult, check_edits, check_history, read_states
@@ -49,14 +56,16 @@ def apply_service(
     *,
     status_only: bool = False,
     config: Config | None = None,
+    result: ServiceResult | None = None,
 ) -> ServiceResult:
     """Migrate (or, with ``status_only``, inspect) one service, retrying transient failures
     until the deadline. ``config``: its ``[lint]`` table applies to the safety gate, as to
-    ``schemakit lint``."""
-    result = ServiceResult(service.name)
+    ``schemakit lint``; ``result``: where to say what was applied, failure or not."""
+    result = result or ServiceResult(service.name)
     attempt = 0
     server_started: Any = None
     ended: int | None = None  # the pid of a session the server ended (57P01)
+    last: BaseException | None = None
     while True:
         conn, started = connect(url, options, deadline, say)
         if ended is not None and started == server_started:
@@ -81,12 +90,19 @@ def apply_service(
                 # If unlocking fails the session ends below, and PostgreSQL releases it then.
                 if not conn.closed:
                     with contextlib.suppress(psycopg.Error):
+                        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                            conn.execute("ROLLBACK")  # interrupted inside a migration
                         unlock(conn, service.name)
         except (MigrationError, psycopg.Error) as exc:
             transient = getattr(exc, "transient", False) or (
                 isinstance(exc, psycopg.Error) and is_transient(exc)
             )
             attempt += 1
+            last = exc
+            if transient and deadline.left() > 0:
+                backoff(
+                    attempt, deadline, say, f"{service.name}: transient failure ({first_line(exc)})"
+                )
             if not transient or deadline.left() <= 0:
                 error = _final(service, exc, attempt, deadline)
                 if error is exc:
@@ -95,9 +111,12 @@ def apply_service(
             # An administrator's termination and a server shutting down both end the session
             # with 57P01; the next connection tells them apart (the server's start time).
             ended = pid if _sqlstate(exc) == "57P01" else None
-            backoff(
-                attempt, deadline, say, f"{service.name}: transient failure ({first_line(exc)})"
-            )
+        except DeadlineExceeded as exc:
+            if last is not None:  # the deadline passed between retries: say what kept failing
+                exc.message += (
+                    f"\n  gave up after {attempt} attempt(s); the last error: {first_line(last)}"
+                )
+            raise
         finally:
             conn.close()
 
@@ -168,15 +187,31 @@ def migrate(
             if found is not None:
                 plans.append((service, found))
     gc.freeze()
+    results: list[ServiceResult] = []
     try:
-        return [
-            apply_service(
-                url, service, found, options, deadline, say, status_only=status_only, config=config
-            )
-            for service, found in plans
-        ]
+        with stop_on_sigterm():
+            for service, found in plans:
+                results.append(ServiceResult(service.name, database or ""))
+                apply_service(
+                    url,
+                    service,
+                    found,
+                    options,
+                    deadline,
+                    say,
+                    status_only=status_only,
+                    config=config,
+                    result=results[-1],
+                )
+    except Stopped as exc:
+        raise RunFailed(results, signum=exc.signum) from exc
+    except SchemakitError as exc:
+        if status_only:
+            raise
+        raise RunFailed(results, exc, dry_run=options.dry_run) from exc
     finally:
         gc.unfreeze()
+    return results
 
 
 def url_for_database(url: str, database: str) -> str:
@@ -226,15 +261,41 @@ def migrate_all_databases(
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         list(pool.map(one, databases))
     if failures:
-        detail = "\n".join(
-            f"  {db}: {exc.message if isinstance(exc, MigrationError | DatabaseError) else redact(str(exc))}"
-            for db, exc in sorted(failures.items())
-        )
-        raise MigrationError(
-            f"{len(failures)} of {len(databases)} databases failed:\n{detail}",
-            hint="the other databases were migrated; fix these and run again",
-        )
+        raise _databases_failed(databases, results, failures, options)
     return {db: results[db] for db in databases}
+
+
+def _databases_failed(
+    databases: list[str],
+    results: dict[str, list[ServiceResult]],
+    failures: dict[str, BaseException],
+    options: MigrateOptions | None,
+) -> RunFailed:
+    """One error for the databases that failed, with every database's results (the plans, on
+    a dry run) and the failed ones named."""
+
+    def reason(exc: BaseException) -> str:
+        if isinstance(exc, RunFailed) and exc.cause is not None:
+            exc = exc.cause
+        if isinstance(exc, SchemakitError):
+            return exc.message.replace("\n", "\n    ")
+        return redact(str(exc))
+
+    dry_run = bool(options and options.dry_run)
+    detail = "\n".join(f"  {db}: {reason(exc)}" for db, exc in sorted(failures.items()))
+    partial = [r for db in databases for r in results.get(db, [])]
+    for exc in failures.values():
+        if isinstance(exc, RunFailed):
+            partial += [r for r in exc.results if r.applied]
+    cause = MigrationError(
+        f"{len(failures)} of {len(databases)} databases failed:\n{detail}",
+        hint="nothing was changed (--dry-run); the other databases' plans are above"
+        if dry_run
+        else "the databases not named here were migrated; fix these and run again",
+    )
+    error = RunFailed(partial, cause, dry_run=dry_run)
+    error.failed_databases = sorted(failures)
+    return error
 
 
 def _choose(config: Config, names: Sequence[str], database: str | None) -> list[Service]:

@@ -43,6 +43,7 @@ class MigrationState:
 @dataclass
 class ServiceResult:
     service: str
+    database: str = ""
     applied: list[str] = field(default_factory=list)
     states: list[MigrationState] = field(default_factory=list)
     sql: list[str] = field(default_factory=list)
