@@ -118,19 +118,27 @@ def _apply_alembic(
             ledger.Recorder(conn, service.name).record_many(rows)
 
 
-_CONTROL = frozenset(
-    {
-        "TRANS_STMT_BEGIN",
-        "TRANS_STMT_START",
-        "TRANS_STMT_COMMIT",
-        "TRANS_STMT_ROLLBACK",
-        "TRANS_STMT_PREPARE",
-        "TRANS_STMT_COMMIT_PREPARED",
-        "TRANS_STMT_ROLLBACK_PREPARED",
-    }
-)
+_CONTROL = {
+    "TRANS_STMT_BEGIN": "BEGIN",
+    "TRANS_STMT_START": "START TRANSACTION",
+    "TRANS_STMT_COMMIT": "COMMIT",
+    "TRANS_STMT_ROLLBACK": "ROLLBACK",
+    "TRANS_STMT_PREPARE": "PREPARE TRANSACTION",
+    "TRANS_STMT_COMMIT_PREPARED": "COMMIT PREPARED",
+    "TRANS_STMT_ROLLBACK_PREPARED": "ROLLBACK PREPARED",
+}
 """Statements that end or start a transaction: inside a migration's own transaction they
 would commit half of it (or open a second one)."""
+
+
+_OUTSIDE = {
+    "VacuumStmt": "VACUUM",
+    "CreatedbStmt": "CREATE DATABASE",
+    "DropdbStmt": "DROP DATABASE",
+    "AlterSystemStmt": "ALTER SYSTEM",
+    "CreateTableSpaceStmt": "CREATE TABLESPACE",
+    "DropTableSpaceStmt": "DROP TABLESPACE",
+}
 
 
 def _needs_autocommit(file: MigrationFile) -> bool:
@@ -152,7 +160,8 @@ def _refuse_transaction_control(file: MigrationFile) -> None:
         control = statement.kind == "TransactionStmt" and statement.node.get("kind") in _CONTROL
         outside = cannot_run_in_transaction(statement) and not is_concurrent(statement)
         if control or outside:
-            what = statement.text.split(None, 1)[0].upper() if statement.text.strip() else "?"
+            what = _CONTROL.get(statement.node.get("kind", ""), "")
+            what = what or _OUTSIDE.get(statement.kind, statement.kind.removesuffix("Stmt"))
             raise MigrationError(
                 f"{what} inside migration {file.id} of service {file.service}: schemakit runs "
                 "each migration in its own transaction"
