@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from schemakit.testing import Cluster
-from tests.migrate.test_runner import SCHEMAKIT, ledger, run, url_of, write
+from tests.migrate._cli import sk
+from tests.migrate.test_runner import SCHEMAKIT, ledger, url_of, write
 from tests.migrate.test_runner import platform as platform  # the fixture
 
 SLEEPY = (
@@ -70,7 +71,7 @@ def test_a_server_restart_mid_run_is_retried_until_the_run_finishes(
     )
     runner = start(platform, url, "migrate", "app", "--timeout", "60", sleep=True)
     wait_for_sleep(pg_cluster, pg_database, runner)
-    restart(pg_cluster, down_for=2)
+    restart(pg_cluster, down_for=1)
     out, err = runner.communicate(timeout=60)
     assert runner.returncode == 0, err
     assert "retry" in err
@@ -83,11 +84,11 @@ def test_a_table_locked_longer_than_lock_timeout_is_waited_for_until_timeout(
     platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
 ) -> None:
     url = url_of(pg_cluster, pg_database)
-    assert run(platform, url, "migrate", "app").returncode == 0
+    assert sk(platform, url, "migrate", "app").returncode == 0
     write(platform / "app" / "0003_col.sql", "ALTER TABLE app.users ADD COLUMN age int;\n")
     with pg_cluster.connect(pg_database, autocommit=False) as holder:
         holder.execute("LOCK TABLE app.users IN ACCESS EXCLUSIVE MODE")
-        gives_up = run(platform, url, "migrate", "app", "--lock-timeout", "100ms", "--timeout", "2")
+        gives_up = sk(platform, url, "migrate", "app", "--lock-timeout", "100ms", "--timeout", "1")
         assert gives_up.returncode == 2
         assert "lock timeout" in gives_up.stderr
         assert "gave up after" in gives_up.stderr
@@ -107,13 +108,13 @@ def test_terminating_the_runner_stops_it_and_is_not_retried(
     platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
 ) -> None:
     url = url_of(pg_cluster, pg_database)
-    assert run(platform, url, "migrate", "app").returncode == 0
+    assert sk(platform, url, "migrate", "app").returncode == 0
     write(
         platform / "app" / "0003_slow.sql", "CREATE TABLE app.slow (id int);\n" + SLEEPY.format(30)
     )
     runner = start(platform, url, "migrate", "app", "--timeout", "60", sleep=True)
     pid = wait_for_sleep(pg_cluster, pg_database, runner)
-    ended = run(platform, url, "locks", "--terminate", str(pid), "--yes")
+    ended = sk(platform, url, "locks", "--terminate", str(pid), "--yes")
     assert ended.returncode == 0, ended.stderr
     _out, err = runner.communicate(timeout=30)
     assert runner.returncode == 2
@@ -130,13 +131,13 @@ def test_a_failing_migration_runs_once(
     url = url_of(pg_cluster, pg_database)
     write(platform / "app" / "0003_seq.sql", "CREATE SEQUENCE app.runs;\n")
     if alone:
-        assert run(platform, url, "migrate", "app").returncode == 0
+        assert sk(platform, url, "migrate", "app").returncode == 0
     write(
         platform / "app" / "0004_bad.sql",
         "SELECT nextval('app.runs');\nCREATE TABLE app.half (id int);\nSELECT 1/0;\n",
     )
     write(platform / "app" / "0005_after.sql", "CREATE TABLE app.after (id int);\n")
-    proc = run(platform, url, "migrate", "app")
+    proc = sk(platform, url, "migrate", "app")
     assert proc.returncode == 2
     assert "0004_bad.sql:3" in proc.stderr
     assert "division by zero (SQLSTATE 22012)" in proc.stderr
@@ -156,7 +157,7 @@ def test_commit_inside_a_file_is_refused_unless_marked_non_transactional(
     url = url_of(pg_cluster, pg_database)
     body = "CREATE TABLE app.a (id int);\nCOMMIT;\nCREATE TABLE app.b (id int);\n"
     commit = write(platform / "app" / "0003_commit.sql", body)
-    proc = run(platform, url, "migrate", "app")
+    proc = sk(platform, url, "migrate", "app")
     assert proc.returncode == 2
     assert "0003_commit.sql:2: COMMIT inside migration 0003_commit" in proc.stderr
     assert "-- schemakit: no-transaction" in proc.stderr
@@ -164,11 +165,11 @@ def test_commit_inside_a_file_is_refused_unless_marked_non_transactional(
     assert pg_conn.execute("SELECT to_regnamespace('app')").fetchone()[0] is None
     vacuum = write(platform / "app" / "0004_vacuum.sql", "VACUUM app.users;\n")
     commit.write_text("-- schemakit: no-transaction\nBEGIN;\n" + body)
-    proc = run(platform, url, "migrate", "app")
+    proc = sk(platform, url, "migrate", "app")
     assert proc.returncode == 2
     assert "0004_vacuum.sql:1: VACUUM inside migration" in proc.stderr
     vacuum.write_text("-- schemakit: no-transaction\nVACUUM app.users;\n")
-    proc = run(platform, url, "migrate", "app")
+    proc = sk(platform, url, "migrate", "app")
     assert proc.returncode == 0, proc.stderr
     assert pg_conn.execute("SELECT to_regclass('app.a'), to_regclass('app.b')").fetchone() == (
         "app.a",
@@ -181,21 +182,21 @@ def test_a_deleted_applied_file_stops_migrate_and_validate_names_it(
     platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
 ) -> None:
     url = url_of(pg_cluster, pg_database)
-    assert run(platform, url, "migrate").returncode == 0
-    assert run(platform, url, "validate").returncode == 0
+    assert sk(platform, url, "migrate").returncode == 0
+    assert sk(platform, url, "validate").returncode == 0
     (platform / "app" / "0002_more.sql").unlink()
     write(platform / "app" / "0003_next.sql", "CREATE TABLE app.next (id int);\n")
-    proc = run(platform, url, "migrate", "app")
+    proc = sk(platform, url, "migrate", "app")
     assert proc.returncode == 2
     assert "have no file" in proc.stderr
     assert "0002_more" in proc.stderr
     assert "--allow-missing" in proc.stderr
     assert "schemakit repair app" in proc.stderr
     assert pg_conn.execute("SELECT to_regclass('app.next')").fetchone()[0] is None
-    validate = run(platform, url, "validate", "--format", "json")
+    validate = sk(platform, url, "validate", "--format", "json")
     assert validate.returncode == 1
     assert '"id": "0002_more"' in validate.stdout
-    allowed = run(platform, url, "migrate", "app", "--allow-missing")
+    allowed = sk(platform, url, "migrate", "app", "--allow-missing")
     assert allowed.returncode == 0, allowed.stderr
     assert "without a file: 0002_more" in allowed.stderr
 
@@ -204,14 +205,14 @@ def test_an_out_of_order_file_stops_migrate_unless_allowed(
     platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
 ) -> None:
     url = url_of(pg_cluster, pg_database)
-    assert run(platform, url, "migrate", "app").returncode == 0
+    assert sk(platform, url, "migrate", "app").returncode == 0
     write(platform / "app" / "0001a_late.sql", "CREATE TABLE app.late (id int);\n")
-    proc = run(platform, url, "migrate", "app")
+    proc = sk(platform, url, "migrate", "app")
     assert proc.returncode == 2
     assert "sort before the applied 0002_more: 0001a_late" in proc.stderr
     assert "--allow-out-of-order" in proc.stderr
-    assert run(platform, url, "validate", "app").returncode == 1
-    allowed = run(platform, url, "migrate", "app", "--allow-out-of-order")
+    assert sk(platform, url, "validate", "app").returncode == 1
+    allowed = sk(platform, url, "migrate", "app", "--allow-out-of-order")
     assert allowed.returncode == 0, allowed.stderr
     assert "0001a_late.sql sorts before an applied migration" in allowed.stderr
     assert ("app", "0001a_late") in ledger(pg_conn)
@@ -223,14 +224,14 @@ def test_a_file_renamed_to_nfd_is_the_same_migration(
     url = url_of(pg_cluster, pg_database)
     name = unicodedata.normalize("NFC", "0003_café")
     nfc = write(platform / "app" / f"{name}.sql", "CREATE TABLE app.cafe (id int);\n")
-    assert run(platform, url, "migrate", "app").returncode == 0
+    assert sk(platform, url, "migrate", "app").returncode == 0
     nfd = platform / "app" / (unicodedata.normalize("NFD", name) + ".sql")
     nfc.rename(nfd)
     assert nfd.exists()
     assert not nfc.exists()
-    status = run(platform, url, "status", "app", "--check")
+    status = sk(platform, url, "status", "app", "--check")
     assert status.returncode == 0, status.stdout
-    again = run(platform, url, "migrate", "app")
+    again = sk(platform, url, "migrate", "app")
     assert again.returncode == 0, again.stderr
     assert "app: up to date" in again.stdout
     assert [i for s, i in ledger(pg_conn) if s == "app"].count(name) == 1

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from schemakit.testing import Cluster
+from tests.migrate._cli import sk
 from tests.migrate.test_failures import SLEEPY, start, wait_for_sleep
-from tests.migrate.test_runner import ledger, run, url_of, write
+from tests.migrate.test_runner import ledger, url_of, write
 from tests.migrate.test_runner import platform as platform  # the fixture
 
 
@@ -22,7 +23,7 @@ def test_a_failed_run_lists_what_was_applied_before_it_in_text(
     platform: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
 ) -> None:
     break_billing(platform)
-    proc = run(platform, url_of(pg_cluster, pg_database), "migrate")
+    proc = sk(platform, url_of(pg_cluster, pg_database), "migrate")
     assert proc.returncode == 2
     assert "app: applied 0001_init, 0002_more" in proc.stdout
     assert "billing: failed" in proc.stdout
@@ -37,7 +38,7 @@ def test_a_failed_run_writes_its_json(
     platform: Path, pg_cluster: Cluster, pg_database: str
 ) -> None:
     break_billing(platform)
-    proc = run(platform, url_of(pg_cluster, pg_database), "migrate", "--format", "json")
+    proc = sk(platform, url_of(pg_cluster, pg_database), "migrate", "--format", "json")
     assert proc.returncode == 2
     report = json.loads(proc.stdout)
     assert [(r["service"], r["applied"]) for r in report] == [
@@ -91,7 +92,7 @@ def test_all_databases_dry_run_prints_every_plan_and_marks_the_failed_one(
         write(tmp_path / name / "0001.sql", f"CREATE SCHEMA {name};\n")
     pg_cluster.create_database("plan_one")  # plan_two does not exist
     try:
-        proc = run(
+        proc = sk(
             tmp_path, url_of(pg_cluster, "postgres"), "migrate", "--all-databases", "--dry-run"
         )
         assert proc.returncode == 2
