@@ -285,7 +285,9 @@ def check(cluster: Cluster, database: str, count: int, *, ledger: bool, drizzle:
         ).fetchone()[0]
         assert found == tables, (database, found, tables)
         if ledger:
-            rows = conn.execute("SELECT count(*) FROM schemakit.migrations").fetchone()[0]
+            from schemakit.migrate import LEDGER
+
+            rows = conn.execute(f"SELECT count(*) FROM {LEDGER}").fetchone()[0]
             assert rows == count, (database, "ledger", rows)
         if drizzle:
             rows = conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone()[0]

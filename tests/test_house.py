@@ -52,7 +52,6 @@ MAX_FUNCTION_LINES = 120
 # Being split now; each entry goes when its module is (nothing may be added here).
 KNOWN_LARGE = {
     "src/schemakit/catalog/_drizzle.py",
-    "src/schemakit/migrate/_runner.py",
     "src/schemakit/sql/_locks.py",
 }
 

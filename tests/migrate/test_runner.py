@@ -73,13 +73,19 @@ def platform(tmp_path: Path) -> Path:
 
 
 def run(
-    platform: Path, url: str, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+    platform: Path,
+    url: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    input_: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [SCHEMAKIT, *args, "--config", str(platform)],
         capture_output=True,
         text=True,
         timeout=timeout,
+        input=input_,
         env={**os.environ, "DATABASE_URL": url, **(env or {})},
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from schemakit.cli._adopt import register as _register_adopt
 from schemakit.cli._explain import register as _register_explain
 from schemakit.cli._migrate import config_option
 from schemakit.cli._migrate import register as _register_migrate
@@ -420,6 +421,7 @@ def infer_types_command(module: str, output: Path | None, python_path: tuple[Pat
 _register_migrate(cli)
 _register_explain(cli)
 _register_provision(cli)
+_register_adopt(cli)
 
 
 def _console() -> Any:

@@ -118,6 +118,10 @@ def _echo_json(rows: list[tuple[str, Any]], *fields: str) -> None:
     metavar="ID",
     help="Record a deliberate edit of applied migration ID (repeatable).",
 )
+@click.option("--allow-missing", is_flag=True, help="Go on when applied files are gone.")
+@click.option(
+    "--allow-out-of-order", is_flag=True, help="Apply files that sort before applied ones."
+)
 def migrate_command(
     services: tuple[str, ...],
     start: Path,
@@ -132,6 +136,8 @@ def migrate_command(
     parallel: int,
     allow_unsafe: tuple[str, ...],
     accept: tuple[str, ...],
+    allow_missing: bool,
+    allow_out_of_order: bool,
 ) -> int:
     """Apply pending migrations of SERVICES (default: every service of the database).
 
@@ -145,7 +151,7 @@ def migrate_command(
     is rolled back (a step outside a transaction says what it left).
     """
     from schemakit import commands
-    from schemakit.migrate import MigrateOptions
+    from schemakit.migrate import MigrateOptions, RunFailed
 
     options = MigrateOptions(
         timeout=timeout,
@@ -154,17 +160,24 @@ def migrate_command(
         dry_run=dry_run,
         accept_checksums=accept,
         allow_unsafe=allow_unsafe,
+        allow_missing=allow_missing,
+        allow_out_of_order=allow_out_of_order,
     )
-    results = commands.migrate(
-        start,
-        database_url,
-        services,
-        options,
-        database=database,
-        all_databases=all_databases,
-        parallel=parallel,
-        say=say,
-    )
+    failure: RunFailed | None = None
+    try:
+        results = commands.migrate(
+            start,
+            database_url,
+            services,
+            options,
+            database=database,
+            all_databases=all_databases,
+            parallel=parallel,
+            say=say,
+        )
+    except RunFailed as exc:  # what ran before the failure is reported too, then the error
+        failure, results = exc, exc.results
+    failed = failure.results[-1] if failure and failure.results else None
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -175,12 +188,28 @@ def migrate_command(
                         "sql": r.sql,
                         "warnings": r.warnings,
                     }
+                    | ({"database": r.database} if r.database else {})
+                    | ({"error": failure.render()} if failure and r is failed else {})
                     for r in results
                 ],
                 indent=2,
             )
         )
-        return EXIT_CLEAN
+    else:
+        _echo_results(
+            results, dry_run, failed if failure and not failure.failed_databases else None
+        )
+        for name in failure.failed_databases if failure else ():
+            click.echo(f"-- database {name}: failed (below)")
+    if failure is not None:
+        if failure.signum:
+            click.echo(f"error: {failure.render()}", err=True)
+            raise click.exceptions.Exit(failure.exit_code)
+        raise failure
+    return EXIT_CLEAN
+
+
+def _echo_results(results: list[Any], dry_run: bool, failed: Any) -> None:
     for result in results:
         for warning in result.warnings:
             click.echo(f"warning: {result.service}: {warning}", err=True)
@@ -196,10 +225,11 @@ def migrate_command(
                 if len(applied) <= 10
                 else f"{len(applied)} migrations, {applied[0]} .. {applied[-1]}"
             )
-            click.echo(f"{result.service}: applied {names}")
+            click.echo(
+                f"{result.service}: applied {names}" + (", then failed" if result is failed else "")
+            )
         else:
-            click.echo(f"{result.service}: up to date")
-    return EXIT_CLEAN
+            click.echo(f"{result.service}: " + ("failed" if result is failed else "up to date"))
 
 
 @click.command("status")

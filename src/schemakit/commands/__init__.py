@@ -6,6 +6,7 @@ renders the result and maps it to an exit code; other front ends (the studio, sc
 tests) call them the same way.
 """
 
+from schemakit.commands._adopt import Problem, baseline, repair, validate
 from schemakit.commands._database import (
     Drift,
     Generated,
@@ -36,8 +37,10 @@ __all__ = [
     "Generated",
     "InferredTypes",
     "Initialized",
+    "Problem",
     "Provisioned",
     "Pushed",
+    "baseline",
     "drift",
     "explain_locks",
     "generate",
@@ -50,6 +53,8 @@ __all__ = [
     "new_service",
     "provision",
     "push",
+    "repair",
     "status",
     "terminate_lock",
+    "validate",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -14,11 +15,28 @@ from schemakit.config import Service
 from schemakit.errors import ConfigError, MigrationError, not_utf8
 from schemakit.sql import SqlSyntaxError, Statement, scan_statements
 
-__all__ = ["MigrationFile", "MigrationSet", "checksum", "discover", "read_sql_file"]
+__all__ = [
+    "MigrationFile",
+    "MigrationSet",
+    "checksum",
+    "discover",
+    "migration_id",
+    "read_sql_file",
+]
 
 JOURNAL = Path("meta") / "_journal.json"
 _DATE_PREFIX = re.compile(r"^(\d{8}(?:\d{4}(?:\d{2})?)?)(?!\d)")
 """A date a migration's file name starts with: 20261101_x, 202611011230_x, 20261101123000_x."""
+
+
+_NO_TRANSACTION = re.compile(r"^[ \t]*--[ \t]*schemakit:[ \t]*no-transaction[ \t]*$", re.MULTILINE)
+"""The comment line that marks a file non-transactional: run statement by statement."""
+
+
+def migration_id(name: str) -> str:
+    """A migration's identity from its file name (without .sql): NFC-normalized, so a name
+    re-encoded by a file system or an archive (NFD on macOS) is still the same migration."""
+    return unicodedata.normalize("NFC", name)
 
 
 def checksum(text: str) -> str:
@@ -57,6 +75,11 @@ class MigrationFile:
         except ValueError:
             return None
         return parsed.replace(tzinfo=UTC) if 2000 <= parsed.year <= 2100 else None
+
+    @property
+    def transactional(self) -> bool:
+        """False when the file says ``-- schemakit: no-transaction`` on a line of its own."""
+        return "no-transaction" not in self.text or not _NO_TRANSACTION.search(self.text)
 
     @cached_property
     def scanned(self) -> tuple[list[Statement], list[SqlSyntaxError]]:
@@ -103,7 +126,7 @@ def _read(path: Path) -> str:
 
 def read_sql_file(path: Path, service: str = "") -> MigrationFile:
     """One SQL file, as a migration of ``service`` (not UTF-8 or unreadable: MigrationError)."""
-    return MigrationFile(service, path.stem, path, _read(path))
+    return MigrationFile(service, migration_id(path.stem), path, _read(path))
 
 
 def discover(service: Service, config_path: Path | None = None) -> MigrationSet | None:
@@ -130,7 +153,7 @@ def discover(service: Service, config_path: Path | None = None) -> MigrationSet 
         return MigrationSet(service.name, "alembic", folder, files)
     files = tuple(
         read_sql_file(path, service.name)
-        for path in sorted(folder.glob("*.sql"), key=lambda p: p.name)
+        for path in sorted(folder.glob("*.sql"), key=lambda p: migration_id(p.name))
     )
     return MigrationSet(service.name, "sql", folder, files)
 
@@ -169,7 +192,11 @@ def _drizzle(service: Service, folder: Path) -> MigrationSet:
         when = entry.get("when")
         files.append(
             MigrationFile(
-                service.name, tag, path, _read(path), when if isinstance(when, int) else None
+                service.name,
+                migration_id(tag),
+                path,
+                _read(path),
+                when if isinstance(when, int) else None,
             )
         )
     return MigrationSet(service.name, "drizzle", folder, tuple(files))
