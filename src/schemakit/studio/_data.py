@@ -87,7 +87,7 @@ def load(
     migrations: dict[str, tuple[MigrationView, ...]] = {}
     for service in config.services.values():
         found = discover(service, config.path)
-        if found is None:
+        if found is None or service.database not in catalogs:
             continue
         for file in found.files:
             files[service.name, file.id] = (file.path, found.folder)
@@ -213,6 +213,7 @@ def _snapshot(
         project=config.root.name,
         source=source,
         live=live,
+        databases=tuple(catalogs),
         services=services,
         tables=tables,
         findings=views,

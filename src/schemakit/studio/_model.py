@@ -133,6 +133,8 @@ class Snapshot:
     source: str
     """``embedded replay`` or the live database's redacted URL."""
     live: bool
+    databases: tuple[str, ...]
+    """The databases read (on a live database: the one its URL names)."""
     services: Mapping[str, ServiceView]
     tables: Mapping[str, TableView]
     findings: Mapping[int, FindingView]
