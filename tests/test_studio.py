@@ -3,6 +3,7 @@ over a snapshot built in memory, and where it listens."""
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from schemakit.studio import create_app
 from schemakit.studio._data import Loaded, _snapshot, unclaimed_name
 from schemakit.studio._layout import layered
 from schemakit.studio._serve import LOOPBACK, bind, is_loopback
-from schemakit.studio._views import search
+from schemakit.studio._views import DETAIL_LIMIT, search
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "platform"
 
@@ -267,3 +268,39 @@ def test_cli_warns_before_listening_beyond_loopback() -> None:
     assert proc.returncode == 2
     assert "warning: listening on 0.0.0.0" in proc.stderr
     assert f"cannot listen on 0.0.0.0:{port}" in proc.stderr
+
+
+def test_a_big_service_shows_names_and_one_table_with_its_neighbours_in_full(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "schemakit.toml").write_text(_CONFIG, encoding="utf-8")
+    config = parse_config(tmp_path / "schemakit.toml")
+    count = DETAIL_LIMIT + 5
+    tables = [_table("billing", "t_0", "id", "note")] + [
+        _table(
+            "billing",
+            f"t_{n}",
+            "id",
+            "parent_id",
+            fks=(
+                ForeignKey(f"t_{n}_parent_fkey", ("parent_id",), "billing", f"t_{n - 1}", ("id",)),
+            ),
+        )
+        for n in range(1, count)
+    ]
+    catalog = Catalog(database="app", tables={t.path: t for t in tables})
+    snapshot = _snapshot(
+        config, {"app": catalog}, [], {}, source="embedded replay", live=False, drift={}
+    )
+    client = TestClient(create_app(Loaded(snapshot, {})))
+    page = client.get("/service/billing").text
+    assert page.count('class="table') == count
+    assert 'class="column' not in page
+    assert "2 columns · 1 index" in page
+    focused = client.get("/service/billing", params={"table": "billing.t_10"}).text
+    assert sorted(re.findall(r'data-table="([^"]+)" transform', focused)) == [
+        "billing.t_10",
+        "billing.t_11",
+        "billing.t_9",
+    ]
+    assert focused.count('class="column') == 6

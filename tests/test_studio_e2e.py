@@ -146,7 +146,7 @@ def test_search_box_finds_columns_as_you_type(page: Any, embedded: str) -> None:
     hit = page.locator("#search-results a", has_text=re.compile(r"^auth\.users\.email\s+text$"))
     hit.wait_for()
     hit.click()
-    page.wait_for_url("**/service/auth#t-auth.users")
+    page.wait_for_url("**/service/auth?table=auth.users#t-auth.users")
     assert "focus" in (
         page.locator('g.table[data-table="auth.users"]').get_attribute("class") or ""
     )

@@ -34,6 +34,8 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
+_FINDINGS_SHOWN = 300
+"""A longer list is cut here (with a count of the rest): filter, or pick a table."""
 _FAMILIES = ("ISO", "NAM", "TYP", "COL", "IDX", "MIG", "SEC", "SYN", "SUP")
 
 
@@ -96,12 +98,18 @@ def create_app(loaded: Loaded) -> Starlette:
         family = request.query_params.get("family", "").upper()
         severity = request.query_params.get("severity", "").lower()
         shown = _views.filtered(snapshot, service, family, severity)
+        erd = _views.erd(snapshot, service, shown, request.query_params.get("table") or None)
+        findings = list(shown.values())
+        if erd.focus is not None:
+            drawn = {box.table.path for box in erd.boxes}
+            findings = [f for f in findings if f.table in drawn]
         return page(
             "service.html",
             request,
             service=service,
-            erd=_views.erd(snapshot, service, shown),
-            findings=list(shown.values()),
+            erd=erd,
+            findings=findings[:_FINDINGS_SHOWN],
+            more=len(findings) - len(findings[:_FINDINGS_SHOWN]),
             families=_FAMILIES,
             severities=SEVERITIES,
             family=family,

@@ -102,10 +102,20 @@ def _order(
 
 
 def _rows(
-    layers: list[list[Hashable]], sizes: Mapping[Hashable, tuple[float, float]], max_width: float
+    layers: list[list[Hashable]],
+    sizes: Mapping[Hashable, tuple[float, float]],
+    max_width: float,
+    rank: Mapping[Hashable, int],
+    edges: Sequence[tuple[Hashable, Hashable]],
 ) -> list[list[Hashable]]:
+    """Each layer cut into rows no wider than ``max_width``. A box with an edge up goes into
+    its layer's first row and a box with an edge down into its last, so that no edge between
+    neighbouring layers runs behind a box of another row."""
+    up = {s for s, t in edges if s != t and rank.get(s, 0) > rank.get(t, 0)}
+    down = {t for s, t in edges if s != t and rank.get(s, 0) > rank.get(t, 0)}
     rows: list[list[Hashable]] = []
-    for layer in layers:
+    for nodes in layers:
+        layer = sorted(nodes, key=lambda n: 0 if n in up else (2 if n in down else 1))
         row: list[Hashable] = []
         width = 0.0
         for node in layer:
@@ -134,7 +144,7 @@ def layered(
     layers: list[list[Hashable]] = [[] for _ in range(max(rank.values()) + 1)]
     for node in nodes:
         layers[rank[node]].append(node)
-    rows = _rows(_order(layers, edges), sizes, max_width)
+    rows = _rows(_order(layers, edges), sizes, max_width, rank, edges)
     widths = [sum(sizes[n][0] for n in row) + GAP_X * (len(row) - 1) for row in rows]
     total = max(widths)
     boxes: dict[Hashable, Box] = {}

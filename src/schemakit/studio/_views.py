@@ -29,7 +29,8 @@ class PlatformBox:
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    plural = "indexes" if word == "index" else f"{word}s"
+    return f"{count} {word if count == 1 else plural}"
 
 
 def _worst(service: ServiceView, snapshot: Snapshot) -> str | None:
@@ -114,6 +115,8 @@ class ErdBox:
     severity: str | None
     """The worst severity of the table's (shown) findings."""
     count: int
+    summary: str
+    """``8 columns · 2 indexes``"""
 
 
 @dataclass(frozen=True)
@@ -122,28 +125,64 @@ class Erd:
     height: float
     boxes: tuple[ErdBox, ...]
     edges: tuple[tuple[str, str, str], ...]
+    detail: bool
+    """Columns and indexes in the boxes; False: names only (a big service, unfocused)."""
+    focus: str | None = None
 
 
-def erd(snapshot: Snapshot, service: ServiceView, shown: Mapping[int, FindingView]) -> Erd:
+DETAIL_LIMIT = 60
+"""Above this many tables a service's diagram shows names only, and a click on one shows it
+with its neighbours in full: thousands of columns are neither readable nor quick to draw."""
+
+
+def _neighbourhood(snapshot: Snapshot, own: list[TableView], focus: str) -> set[str]:
+    """``focus``, the tables it references, and the service's tables that reference it."""
+    near = {focus, *(fk.target for fk in snapshot.tables[focus].foreign_keys)}
+    near |= {t.path for t in own if any(fk.target == focus for fk in t.foreign_keys)}
+    return near & set(snapshot.tables)
+
+
+def _erd_size(table: TableView, detail: bool, own: bool) -> tuple[float, float]:
+    if not detail:
+        return _text_width([table.path, _summary(table)], 160), _HEADER + _LINE + 2
+    # key marker, name, two spaces, type: as service.html lays a column's row out
+    rows = [f"PK  {c.name}  {c.type} not null" for c in table.columns]
+    rows += [f"{i.name} ({', '.join(i.columns)})" for i in table.indexes]
+    height = _HEADER + _LINE * len(table.columns) + 8
+    if table.indexes and own:
+        height += 6 + (_LINE - 2) * len(table.indexes)
+    return _text_width([table.path, *rows], 180), height
+
+
+def _summary(table: TableView) -> str:
+    return f"{_plural(len(table.columns), 'column')} · {_plural(len(table.indexes), 'index')}"
+
+
+def erd(
+    snapshot: Snapshot,
+    service: ServiceView,
+    shown: Mapping[int, FindingView],
+    focus: str | None = None,
+) -> Erd:
     """The service's tables, and the tables of other services they reference, as boxes with
-    their columns (and indexes), arrows along foreign keys."""
+    their columns (and indexes), arrows along foreign keys. With ``focus`` (one of the
+    service's tables): that table and its neighbours only."""
     own = [snapshot.tables[p] for p in service.tables if p in snapshot.tables]
+    if focus is not None and focus not in {t.path for t in own}:
+        focus = None
+    near: set[str] = set()
+    if focus is not None:
+        near = _neighbourhood(snapshot, own, focus)
+        own = [t for t in own if t.path in near]
     names = {t.path for t in own}
-    external = sorted(
-        {fk.target for t in own for fk in t.foreign_keys if fk.target not in names}
-        & set(snapshot.tables)
-    )
+    wanted = {fk.target for t in own for fk in t.foreign_keys if focus is None or fk.target in near}
+    external = sorted((wanted - names) & set(snapshot.tables))
     tables = own + [snapshot.tables[p] for p in external]
-    sizes: dict[Hashable, tuple[float, float]] = {}
-    for table in tables:
-        # key marker, name, two spaces, type: as service.html lays a column's row out
-        rows = [f"PK  {c.name}  {c.type} not null" for c in table.columns]
-        rows += [f"{i.name} ({', '.join(i.columns)})" for i in table.indexes]
-        height = _HEADER + _LINE * len(table.columns) + 8
-        if table.indexes and table.path in names:
-            height += 6 + (_LINE - 2) * len(table.indexes)
-        sizes[table.path] = (_text_width([table.path, *rows], 180), height)
-    edges = [(t.path, fk.target) for t in own for fk in t.foreign_keys]
+    detail = focus is not None or len(own) <= DETAIL_LIMIT
+    sizes: dict[Hashable, tuple[float, float]] = {
+        t.path: _erd_size(t, detail, t.path in names) for t in tables
+    }
+    edges = [(t.path, fk.target) for t in own for fk in t.foreign_keys if fk.target in sizes]
     layout = layered(sizes, edges)
     boxes = []
     for table in tables:
@@ -158,10 +197,11 @@ def erd(snapshot: Snapshot, service: ServiceView, shown: Mapping[int, FindingVie
                 frozenset(f.column for f in findings if f.column),
                 worst,
                 len(findings),
+                _summary(table),
             )
         )
     paths = tuple((str(s), str(t), p) for s, t, p in layout.paths)
-    return Erd(layout.width, layout.height, tuple(boxes), paths)
+    return Erd(layout.width, layout.height, tuple(boxes), paths, detail, focus)
 
 
 def filtered(

@@ -13,7 +13,8 @@
     for (const hit of hits) {
       const item = document.createElement("li");
       const link = document.createElement("a");
-      link.href = "/service/" + encodeURIComponent(hit.service) + "#t-" +
+      link.href = "/service/" + encodeURIComponent(hit.service) + "?table=" +
+        encodeURIComponent(hit.table) + "#t-" +
         encodeURIComponent(hit.table).replaceAll("%", "_");
       link.textContent = hit.table + (hit.column ? "." + hit.column + "  " + hit.type : "");
       item.append(link);
