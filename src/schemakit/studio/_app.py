@@ -34,7 +34,7 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
-_FINDINGS_SHOWN = 300
+_FINDINGS_SHOWN = 100
 """A longer list is cut here (with a count of the rest): filter, or pick a table."""
 _FAMILIES = ("ISO", "NAM", "TYP", "COL", "IDX", "MIG", "SEC", "SYN", "SUP")
 
