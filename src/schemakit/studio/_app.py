@@ -132,12 +132,18 @@ def create_app(loaded: Loaded) -> Starlette:
         states = [m for m in snapshot.migrations.get(service.name, ()) if m.id == migration_id]
         if not states:
             raise HTTPException(404, f"no migration {migration_id} of service {service.name}")
+        migration = states[0]
+        report = report_for(service.name, migration_id)
+        findings = [f for f in snapshot.findings.values() if f.file and f.file == migration.file]
+        lines = {s["line"] for s in report["statements"]}
         return page(
             "migration.html",
             request,
             service=service,
-            migration=states[0],
-            report=report_for(service.name, migration_id),
+            migration=migration,
+            report=report,
+            at_line={line: [f for f in findings if f.line == line] for line in lines},
+            elsewhere=[f for f in findings if f.line not in lines],
         )
 
     async def security_page(request: Request) -> Response:

@@ -34,6 +34,7 @@ __all__ = ["Loaded", "load", "lock_report", "rule_doc", "unclaimed_name"]
 
 Progress = Callable[[str], None]
 
+_STATEMENT_FAMILIES = ("MIG", "SYN")
 _TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 
 
@@ -73,6 +74,9 @@ def load(
         if database_url:
             result = lint(path, LintOptions(database_url=database_url, database=database), say)
             name = database_for_url(config, database_url, database)
+            # A live audit runs the catalog rules only; what the migrations do (pending ones
+            # above all) is judged statement by statement, as `lint --sql` does.
+            result.findings += _statement_findings(config, name)
             live = read_live(database_url)
             catalogs[name] = live
             states = _ledger(database_url, config, name, say)
@@ -102,6 +106,20 @@ def load(
         drift=drifted,
     )
     return Loaded(snapshot, files)
+
+
+def _statement_findings(config: Config, database: str) -> list[Finding]:
+    from schemakit.lint import LintOptions, lint_files
+    from schemakit.migrate import discover
+
+    folders = []
+    for service in config.services_in(database):
+        found = discover(service, config.path)
+        if found is not None and found.is_sql and found.files:  # Alembic's are Python
+            folders.append(found.folder)
+    if not folders:
+        return []
+    return lint_files(folders, LintOptions(select=_STATEMENT_FAMILIES)).findings
 
 
 def _replayed(config: Config, say: Progress, cluster: Cluster) -> dict[str, Catalog]:
