@@ -66,8 +66,8 @@ def live_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def live(pg_cluster: Cluster, live_project: Path) -> Iterator[str]:
-    """The studio over a live database where research's last migration is still pending,
-    reached through a URL that carries a password."""
+    """The studio over a live database where research's last migration is still pending and
+    an applied one was edited since, reached through a URL that carries a password."""
     database = "studio_live"
     pg_cluster.create_database(database)
     pending = live_project / "services" / "research" / "migrations" / "0004_answers.sql"
@@ -81,6 +81,8 @@ def live(pg_cluster: Cluster, live_project: Path) -> Iterator[str]:
         database="platform",
     )
     pending.write_text(kept, encoding="utf-8")
+    edited = pending.with_name("0003_sources.sql")
+    edited.write_text(edited.read_text(encoding="utf-8") + "-- edited once applied\n")
     loaded = load(live_project, dsn, database="platform", cluster=pg_cluster)
     try:
         with running(create_app(loaded)) as url:
@@ -166,7 +168,7 @@ def test_migrations_view_shows_a_pending_migration_with_its_lock_report(
     assert states == {
         "0001_init": "applied",
         "0002_scratch": "applied",
-        "0003_sources": "applied",
+        "0003_sources": "edited",
         "0004_answers": "pending",
     }
     # the live database lacks what the pending migration makes: drift shows it
