@@ -9,11 +9,14 @@ migrations replayed into a throwaway PostgreSQL and linted: reported, not the ta
 it on loopback and, in headless Chromium (Debian's ``chromium`` through Playwright), opens each
 page ``--repeat`` times in a fresh tab and reads the page's own timings:
 
-* ``first paint``: ``first-contentful-paint`` from navigation start: what the target is about;
-* ``server``: the response's ``responseEnd`` (request, render on the server, transfer);
+* ``first paint``: ``first-contentful-paint`` from navigation start, median and worst: what
+  the target is about. The platform and service pages are rendered before the server starts,
+  as ``schemakit studio`` does (that time is printed); search and one-table pages are
+  rendered on their first request;
+* ``server``: the response's ``responseEnd`` (request, render when not ahead, transfer);
 * ``floor``: a one-line HTML page from the same server: what the browser costs on its own.
 
-Figures are medians. The exit status is 1 when a page's first paint misses the target.
+The exit status is 1 when a page's median first paint misses the target.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from schemakit.studio import create_app, load, running
+from schemakit.studio import create_app, load, running, warm
 
 TARGET_SECONDS = 1.0
 
@@ -111,6 +114,7 @@ def measure(browser: Any, url: str, repeat: int) -> dict[str, float]:
     return {
         "paint": statistics.median(paints),
         "server": statistics.median(servers),
+        "worst": max(paints),
         "bytes": float(info["bytes"]),
         "nodes": float(info["nodes"]),
     }
@@ -141,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         loaded = load(folder, progress=_log)
         load_seconds = time.perf_counter() - started
         app = create_app(loaded)
+        started = time.perf_counter()
+        warm(app)  # as `schemakit studio` does before it serves
+        warm_seconds = time.perf_counter() - started
         app.router.routes.insert(0, Route("/floor", lambda request: HTMLResponse("<p>floor</p>")))
         pages = {
             "floor (one-line page)": "floor",
@@ -158,18 +165,22 @@ def main(argv: list[str] | None = None) -> int:
             browser.close()
     print(
         f"studio on a generated platform: {total} tables in {len(sizes)} services "
-        f"({len(loaded.snapshot.findings)} findings); load (replay + lint) {load_seconds:.1f} s"
+        f"({len(loaded.snapshot.findings)} findings); load (replay + lint) {load_seconds:.1f} s, "
+        f"pages rendered ahead {warm_seconds:.2f} s"
     )
     print(f"medians of {args.repeat} fresh tabs each; target: first paint <= {TARGET_SECONDS:g} s")
-    print(f"{'page':<32} {'first paint':>12} {'server':>8} {'vs floor':>9} {'KiB':>7} {'nodes':>7}")
+    print(
+        f"{'page':<32} {'first paint':>12} {'worst':>8} {'server':>8} {'vs floor':>9} "
+        f"{'KiB':>6} {'nodes':>6}"
+    )
     floor = rows[0][1]["paint"]
     missed = False
     for label, row in rows:
         ok = row["paint"] <= TARGET_SECONDS
         missed |= not ok
         print(
-            f"{label:<32} {row['paint']:>10.3f} s {row['server']:>6.3f} s "
-            f"{row['paint'] / floor:>8.1f}x {row['bytes'] / 1024:>7.0f} {row['nodes']:>7.0f}"
+            f"{label:<32} {row['paint']:>10.3f} s {row['worst']:>6.3f} s {row['server']:>6.3f} s "
+            f"{row['paint'] / floor:>8.1f}x {row['bytes'] / 1024:>6.0f} {row['nodes']:>6.0f}"
             + ("" if ok else "  MISSED")
         )
     return 1 if missed else 0

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from schemakit.catalog import Catalog, Column, Constraint, ForeignKey, Grant, Index, Schema, Table
 from schemakit.config import parse_config
 from schemakit.rules import Finding, Location, Severity
-from schemakit.studio import create_app
+from schemakit.studio import create_app, warm
 from schemakit.studio._data import Loaded, _snapshot, unclaimed_name
 from schemakit.studio._layout import layered
 from schemakit.studio._serve import LOOPBACK, bind, is_loopback
@@ -304,3 +304,17 @@ def test_a_big_service_shows_names_and_one_table_with_its_neighbours_in_full(
         "billing.t_9",
     ]
     assert focused.count('class="column') == 6
+
+
+def test_pages_rendered_ahead_are_the_pages_served_and_filters_still_apply(
+    loaded: Loaded,
+) -> None:
+    warmed = create_app(loaded)
+    warm(warmed)
+    fresh, ahead = TestClient(create_app(loaded)), TestClient(warmed)
+    for path in ("/", "/service/billing", f"/service/{unclaimed_name('app')}"):
+        assert ahead.get(path).text == fresh.get(path).text, path
+    everything = ahead.get("/service/billing").text
+    typ_only = ahead.get("/service/billing", params={"family": "TYP"}).text
+    assert 'data-family="ISO"' in everything
+    assert 'data-family="ISO"' not in typ_only

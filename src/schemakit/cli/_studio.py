@@ -59,7 +59,7 @@ def register(cli: click.Group) -> None:
         reads --database-url (nothing is ever written to it). Ctrl-C stops it.
         """
         try:
-            from schemakit.studio import create_app, load
+            from schemakit.studio import create_app, load, warm
             from schemakit.studio._serve import LOOPBACK, bind, is_loopback, serve
         except ImportError as exc:
             raise SchemakitError(
@@ -75,7 +75,10 @@ def register(cli: click.Group) -> None:
         sock = bind(host or LOOPBACK, port)
         try:
             loaded = load(path, database_url or None, database=database, progress=say)
-            serve(create_app(loaded), sock, open_browser=not no_open, say=say)
+            app = create_app(loaded)
+            say("rendering the platform's and the services' pages")
+            warm(app)
+            serve(app, sock, open_browser=not no_open, say=say)
         finally:
             sock.close()
         return EXIT_CLEAN

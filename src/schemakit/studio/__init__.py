@@ -17,7 +17,7 @@ from schemakit.studio._model import (
 )
 
 if TYPE_CHECKING:
-    from schemakit.studio._app import create_app
+    from schemakit.studio._app import create_app, warm
     from schemakit.studio._data import load
     from schemakit.studio._serve import running
 
@@ -34,6 +34,7 @@ __all__ = [
     "create_app",
     "load",
     "running",
+    "warm",
 ]
 
 
@@ -46,5 +47,6 @@ __getattr__ = lazy_getattr(
         "create_app": ("schemakit.studio._app", "create_app"),
         "load": ("schemakit.studio._data", "load"),
         "running": ("schemakit.studio._serve", "running"),
+        "warm": ("schemakit.studio._app", "warm"),
     },
 )

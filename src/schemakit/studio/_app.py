@@ -7,7 +7,10 @@ snapshot holds no password, and this makes sure no template or new field can add
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import quote
@@ -26,7 +29,9 @@ from schemakit.studio import _views
 from schemakit.studio._data import Loaded, lock_report, rule_doc
 from schemakit.studio._model import SEVERITIES, ServiceView
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "warm"]
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 _HEADERS = {
     # Everything is local: no script, style or image from anywhere else.
@@ -34,6 +39,8 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
+_CACHED = 64
+"""Rendered responses kept (the snapshot never changes, so a page is rendered once)."""
 _FINDINGS_SHOWN = 100
 """A longer list is cut here (with a count of the rest): filter, or pick a table."""
 _FAMILIES = ("ISO", "NAM", "TYP", "COL", "IDX", "MIG", "SEC", "SYN", "SUP")
@@ -219,19 +226,56 @@ def create_app(loaded: Loaded) -> Starlette:
             return response
         return page("error.html", request, status, message=detail)
 
+    cache: OrderedDict[str, Response] = OrderedDict()
+
+    def cached(endpoint: Endpoint) -> Endpoint:
+        async def respond(request: Request) -> Response:
+            # the path as the server decoded it, and the raw query: what warm() writes too
+            key = f"{request.scope['path']}?{request.scope.get('query_string', b'').decode()}"
+            response = cache.get(key)
+            if response is None:
+                response = await endpoint(request)
+                cache[key] = response
+                if len(cache) > _CACHED:
+                    cache.popitem(last=False)
+            else:
+                cache.move_to_end(key)
+            return response
+
+        return respond
+
+    async def render_ahead() -> None:
+        pages: list[tuple[str, Endpoint, dict[str, str]]] = [("/", cached_platform, {})]
+        pages += [
+            (f"/service/{name}", cached_service, {"name": name}) for name in snapshot.services
+        ]
+        for path, endpoint, params in pages:
+            scope = {"type": "http", "method": "GET", "path": path, "query_string": b""}
+            await endpoint(Request({**scope, "headers": [], "path_params": params}))
+
+    cached_platform = cached(platform_page)
+    cached_service = cached(service_page)
     static = StaticFiles(packages=[("schemakit.studio", "static")])
     routes = [
-        Route("/", platform_page),
-        Route("/service/{name}", service_page),
-        Route("/service/{name}/migrations", migrations_page),
-        Route("/service/{name}/migrations/{migration}", migration_page),
-        Route("/security", security_page),
-        Route("/rules/{code}", rule_page),
-        Route("/search", search_page),
-        Route("/api/platform.json", platform_json),
-        Route("/api/service/{name}.json", service_json),
-        Route("/api/search", search_json),
-        Route("/api/service/{name}/migrations/{migration}/locks.json", locks_json),
+        Route("/", cached_platform),
+        Route("/service/{name}", cached_service),
+        Route("/service/{name}/migrations", cached(migrations_page)),
+        Route("/service/{name}/migrations/{migration}", cached(migration_page)),
+        Route("/security", cached(security_page)),
+        Route("/rules/{code}", cached(rule_page)),
+        Route("/search", cached(search_page)),
+        Route("/api/platform.json", cached(platform_json)),
+        Route("/api/service/{name}.json", cached(service_json)),
+        Route("/api/search", cached(search_json)),
+        Route("/api/service/{name}/migrations/{migration}/locks.json", cached(locks_json)),
         Mount("/static", static, name="static"),
     ]
-    return Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    app.state.render_ahead = render_ahead
+    return app
+
+
+def warm(app: Starlette) -> None:
+    """Render the platform page and every service's page now, so that their first visit
+    is served from memory."""
+    asyncio.run(app.state.render_ahead())
