@@ -16,6 +16,7 @@ from schemakit.cli._migrate import config_option
 from schemakit.cli._migrate import register as _register_migrate
 from schemakit.cli._provision import register as _register_provision
 from schemakit.cli._shared import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, say
+from schemakit.cli._studio import register as _register_studio
 from schemakit.errors import SchemakitError, UsageError, redact, register_dsn
 
 __all__ = ["main", "run"]
@@ -422,6 +423,7 @@ _register_migrate(cli)
 _register_explain(cli)
 _register_provision(cli)
 _register_adopt(cli)
+_register_studio(cli)
 
 
 def _console() -> Any:
