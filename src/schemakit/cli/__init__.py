@@ -117,6 +117,12 @@ def cli() -> None:
     "table-shape rules (NAM, TYP, COL, IDX) on the tables they make.",
 )
 @click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Report only findings in files changed since git REF (committed since, staged, "
+    "unstaged or new); the whole project is still linted, so catalog rules see everything.",
+)
+@click.option(
     "--stdin-filename",
     metavar="NAME",
     default="-",
@@ -138,6 +144,7 @@ def lint(
     fix_sql: Path | None,
     sql_only: bool,
     replay: bool,
+    changed_since: str | None,
     stdin_filename: str,
 ) -> int:
     """Lint the platform configured at or above PATH (default: the current folder).
@@ -187,6 +194,7 @@ def lint(
         replay=replay,
         stdin_name=stdin_filename,
         progress=say if sys.stderr.isatty() else None,
+        changed_since=changed_since,
     )
     if fix_sql is not None:
         from schemakit.report import render_fix_sql

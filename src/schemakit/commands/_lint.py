@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from schemakit.lint import LintOptions
     from schemakit.report import LintReport
 
-__all__ = ["lint", "report_root"]
+__all__ = ["changed_files", "lint", "report_root"]
 
 STDIN = Path("-")
 
@@ -27,14 +27,17 @@ def lint(
     replay: bool = False,
     stdin_name: str = "-",
     progress: Callable[[str], None] | None = None,
+    changed_since: str | None = None,
 ) -> LintReport:
     """Lint a project (its migrations replayed, or a live database with
     ``options.database_url``), one of its files (linted with the project, reported alone), or
     SQL files, folders and ``-`` statement by statement.
 
-    SQL mode: ``sql_only``, standard input, several paths, or a path outside any project.
+    SQL mode: ``sql_only``, standard input, or paths that are not one project's service
+    files.
     ``replay`` (SQL mode only) also applies the files to a throwaway server for the
-    table-shape rules.
+    table-shape rules. ``changed_since`` (a git ref): only the findings in files changed since
+    then (committed, staged, unstaged or new) are reported; everything is still linted.
     """
     from schemakit.lint import LintOptions
 
@@ -45,17 +48,41 @@ def lint(
     if options.models and as_files:
         raise UsageError("--models lints a project's models; it takes no SQL files")
     root = report_root(config)
+    # asked git first: a ref it does not know fails before the replay, not after
+    changed = changed_files(root or Path.cwd(), changed_since) if changed_since else None
+    result = _lint(paths, options, as_files, config, asked, replay, stdin_name, progress)
+    result = replace(result, root=root)
+    if changed is not None:
+        result = replace(
+            result,
+            findings=[
+                f for f in result.findings if f.location and f.location.path.resolve() in changed
+            ],
+        )
+    return result
+
+
+def _lint(
+    paths: Sequence[Path],
+    options: LintOptions,
+    as_files: bool,
+    config: Config,
+    asked: list[Path],
+    replay: bool,
+    stdin_name: str,
+    progress: Callable[[str], None] | None,
+) -> LintReport:
     if as_files:
         from schemakit.lint import lint_files
 
         result = lint_files(
             paths, options, stdin_name=stdin_name, replay=replay, progress=progress, config=config
         )
-        return replace(result, mode="sql-replay" if replay else "sql", root=root)
+        return replace(result, mode="sql-replay" if replay else "sql")
     from schemakit.lint import lint as lint_project
 
     result = lint_project(paths[0] if paths else Path("."), options, progress, config=config)
-    result = replace(result, mode="live" if options.database_url else "replay", root=root)
+    result = replace(result, mode="live" if options.database_url else "replay")
     if asked:
         # the whole project was linted for context; these files were asked about
         files = {path.resolve() for path in asked}
@@ -130,3 +157,29 @@ def report_root(config: Config) -> Path | None:
         if (candidate / ".git").exists():
             return candidate
     return folder
+
+
+def changed_files(folder: Path, ref: str) -> set[Path]:
+    """Files changed since git ref ``ref`` in the repository holding ``folder``: committed
+    since, staged, unstaged, and new files git does not ignore (absolute, resolved)."""
+    import subprocess
+
+    def git(*args: str) -> list[str]:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=folder, capture_output=True, text=True, check=True
+            )
+        except FileNotFoundError as exc:
+            raise SchemakitError("--changed-since needs git, which is not installed") from exc
+        except subprocess.CalledProcessError as exc:
+            message = (exc.stderr or "").strip().splitlines()
+            raise SchemakitError(
+                f"--changed-since {ref}: git says: {message[-1] if message else exc}",
+                hint="pass a ref git knows (a branch, a tag, a commit), inside the repository",
+            ) from exc
+        return [line for line in done.stdout.splitlines() if line]
+
+    top = Path(git("rev-parse", "--show-toplevel")[0])
+    names = git("diff", "--name-only", "--no-renames", ref, "--")
+    names += git("ls-files", "--others", "--exclude-standard")
+    return {(top / name).resolve() for name in names}
