@@ -132,6 +132,27 @@ def _die_with_parent() -> None:
             libc.prctl(pr_set_pdeathsig, signal.SIGQUIT, 0, 0, 0)
 
 
+_TMPFS = Path("/dev/shm")
+_TMPFS_ROOM = 1 << 30
+"""Free bytes the memory-backed folder must have for the server's files to go there."""
+
+
+def storage_root() -> Path:
+    """Where the throwaway server's files go: ``$SCHEMAKIT_PG_TMPDIR`` when set; else the
+    memory-backed ``/dev/shm`` when it is writable and has 1 GiB free (a replay writes every
+    catalog change: in memory it took 0.55-0.60x of the time on a disk, by issue 19's
+    measurements); else the temporary folder (``$TMPDIR``)."""
+    chosen = os.environ.get("SCHEMAKIT_PG_TMPDIR")
+    if chosen:
+        return Path(chosen)
+    try:
+        if os.access(_TMPFS, os.W_OK | os.X_OK) and shutil.disk_usage(_TMPFS).free >= _TMPFS_ROOM:
+            return _TMPFS
+    except OSError:
+        pass
+    return Path(tempfile.gettempdir())
+
+
 def _reap_stale(tmp_root: Path) -> None:
     """Remove clusters left behind by processes that were killed before they could clean up."""
     for path in tmp_root.glob(_PREFIX + "*"):
@@ -240,7 +261,7 @@ class Cluster:
     def start(self) -> Cluster:
         if self._process is not None:
             return self
-        tmp_root = Path(tempfile.gettempdir())
+        tmp_root = storage_root()
         _reap_stale(tmp_root)
         _install_handlers()
         self.base_dir = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=tmp_root))
@@ -278,7 +299,7 @@ class Cluster:
                 hint=(
                     f"check that {self.bindir / 'initdb'} runs and that "
                     f"{'the postgres OS user' if self._run_as else 'you'} can write to "
-                    f"{tempfile.gettempdir()} (set TMPDIR to change it)"
+                    f"{storage_root()} (set SCHEMAKIT_PG_TMPDIR to change it)"
                 ),
             )
 
