@@ -1,6 +1,6 @@
 """The statement stream IR: SQL files as statements with file, line and suppressions."""
 
-from schemakit.sql._locks import (
+from schemakit.sql._lock_model import (
     LOCK_MODES,
     ColumnType,
     LockContext,
