@@ -18,15 +18,15 @@ from schemakit.catalog._model import (
 )
 
 if TYPE_CHECKING:
-    from schemakit.catalog._database import QUERIES, from_database
     from schemakit.catalog._drizzle import from_drizzle
+    from schemakit.catalog._live import QUERIES, from_database
     from schemakit.catalog._metadata import from_metadata
 
 # The builders pull in psycopg, SQLAlchemy and tree-sitter (0.2 s together); a linter of SQL
 # files needs none of them, so they load on first use.
 _LAZY = {
-    "QUERIES": "schemakit.catalog._database",
-    "from_database": "schemakit.catalog._database",
+    "QUERIES": "schemakit.catalog._live",
+    "from_database": "schemakit.catalog._live",
     "from_drizzle": "schemakit.catalog._drizzle",
     "from_metadata": "schemakit.catalog._metadata",
 }
