@@ -9,9 +9,9 @@ from schemakit._lazy import lazy_getattr
 if TYPE_CHECKING:
     from schemakit.lint._common import LintOptions, LintResult
     from schemakit.lint._drift import Difference, compare, drift
-    from schemakit.lint._lock_report import LockReport, explain_file, write_json, write_text
     from schemakit.lint._files import lint_files
     from schemakit.lint._generate import generate
+    from schemakit.lint._lock_report import LockReport, explain_file, write_json, write_text
     from schemakit.lint._run import lint, read_live
 
 # Loaded on first use: linting SQL files must not pay for psycopg, SQLAlchemy and the
