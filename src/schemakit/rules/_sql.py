@@ -177,17 +177,21 @@ def table_locks(statement: Statement) -> dict[str, Lock]:
     on it (SHARE UPDATE EXCLUSIVE and up): what a migration makes the application wait for.
     Read from the lock model of ``schemakit explain-locks`` (:func:`schemakit.sql.explain`),
     which is checked against ``pg_locks``; a lock taken only when rows are affected (a
-    foreign-key check) does not count, nor does one on an index alone."""
+    foreign-key check) does not count, nor does one on an index alone. A table the statement
+    does not name (an index's, in ``DROP INDEX``) is called ``the table of <index>``."""
     locks: dict[str, Lock] = {}
     for effect in explain(statement):
         strength = lock_strength(effect.mode)
+        # the table of an index the statement names alone (DROP INDEX app.i) is not known
+        table = effect.object or (f"the table of {effect.table_of}" if effect.table_of else "")
         if (
-            effect.kind in _TABLE_OBJECTS
+            table
+            and effect.kind in _TABLE_OBJECTS
             and strength >= Lock.SHARE_UPDATE_EXCLUSIVE
             and not effect.conditional
-            and strength > locks.get(effect.object, 0)
+            and strength > locks.get(table, 0)
         ):
-            locks[effect.object] = Lock(strength)
+            locks[table] = Lock(strength)
     return locks
 
 

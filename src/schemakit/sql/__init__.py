@@ -24,7 +24,7 @@ from schemakit.sql._stream import (
     scan_statements,
     split_statements,
 )
-from schemakit.sql._tree import names, qualified, relation
+from schemakit.sql._tree import enabled_options, names, option_on, qualified, relation
 
 __all__ = [
     "BREAKPOINT",
@@ -37,12 +37,14 @@ __all__ = [
     "Suppression",
     "attached_span",
     "cannot_run_in_transaction",
+    "enabled_options",
     "explain",
     "explain_all",
     "is_concurrent",
     "line_starts",
     "lock_strength",
     "names",
+    "option_on",
     "plain_using",
     "qualified",
     "read_suppressions",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from schemakit.errors import MigrationError
+from schemakit.sql._tree import enabled_options
 
 __all__ = [
     "Statement",
@@ -344,9 +345,7 @@ def is_concurrent(statement: Statement) -> bool:
     if kind in ("IndexStmt", "DropStmt"):
         return bool(node.get("concurrent"))
     if kind == "ReindexStmt":
-        return any(
-            p.get("DefElem", {}).get("defname") == "concurrently" for p in node.get("params") or ()
-        )
+        return "concurrently" in enabled_options(node.get("params"))
     if kind == "AlterTableStmt":
         return any(
             c.get("AlterTableCmd", {}).get("def", {}).get("PartitionCmd", {}).get("concurrent")
@@ -357,7 +356,6 @@ def is_concurrent(statement: Statement) -> bool:
 
 _NO_TRANSACTION_KINDS = frozenset(
     {
-        "VacuumStmt",
         "CreatedbStmt",
         "DropdbStmt",
         "AlterSystemStmt",
@@ -369,7 +367,22 @@ _NO_TRANSACTION_KINDS = frozenset(
 
 def cannot_run_in_transaction(statement: Statement) -> bool:
     """PostgreSQL refuses this statement inside a transaction block (25001)."""
-    return statement.kind in _NO_TRANSACTION_KINDS or is_concurrent(statement)
+    kind = statement.kind
+    if kind in _NO_TRANSACTION_KINDS or is_concurrent(statement):
+        return True
+    if kind == "VacuumStmt":
+        return bool(statement.node.get("is_vacuumcmd"))  # ANALYZE alone may run in one
+    if kind == "ClusterStmt":
+        return not statement.node.get("relation")  # CLUSTER of every clustered table
+    if kind == "ReindexStmt":
+        return statement.node.get("kind") in _REINDEX_MANY
+    return False
+
+
+# REINDEX SCHEMA/DATABASE/SYSTEM commit per table, so refuse a transaction block.
+_REINDEX_MANY = frozenset(
+    {"REINDEX_OBJECT_SCHEMA", "REINDEX_OBJECT_DATABASE", "REINDEX_OBJECT_SYSTEM"}
+)
 
 
 def attached_span(statements: list[Statement], line: int) -> tuple[int, int]:

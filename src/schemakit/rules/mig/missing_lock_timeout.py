@@ -91,12 +91,15 @@ class MissingLockTimeout(SqlRule):
         also = (
             f" ({more} more such statement{'s' if more > 1 else ''} in this file)" if more else ""
         )
+        subject, on = f"{verb(statement)} {', '.join(tables)}", ""
+        if tables[0].startswith("the table of "):  # DROP INDEX app.i: its table is not named
+            subject, on = f"{verb(statement)} {tables[0].removeprefix('the table of ')}", tables[0]
         yield self.finding(
-            f"{verb(statement)} {', '.join(tables)} takes an ACCESS EXCLUSIVE lock with no "
+            f"{subject} takes an ACCESS EXCLUSIVE lock{f' on {on}' if on else ''} with no "
             "lock_timeout set: while it waits for a long transaction, every query on "
             f"{tables[0]} queues behind it{also}",
             "Start the migration with SET lock_timeout = '5s' and retry it when it times out.",
-            object=tables[0],
+            object=tables[0].removeprefix("the table of "),
             location=self.at(statement),
             service=ctx.service,
         )

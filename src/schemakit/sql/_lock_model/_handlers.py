@@ -27,7 +27,7 @@ from schemakit.sql._lock_model._reading import (
     drop_names,
     reads,
 )
-from schemakit.sql._tree import names, qualified, relation
+from schemakit.sql._tree import enabled_options, names, qualified, relation
 
 __all__ = ["HANDLERS", "NO_RELATION_LOCKS", "Handler"]
 
@@ -259,9 +259,16 @@ def _whole_table(mode: str, note: str, *, rewrites: bool = False, scans: bool = 
     return handler
 
 
+def _cluster(node: dict[str, Any], context: LockContext) -> list[LockEffect]:
+    if not node.get("relation"):
+        return [LockEffect("", "", UNKNOWN, note="CLUSTER of every table clustered before")]
+    note = "CLUSTER: rewrites"
+    return [LockEffect(relation(node["relation"]), "table", ACCESS_EXCLUSIVE, True, True, note)]
+
+
 def _reindex(node: dict[str, Any], context: LockContext) -> list[LockEffect]:
     target = relation(node.get("relation"))
-    params = {p.get("DefElem", {}).get("defname") for p in node.get("params") or ()}
+    params = enabled_options(node.get("params"))
     if "concurrently" in params and node.get("kind") in (
         "REINDEX_OBJECT_INDEX",
         "REINDEX_OBJECT_TABLE",
@@ -367,7 +374,7 @@ def _refresh(node: dict[str, Any], context: LockContext) -> list[LockEffect]:
 
 
 def _vacuum(node: dict[str, Any], context: LockContext) -> list[LockEffect]:
-    options = {o.get("DefElem", {}).get("defname", "") for o in node.get("options") or ()}
+    options = enabled_options(node.get("options"))
     relations = [
         relation(r.get("VacuumRelation", {}).get("relation")) for r in node.get("rels") or ()
     ]
@@ -413,7 +420,7 @@ HANDLERS: dict[str, Handler] = {
     "SelectStmt": _select,
     "CreateTableAsStmt": _create_table_as,
     "ViewStmt": _view,
-    "ClusterStmt": _whole_table(ACCESS_EXCLUSIVE, "CLUSTER: rewrites", rewrites=True, scans=True),
+    "ClusterStmt": _cluster,
     "ReindexStmt": _reindex,
     "CommentStmt": _comment,
     "CreateSeqStmt": _sequence,
