@@ -396,6 +396,30 @@ def _alter_enum(node: dict[str, Any], context: LockContext) -> list[LockEffect]:
     return [LockEffect(name, "type", EXCLUSIVE, note="ADD VALUE: object lock on the type")]
 
 
+def _alter_domain(node: dict[str, Any], context: LockContext) -> list[LockEffect]:
+    """``ADD CONSTRAINT``, ``VALIDATE CONSTRAINT`` and ``SET NOT NULL`` check every row of
+    every column of the domain, under SHARE on each table (the tables this file saw use it);
+    the other forms change the catalog only."""
+    parts = names(node.get("typeName"))
+    domain = qualified(parts)
+    constraint = (node.get("def") or {}).get("Constraint") or {}
+    subtype = node.get("subtype", "")
+    if subtype not in ("C", "V", "O") or (subtype == "C" and constraint.get("skip_validation")):
+        return []
+    spellings = {domain, ".".join(parts)} | ({parts[-1]} if domain.startswith("public.") else set())
+    what = {"C": "ADD CONSTRAINT", "V": "VALIDATE CONSTRAINT", "O": "SET NOT NULL"}[subtype]
+    effects = [
+        LockEffect(
+            table, "table", SHARE, scans=True, note=f"{what} on domain {domain}: checks rows"
+        )
+        for table, columns in context.column_types.items()
+        if any(c.name in spellings for c in columns.values())
+    ]
+    return effects or [
+        LockEffect(domain, "type", SHARE, note=f"{what}: tables with a column of it are read")
+    ]
+
+
 def _copy(node: dict[str, Any], context: LockContext) -> list[LockEffect]:
     if not node.get("relation"):
         return reads(node.get("query") or {}, context.views).result()
@@ -431,6 +455,7 @@ HANDLERS: dict[str, Handler] = {
     "CreateStatsStmt": _statistics,
     "RefreshMatViewStmt": _refresh,
     "AlterEnumStmt": _alter_enum,
+    "AlterDomainStmt": _alter_domain,
     "VacuumStmt": _vacuum,
     "CopyStmt": _copy,
 }
