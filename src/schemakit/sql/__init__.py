@@ -10,6 +10,7 @@ from schemakit.sql._lock_model import (
     lock_strength,
     plain_using,
     type_change_rewrites,
+    volatile_reason,
 )
 from schemakit.sql._stream import (
     BREAKPOINT,
@@ -52,4 +53,5 @@ __all__ = [
     "scan_statements",
     "split_statements",
     "type_change_rewrites",
+    "volatile_reason",
 ]

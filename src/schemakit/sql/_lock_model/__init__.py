@@ -34,11 +34,13 @@ An empty list means no lock on an existing relation (``CREATE FUNCTION``, ``SET`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from schemakit.sql._lock_model._context import LockContext
 from schemakit.sql._lock_model._handlers import HANDLERS, NO_RELATION_LOCKS
 from schemakit.sql._lock_model._modes import LOCK_MODES, UNKNOWN, LockEffect, lock_strength
+from schemakit.sql._lock_model._reading import volatile_call
 from schemakit.sql._lock_model._types import ColumnType, plain_using, type_change_rewrites
 from schemakit.sql._stream import Statement
 
@@ -53,6 +55,7 @@ __all__ = [
     "lock_strength",
     "plain_using",
     "type_change_rewrites",
+    "volatile_reason",
 ]
 
 
@@ -81,3 +84,10 @@ def explain(statement: Statement, context: LockContext | None = None) -> list[Lo
             return []
         return [LockEffect("", "", UNKNOWN, note=f"no lock model for {statement.kind or '?'}")]
     return handler(statement.node, context or LockContext())
+
+
+def volatile_reason(expr: dict[str, Any], volatility: Mapping[str, str] | None = None) -> str:
+    """What makes a ``DEFAULT`` expression volatile (``gen_random_uuid()``, ``a subquery``;
+    an unknown function counts, as PostgreSQL's default volatility), else empty.
+    ``volatility``: functions the file declared, ``schema.name`` or bare -> volatility."""
+    return volatile_call(expr, volatility or {})
