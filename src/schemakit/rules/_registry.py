@@ -35,6 +35,7 @@ from schemakit.rules.mig.drop_index_without_concurrently import DropIndexWithout
 from schemakit.rules.mig.drop_not_null import DropNotNull
 from schemakit.rules.mig.index_without_concurrently import IndexWithoutConcurrently
 from schemakit.rules.mig.missing_lock_timeout import MissingLockTimeout
+from schemakit.rules.mig.missing_statement_timeout import MissingStatementTimeout
 from schemakit.rules.mig.not_null_column_without_default import NotNullColumnWithoutDefault
 from schemakit.rules.mig.reindex_without_concurrently import ReindexWithoutConcurrently
 from schemakit.rules.mig.rename_column_or_table import RenameColumnOrTable
@@ -122,6 +123,7 @@ RULES: tuple[type[Rule], ...] = (
     UnqualifiedAlter,
     DomainConstraint,
     DetachPartitionWithoutConcurrently,
+    MissingStatementTimeout,
     SyntaxError_,
     UnusedSuppression,
     InvalidSuppression,

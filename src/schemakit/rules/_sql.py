@@ -77,8 +77,9 @@ class SqlContext:
     (``in_transaction``); any other file does unless a statement in it cannot run inside one
     (``schemakit migrate`` then applies it statement by statement, as Flyway does)."""
     runner_sets_lock_timeout: bool = False
-    """The tool applying the file sets ``lock_timeout`` itself (``schemakit migrate`` does,
-    for every migration); drizzle-orm's migrator, psql and most others do not."""
+    """The tool applying the file sets ``lock_timeout`` and ``statement_timeout`` itself
+    (``schemakit migrate`` does, for every migration); drizzle-orm's migrator, psql and most
+    others do not."""
     exempt: bool = False
     """The service lives in a database the config exempts from schema isolation (the
     guideline's ``mana_sync``): its objects are in ``public`` on purpose."""
@@ -222,9 +223,10 @@ def verb(statement: Statement) -> str:
     return _VERBS.get(statement.kind, statement.kind.removesuffix("Stmt").upper())
 
 
-def lock_timeout_set(settings: dict[str, str]) -> bool:
-    """``lock_timeout`` is set to a limit (``0``, ``RESET`` and ``DEFAULT`` mean none)."""
-    value = settings.get("lock_timeout", "").strip().lower()
+def lock_timeout_set(settings: dict[str, str], name: str = "lock_timeout") -> bool:
+    """``lock_timeout`` (or ``name``: ``statement_timeout``) is set to a limit (``0``,
+    ``RESET`` and ``DEFAULT`` mean none)."""
+    value = settings.get(name, "").strip().lower()
     return bool(value) and not re.fullmatch(r"0+(\.0*)?\s*(us|ms|s|min|h|d)?", value)
 
 

@@ -31,9 +31,9 @@ class MissingLockTimeout(SqlRule):
 
     Each file must set it itself: in a later deploy the earlier file that set it does not
     run. Off where the runner sets `lock_timeout` for every migration, as `schemakit migrate`
-    does: in its pre-apply check, and for an Alembic folder of a service (it has no env.py, so
-    only schemakit runs it). `schemakit lint` keeps it on for SQL and drizzle-kit folders,
-    which drizzle-orm's migrator or psql may apply, and they set none.
+    does: its pre-apply check, and every service whose config names no other runner. A
+    service applied by drizzle-orm's migrator, psql or a deploy script says so with
+    `runner = "drizzle"` or `runner = "other"`, and gets the rule.
 
     ## Why is this bad?
     The lock must wait for every transaction that touched the table, say a long report or
