@@ -9,16 +9,18 @@ re-parse, is what keeps a Python linter as fast as a native one.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
+from schemakit.catalog import Catalog
 from schemakit.config import DEFAULT_DROP_WAIT_DAYS
 from schemakit.rules._base import Finding, Location, Rule
 from schemakit.sql import (
+    ColumnType,
     Statement,
     cannot_run_in_transaction,
     explain,
@@ -35,6 +37,7 @@ __all__ = [
     "SqlContext",
     "SqlRule",
     "const_value",
+    "known_types_of",
     "lock_timeout_set",
     "names",
     "object_path",
@@ -89,6 +92,9 @@ class SqlContext:
     """When the file was written, if known (see :class:`MigrationStep`)."""
     drop_wait_days: int = DEFAULT_DROP_WAIT_DAYS
     """Days a column or table stays deprecated before it may be dropped (MIG004)."""
+    known_types: Mapping[str, Mapping[str, ColumnType]] = field(default_factory=dict)
+    """table -> column -> type before the first file of this run: from the database the
+    migrations go to, or the migrations an earlier run applied (empty: not known)."""
     _locks: dict[int, dict[str, Lock]] = field(default_factory=dict, repr=False)
 
     def table_locks(self, statement: Statement) -> dict[str, Lock]:
@@ -120,6 +126,18 @@ class SqlRule(Rule):
 
     def at(self, statement: Statement) -> Location:
         return Location(statement.path or Path("-"), statement.line, statement.column)
+
+
+def known_types_of(catalog: Catalog) -> dict[str, dict[str, ColumnType]]:
+    """table -> column -> type of every table of ``catalog``, for :func:`run_sql_rules`."""
+    known: dict[str, dict[str, ColumnType]] = {}
+    for path, table in catalog.tables.items():
+        columns = known[path] = {}
+        for column in table.columns:
+            parsed = ColumnType.parse(column.type)
+            if parsed is not None:
+                columns[column.name] = parsed
+    return known
 
 
 def const_value(node: dict[str, Any]) -> str | None:
@@ -257,6 +275,7 @@ def run_sql_rules(
     runner_sets_lock_timeout: bool = False,
     exempt: bool = False,
     drop_wait_days: int = DEFAULT_DROP_WAIT_DAYS,
+    known_types: Mapping[str, Mapping[str, ColumnType]] | None = None,
 ) -> Iterator[Finding]:
     """Findings of the statement rules over one service's migrations, in order.
 
@@ -264,6 +283,8 @@ def run_sql_rules(
     ``runner_sets_lock_timeout``: the tool that will apply them sets ``lock_timeout`` itself.
     ``exempt``: the service's database is exempt from schema isolation.
     ``drop_wait_days``: the config's ``drop-wait-days`` (MIG004).
+    ``known_types``: column types before ``steps`` (:func:`known_types_of` a Catalog of the
+    target database), so a type change is judged from the real old type (MIG006).
     """
     chosen = [rule() for rule in rules if issubclass(rule, SqlRule)]
     if not chosen:
@@ -284,6 +305,7 @@ def run_sql_rules(
             exempt=exempt,
             when=step.when,
             drop_wait_days=drop_wait_days,
+            known_types=known_types or {},
         )
         for statement in step.statements:
             kind = statement.kind

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from schemakit.sql._tree import names
@@ -51,6 +52,12 @@ class ColumnType:
             ival = mod.get("A_Const", {}).get("ival")
             mods.append(int(ival.get("ival", 0)) if isinstance(ival, dict) else -1)
         return cls(_TYPE_ALIASES.get(name, name), tuple(mods), bool(type_name.get("arrayBounds")))
+
+    @classmethod
+    def parse(cls, text: str) -> ColumnType | None:
+        """The type ``format_type()`` spells as ``text`` (``character varying(50)``,
+        ``integer[]``), read by PostgreSQL's parser; None if it is not a type name."""
+        return _parse_type(text)
 
     def __str__(self) -> str:
         mods = f"({','.join(map(str, self.mods))})" if self.mods else ""
@@ -104,3 +111,19 @@ def plain_using(using: dict[str, Any], column: str, new: ColumnType) -> bool:
             return False
         using = cast.get("arg") or {}
     return names(using.get("ColumnRef", {}).get("fields")) == [column]
+
+
+@cache
+def _parse_type(text: str) -> ColumnType | None:
+    from schemakit.errors import MigrationError
+    from schemakit.sql._stream import split_statements
+
+    try:
+        statements = split_statements(f"SELECT NULL::{text}")
+    except MigrationError:
+        return None
+    if len(statements) != 1:
+        return None
+    targets = statements[0].node.get("targetList") or [{}]
+    cast = targets[0].get("ResTarget", {}).get("val", {}).get("TypeCast")
+    return ColumnType.of(cast["typeName"]) if cast and cast.get("typeName") else None
