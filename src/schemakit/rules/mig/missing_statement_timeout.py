@@ -12,8 +12,7 @@ _WRITES_WAIT = lock_strength("ShareLock")
 
 
 class MissingStatementTimeout(SqlRule):
-    """A statement that rewrites or scans an existing table while writes wait, with no
-    `statement_timeout` set first.
+    """A long statement holding writes back, with no `statement_timeout` set first.
 
     ## What it does
     Flags a migration file with a statement that holds SHARE or a stronger lock on a table
@@ -69,6 +68,8 @@ class MissingStatementTimeout(SqlRule):
                 and effect.object
                 and ctx.is_existing(effect.object)
                 and (effect.rewrites or effect.scans)
+                # a NOT NULL column added without a default fails at once on a non-empty table
+                and "fails unless empty" not in effect.note
                 and lock_strength(effect.mode) >= _WRITES_WAIT
                 and not effect.conditional
             ):

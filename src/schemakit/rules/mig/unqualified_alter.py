@@ -13,8 +13,7 @@ _TABLE_KINDS = frozenset({"OBJECT_TABLE", "OBJECT_COLUMN"})
 
 
 class UnqualifiedAlter(SqlRule):
-    """`ALTER TABLE`, `DROP TABLE` or `COMMENT ON TABLE/COLUMN` naming an existing table
-    without its schema.
+    """`ALTER TABLE`, `DROP TABLE` or `COMMENT ON` naming a table without its schema.
 
     ## What it does
     Flags `ALTER TABLE files ...`, `DROP TABLE files`, `COMMENT ON TABLE files` and

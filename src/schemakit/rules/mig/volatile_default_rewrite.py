@@ -13,8 +13,7 @@ _SERIALS = frozenset({"serial", "serial4", "bigserial", "serial8", "smallserial"
 
 
 class VolatileDefaultRewrite(SqlRule):
-    """`ADD COLUMN` with a volatile default, a stored generated column or an identity on an
-    existing table: every row is rewritten under ACCESS EXCLUSIVE.
+    """`ADD COLUMN` whose default or generation rewrites an existing table.
 
     ## What it does
     Flags, on a table this file did not create, `ALTER TABLE ... ADD COLUMN` whose new column
