@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,6 +22,7 @@ from schemakit.config import DEFAULT_DROP_WAIT_DAYS
 from schemakit.rules._base import Finding, Location, Rule
 from schemakit.sql import (
     ColumnType,
+    LockEffect,
     Statement,
     cannot_run_in_transaction,
     explain,
@@ -96,12 +98,21 @@ class SqlContext:
     """table -> column -> type before the first file of this run: from the database the
     migrations go to, or the migrations an earlier run applied (empty: not known)."""
     _locks: dict[int, dict[str, Lock]] = field(default_factory=dict, repr=False)
+    _effects: dict[int, list[LockEffect]] = field(default_factory=dict, repr=False)
+
+    def effects(self, statement: Statement) -> list[LockEffect]:
+        """The lock model's effects of ``statement`` (:func:`schemakit.sql.explain`), worked
+        out once for all the rules asking."""
+        found = self._effects.get(statement.index)
+        if found is None:
+            found = self._effects[statement.index] = explain(statement)
+        return found
 
     def table_locks(self, statement: Statement) -> dict[str, Lock]:
         """:func:`table_locks` of ``statement``, worked out once for all the rules asking."""
         found = self._locks.get(statement.index)
         if found is None:
-            found = self._locks[statement.index] = table_locks(statement)
+            found = self._locks[statement.index] = table_locks(statement, self.effects(statement))
         return found
 
     def is_existing(self, table: str) -> bool:
@@ -191,7 +202,9 @@ LOCKING_KINDS = frozenset(
 _TABLE_OBJECTS = frozenset({"table", "materialized view", "foreign table"})
 
 
-def table_locks(statement: Statement) -> dict[str, Lock]:
+def table_locks(
+    statement: Statement, effects: Iterable[LockEffect] | None = None
+) -> dict[str, Lock]:
     """The tables (``schema.name``) a statement locks, each with the strongest lock taken
     on it (SHARE UPDATE EXCLUSIVE and up): what a migration makes the application wait for.
     Read from the lock model of ``schemakit explain-locks`` (:func:`schemakit.sql.explain`),
@@ -199,7 +212,7 @@ def table_locks(statement: Statement) -> dict[str, Lock]:
     foreign-key check) does not count, nor does one on an index alone. A table the statement
     does not name (an index's, in ``DROP INDEX``) is called ``the table of <index>``."""
     locks: dict[str, Lock] = {}
-    for effect in explain(statement):
+    for effect in explain(statement) if effects is None else effects:
         strength = lock_strength(effect.mode)
         # the table of an index the statement names alone (DROP INDEX app.i) is not known
         table = effect.object or (f"the table of {effect.table_of}" if effect.table_of else "")
@@ -244,7 +257,13 @@ def verb(statement: Statement) -> str:
 def lock_timeout_set(settings: dict[str, str], name: str = "lock_timeout") -> bool:
     """``lock_timeout`` (or ``name``: ``statement_timeout``) is set to a limit (``0``,
     ``RESET`` and ``DEFAULT`` mean none)."""
-    value = settings.get(name, "").strip().lower()
+    return _is_limit(settings.get(name, ""))
+
+
+@cache
+def _is_limit(value: str) -> bool:
+    """A timeout setting's value that limits (asked for every statement of every file)."""
+    value = value.strip().lower()
     return bool(value) and not re.fullmatch(r"0+(\.0*)?\s*(us|ms|s|min|h|d)?", value)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from schemakit.rules._base import Finding, Severity
 from schemakit.rules._sql import LOCKING_KINDS, SqlContext, SqlRule, lock_timeout_set, verb
-from schemakit.sql import Statement, explain, lock_strength
+from schemakit.sql import Statement, lock_strength
 
 _WRITES_WAIT = lock_strength("ShareLock")
 
@@ -62,7 +62,7 @@ class MissingStatementTimeout(SqlRule):
     def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
         if ctx.runner_sets_lock_timeout or lock_timeout_set(ctx.settings, "statement_timeout"):
             return iter(())
-        for effect in explain(statement):
+        for effect in ctx.effects(statement):
             if (
                 effect.kind == "table"
                 and effect.object
