@@ -515,6 +515,7 @@ CREATE TABLE shop.orders (id bigint PRIMARY KEY, user_id bigint, total integer N
 CREATE INDEX idx_orders_user_id ON shop.orders (user_id);
 CREATE TABLE shop.events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
 CREATE TABLE shop.events_2024 PARTITION OF shop.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE shop.events_2023 (id bigint, at date NOT NULL);
 CREATE DOMAIN shop.positive AS integer;
 CREATE TABLE shop.scores (id bigint, points shop.positive);
 INSERT INTO shop.scores VALUES (1, 5);
@@ -547,6 +548,24 @@ INSERT INTO shop.orders SELECT g, 1 + g % 50, g, 'n' FROM generate_series(1, 200
         "ALTER TABLE shop.orders ALTER COLUMN note SET NOT NULL;",
         "ALTER TABLE shop.orders ALTER COLUMN total TYPE bigint;",
         "CLUSTER shop.orders USING orders_pkey;",
+        # and the statements the earlier MIG rules reason about
+        "CREATE INDEX idx_orders_total ON shop.orders (total);",
+        "ALTER TABLE shop.orders ADD CONSTRAINT orders_user_key UNIQUE (user_id, id);",
+        "ALTER TABLE shop.orders ADD COLUMN flag boolean NOT NULL DEFAULT false;",
+        "ALTER TABLE shop.orders DROP COLUMN note;",
+        "DROP TABLE shop.scores;",
+        "ALTER TABLE shop.users ALTER COLUMN name TYPE varchar(100);",
+        "ALTER TABLE shop.orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) "
+        "REFERENCES shop.users (id) NOT VALID;",
+        "ALTER TABLE shop.orders ADD CONSTRAINT orders_total_check CHECK (total >= 0);",
+        "ALTER TABLE shop.orders RENAME COLUMN note TO remark;",
+        "ALTER TABLE shop.orders RENAME TO purchases;",
+        "ALTER TABLE shop.orders SET SCHEMA public;",
+        "UPDATE shop.orders SET total = total + 1 WHERE id < 10;",
+        "DELETE FROM shop.orders WHERE id > 190;",
+        "LOCK TABLE shop.orders IN SHARE MODE;",
+        "ALTER TABLE shop.events ATTACH PARTITION shop.events_2023 "
+        "FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');",
     ],
 )
 def test_new_rules_statements_agree_with_postgres(tmp_path: Path, pg_dsn: str, sql: str) -> None:
