@@ -127,6 +127,9 @@ class SqlRule(Rule):
     kinds: ClassVar[frozenset[str]] = frozenset()
     """Parse node types (``IndexStmt``, ``AlterTableStmt``, ...) the rule looks at; empty
     means every statement."""
+    alter_subtypes: ClassVar[frozenset[str]] = frozenset()
+    """``ALTER TABLE`` subcommands (``AT_AddColumn``, ...) the rule reads: an ``ALTER TABLE``
+    with none of them is not offered to it. Empty: every ``ALTER TABLE`` of ``kinds``."""
 
     def check(self, ctx: SqlContext, statement: Statement) -> Iterable[Finding]:
         raise NotImplementedError
@@ -330,7 +333,16 @@ def run_sql_rules(
             kind = statement.kind
             if not kind:
                 continue
-            for rule in by_kind.get(kind, ()):
+            offered = by_kind.get(kind, ())
+            if kind == "AlterTableStmt" and offered:
+                subtypes = {
+                    c.get("AlterTableCmd", {}).get("subtype")
+                    for c in statement.node.get("cmds") or ()
+                }
+                offered = [
+                    r for r in offered if not r.alter_subtypes or r.alter_subtypes & subtypes
+                ]
+            for rule in offered:
                 yield from rule.check(ctx, statement)
             for rule in everything:
                 yield from rule.check(ctx, statement)

@@ -67,6 +67,7 @@ class ColumnTypeRewrite(SqlRule):
     severity = Severity.WARNING
 
     kinds = frozenset({"CreateStmt", "AlterTableStmt", "RenameStmt"})
+    alter_subtypes = frozenset({"AT_AddColumn", "AT_AlterColumnType"})
 
     def __init__(self) -> None:
         self._types: dict[str, dict[str, ColumnType]] = {}

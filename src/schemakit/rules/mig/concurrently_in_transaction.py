@@ -41,6 +41,7 @@ class ConcurrentlyInTransaction(SqlRule):
     name = "concurrently-in-transaction"
 
     kinds = frozenset({"IndexStmt", "DropStmt", "ReindexStmt", "AlterTableStmt"})
+    alter_subtypes = frozenset({"AT_DetachPartition"})
 
     def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
         if not is_concurrent(statement):

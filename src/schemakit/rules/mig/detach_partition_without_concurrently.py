@@ -42,6 +42,7 @@ class DetachPartitionWithoutConcurrently(SqlRule):
     severity = Severity.WARNING
 
     kinds = frozenset({"AlterTableStmt"})
+    alter_subtypes = frozenset({"AT_DetachPartition"})
 
     def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
         table = relation_path(statement.node.get("relation"))

@@ -41,6 +41,7 @@ class DropNotNull(SqlRule):
     severity = Severity.WARNING
 
     kinds = frozenset({"AlterTableStmt"})
+    alter_subtypes = frozenset({"AT_DropNotNull"})
 
     def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
         table = relation_path(statement.node.get("relation"))

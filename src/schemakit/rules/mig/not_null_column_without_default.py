@@ -39,6 +39,7 @@ class NotNullColumnWithoutDefault(SqlRule):
     name = "not-null-column-without-default"
 
     kinds = frozenset({"AlterTableStmt"})
+    alter_subtypes = frozenset({"AT_AddColumn"})
 
     def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
         table = relation_path(statement.node.get("relation"))

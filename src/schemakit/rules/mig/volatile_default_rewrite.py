@@ -50,6 +50,7 @@ class VolatileDefaultRewrite(SqlRule):
     name = "volatile-default-rewrite"
 
     kinds = frozenset({"AlterTableStmt"})
+    alter_subtypes = frozenset({"AT_AddColumn"})
 
     def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
         node = statement.node
