@@ -77,6 +77,14 @@ CREATE TABLE storage.file_versions (
 );
 
 CREATE INDEX idx_file_versions_file_id ON storage.file_versions (file_id);
+
+CREATE TABLE storage.events (
+    id uuid NOT NULL DEFAULT gen_random_uuid(),
+    created_at timestamptz NOT NULL DEFAULT now()
+) PARTITION BY RANGE (created_at);
+
+CREATE TABLE storage.events_2025 PARTITION OF storage.events
+    FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
 """
 """The tables earlier migrations created (with rows, in production): what the cases change."""
 
@@ -184,6 +192,84 @@ CASES = (
         + "COMMIT;\n",
     ),
     Case(
+        "volatile_default",
+        "ADD COLUMN with a volatile default (drizzle's .defaultRandom(): a table rewrite)",
+        LOCK + "ALTER TABLE storage.files ADD COLUMN token uuid DEFAULT gen_random_uuid();\n",
+    ),
+    Case(
+        "stored_generated_column",
+        "ADD COLUMN ... GENERATED ALWAYS AS (...) STORED (a table rewrite)",
+        LOCK
+        + "ALTER TABLE storage.files\n"
+        + "    ADD COLUMN size_kb integer GENERATED ALWAYS AS (size / 1024) STORED;\n",
+    ),
+    Case(
+        "drop_index_without_concurrently",
+        "DROP INDEX without CONCURRENTLY (what drizzle-kit writes)",
+        LOCK + "DROP INDEX storage.idx_files_folder_id;\n",
+    ),
+    Case(
+        "reindex_without_concurrently",
+        "REINDEX without CONCURRENTLY",
+        LOCK + "REINDEX INDEX storage.idx_files_folder_id;\n",
+    ),
+    Case(
+        "reindex_concurrently_false",
+        "REINDEX (CONCURRENTLY false): a plain REINDEX",
+        LOCK + "REINDEX (CONCURRENTLY false) INDEX storage.idx_files_folder_id;\n",
+    ),
+    Case(
+        "drop_not_null",
+        "DROP NOT NULL (breaks deployed readers in expand-contract)",
+        LOCK + "ALTER TABLE storage.files ALTER COLUMN name DROP NOT NULL;\n",
+    ),
+    Case(
+        "truncate_cascade",
+        "TRUNCATE ... CASCADE",
+        LOCK + "TRUNCATE storage.folders CASCADE;\n",
+    ),
+    Case(
+        "nested_transaction",
+        "BEGIN inside an open transaction block",
+        LOCK
+        + "BEGIN;\n"
+        + "ALTER TABLE storage.files ADD COLUMN kind text;\n"
+        + "BEGIN;\n"
+        + "ALTER TABLE storage.files ADD COLUMN origin text;\n"
+        + "COMMIT;\n",
+    ),
+    Case(
+        "vacuum_in_transaction",
+        "VACUUM inside a transaction block",
+        "BEGIN;\nVACUUM storage.files;\nCOMMIT;\n",
+    ),
+    Case(
+        "unqualified_alter",
+        "ALTER TABLE without a schema (acts on whatever search_path finds)",
+        "SET search_path = storage;\n" + LOCK + "ALTER TABLE files ADD COLUMN note text;\n",
+    ),
+    Case(
+        "domain_check",
+        "CREATE DOMAIN ... CHECK",
+        "CREATE DOMAIN storage.positive AS integer CHECK (VALUE > 0);\n",
+    ),
+    Case(
+        "alter_domain_add_constraint",
+        "ALTER DOMAIN ... ADD CONSTRAINT",
+        "CREATE DOMAIN storage.label AS text;\n"
+        + "ALTER DOMAIN storage.label ADD CONSTRAINT label_not_blank CHECK (VALUE <> '');\n",
+    ),
+    Case(
+        "detach_partition_without_concurrently",
+        "DETACH PARTITION without CONCURRENTLY",
+        LOCK + "ALTER TABLE storage.events DETACH PARTITION storage.events_2025;\n",
+    ),
+    Case(
+        "missing_statement_timeout",
+        "CLUSTER (rewrites the table while reads and writes wait) with no statement_timeout",
+        LOCK + "CLUSTER storage.files USING files_pkey;\n",
+    ),
+    Case(
         "user_id_uuid",
         "user_id as uuid (a catalog rule)",
         "CREATE TABLE storage.shares (\n"
@@ -288,6 +374,8 @@ def schemakit_project(case: Path, work: Path) -> Verdict:
     migrations.mkdir(parents=True)
     (project / "schemakit.toml").write_text(
         'database = "app"\n\n[services.storage]\nschemas = ["storage"]\nmigrations = "migrations"\n'
+        # applied by psql or a script, as the other columns assume: no timeouts set for it
+        'runner = "other"\n'
     )
     (migrations / "0001_setup.sql").write_text(SETUP)
     target = migrations / f"0002_{case.name.split('_', 1)[1]}"  # after the setup
@@ -338,7 +426,8 @@ TOOLS = (
         "schemakit project",
         schemakit_project,
         "`schemakit lint` on a generated `schemakit.toml` project: one service whose "
-        "migrations are the setup below, then the case; they are replayed into a throwaway "
+        'migrations (`runner = "other"`: applied by psql or a script, which set no '
+        "timeouts) are the setup below, then the case; they are replayed into a throwaway "
         "PostgreSQL and every rule runs, the catalog rules included; only findings in the "
         "case file count",
     ),

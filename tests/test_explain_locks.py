@@ -444,3 +444,134 @@ def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "pg_locks" in out
     assert "not verified" in out
     assert "scratch database" in out
+
+
+# Regressions: option values are read as PostgreSQL reads them; no empty object names.
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "REINDEX (CONCURRENTLY false) INDEX s.i",
+            [("s.i", AEL, True, False), ("table of s.i", "ShareLock", False, True)],
+        ),
+        (
+            "REINDEX (CONCURRENTLY off) TABLE s.a",
+            [("s.a", "ShareLock", False, True)],
+        ),
+        ("REINDEX (CONCURRENTLY 0) TABLE s.a", [("s.a", "ShareLock", False, True)]),
+        ("REINDEX (CONCURRENTLY true) TABLE s.a", [("s.a", SUE, False, True)]),
+        ("VACUUM (FULL false) s.a", [("s.a", SUE, False, False)]),
+        ("VACUUM (FULL off, VERBOSE) s.a", [("s.a", SUE, False, False)]),
+        ("VACUUM (FULL, VERBOSE false) s.a", [("s.a", AEL, True, True)]),
+        ("VACUUM (FULL 1) s.a", [("s.a", AEL, True, True)]),
+        ("CLUSTER", [("?", "unknown", False, False)]),
+        ("CLUSTER s.a", [("s.a", AEL, True, True)]),
+    ],
+)
+def test_options_read_as_postgres_reads_them(
+    sql: str, expected: list[tuple[str, str, bool, bool]]
+) -> None:
+    assert effects_of(sql) == expected
+
+
+def test_option_values_decide_transaction_blocks() -> None:
+    from schemakit.sql import cannot_run_in_transaction, is_concurrent
+
+    def one(sql: str) -> Any:
+        return split_statements(sql)[0]
+
+    assert not is_concurrent(one("REINDEX (CONCURRENTLY false) INDEX s.i"))
+    assert is_concurrent(one("REINDEX (CONCURRENTLY) INDEX s.i"))
+    assert not cannot_run_in_transaction(one("REINDEX (CONCURRENTLY off) INDEX s.i"))
+    assert cannot_run_in_transaction(one("VACUUM (FULL false) s.a"))  # any VACUUM
+    assert not cannot_run_in_transaction(one("ANALYZE s.a"))
+    assert cannot_run_in_transaction(one("CLUSTER"))
+    assert not cannot_run_in_transaction(one("CLUSTER s.a USING i"))
+    assert cannot_run_in_transaction(one("REINDEX SCHEMA s"))
+
+
+def test_lock_timeout_messages_name_their_object() -> None:
+    from schemakit.rules._sql import MigrationStep, run_sql_rules
+    from schemakit.rules.mig.missing_lock_timeout import MissingLockTimeout
+
+    def messages(sql: str) -> list[str]:
+        step = MigrationStep("app", "1", Path("m.sql"), split_statements(sql))
+        return [
+            f.message for f in run_sql_rules([MissingLockTimeout], [step], in_transaction=False)
+        ]
+
+    (drop,) = messages("DROP INDEX app.i;")
+    assert drop.startswith("DROP INDEX app.i takes an ACCESS EXCLUSIVE lock on the table of app.i")
+    assert "  " not in drop
+    assert messages("CLUSTER;") == []  # every clustered table: not one to name
+    (cluster,) = messages("CLUSTER app.t;")
+    assert cluster.startswith("CLUSTER app.t takes")
+
+
+VERIFY_SETUP = """\
+CREATE SCHEMA shop;
+CREATE TABLE shop.users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50));
+CREATE TABLE shop.orders (id bigint PRIMARY KEY, user_id bigint, total integer NOT NULL, note text);
+CREATE INDEX idx_orders_user_id ON shop.orders (user_id);
+CREATE TABLE shop.events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE shop.events_2024 PARTITION OF shop.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE shop.events_2023 (id bigint, at date NOT NULL);
+CREATE DOMAIN shop.positive AS integer;
+CREATE TABLE shop.scores (id bigint, points shop.positive);
+INSERT INTO shop.scores VALUES (1, 5);
+INSERT INTO shop.users SELECT g, 'u' || g || '@example.com', 'u' FROM generate_series(1, 50) g;
+INSERT INTO shop.orders SELECT g, 1 + g % 50, g, 'n' FROM generate_series(1, 200) g;
+"""
+
+
+# The statements the MIG rules reason about, each replayed on PostgreSQL: the model's locks,
+# rewrites and scans must agree with pg_locks, relfilenode and the scan counters.
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "ALTER TABLE shop.orders ADD COLUMN token uuid DEFAULT gen_random_uuid();",
+        "ALTER TABLE shop.orders ADD COLUMN seen timestamptz DEFAULT clock_timestamp();",
+        "ALTER TABLE shop.orders ADD COLUMN made timestamptz DEFAULT now();",
+        "ALTER TABLE shop.orders ADD COLUMN double integer GENERATED ALWAYS AS (total * 2) STORED;",
+        "DROP INDEX shop.idx_orders_user_id;",
+        "REINDEX INDEX shop.idx_orders_user_id;",
+        "REINDEX (CONCURRENTLY false) INDEX shop.idx_orders_user_id;",
+        "REINDEX TABLE shop.orders;",
+        "ALTER TABLE shop.users ALTER COLUMN email DROP NOT NULL;",
+        "TRUNCATE shop.orders;",
+        "TRUNCATE shop.orders, shop.users CASCADE;",
+        "ALTER TABLE shop.events DETACH PARTITION shop.events_2024;",
+        "ALTER DOMAIN shop.positive ADD CONSTRAINT positive_check CHECK (VALUE > 0);",
+        "ALTER DOMAIN shop.positive ADD CONSTRAINT p CHECK (VALUE > 0) NOT VALID;",
+        "CREATE DOMAIN shop.small AS integer CHECK (VALUE < 10);",
+        "COMMENT ON TABLE shop.orders IS 'orders';",
+        "ALTER TABLE shop.orders ALTER COLUMN note SET NOT NULL;",
+        "ALTER TABLE shop.orders ALTER COLUMN total TYPE bigint;",
+        "CLUSTER shop.orders USING orders_pkey;",
+        # and the statements the earlier MIG rules reason about
+        "CREATE INDEX idx_orders_total ON shop.orders (total);",
+        "ALTER TABLE shop.orders ADD CONSTRAINT orders_user_key UNIQUE (user_id, id);",
+        "ALTER TABLE shop.orders ADD COLUMN flag boolean NOT NULL DEFAULT false;",
+        "ALTER TABLE shop.orders DROP COLUMN note;",
+        "DROP TABLE shop.scores;",
+        "ALTER TABLE shop.users ALTER COLUMN name TYPE varchar(100);",
+        "ALTER TABLE shop.orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) "
+        "REFERENCES shop.users (id) NOT VALID;",
+        "ALTER TABLE shop.orders ADD CONSTRAINT orders_total_check CHECK (total >= 0);",
+        "ALTER TABLE shop.orders RENAME COLUMN note TO remark;",
+        "ALTER TABLE shop.orders RENAME TO purchases;",
+        "ALTER TABLE shop.orders SET SCHEMA public;",
+        "UPDATE shop.orders SET total = total + 1 WHERE id < 10;",
+        "DELETE FROM shop.orders WHERE id > 190;",
+        "LOCK TABLE shop.orders IN SHARE MODE;",
+        "ALTER TABLE shop.events ATTACH PARTITION shop.events_2023 "
+        "FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');",
+    ],
+)
+def test_new_rules_statements_agree_with_postgres(tmp_path: Path, pg_dsn: str, sql: str) -> None:
+    setup = write(tmp_path / "0001_setup.sql", VERIFY_SETUP)
+    migration = write(tmp_path / "0002_change.sql", sql + "\n")
+    report = explain_file(migration, database_url=pg_dsn, setup=[setup])
+    (item,) = report.statements
+    assert item.status in ("agrees", "static"), (item.status, item.disagreements)
+    assert report.disagreements == 0

@@ -36,17 +36,20 @@ def test_init_writes_a_config_lint_runs(monorepo: Path, capsys: pytest.CaptureFi
         "auth": {
             "schemas": ["auth"],
             "migrations": "apps/auth/drizzle",
+            "runner": "drizzle",  # drizzle-kit migrate applies it: MIG010/MIG022 apply
             "sources": ["apps/auth/src/db/schema"],  # from the glob ./src/db/schema/*.ts
         },
         "credits": {
             # no schemaFilter: the pgSchema(...) calls of its sources
             "schemas": ["credits"],
             "migrations": "apps/credits/migrations",
+            "runner": "drizzle",
             "sources": ["apps/credits/src/schema/balances.ts", "apps/credits/src/schema/enums.ts"],
         },
         "files": {
             "schemas": ["files"],
             "migrations": "apps/files/migrations",
+            "runner": "drizzle",
             "sources": ["apps/files/src/db/schema.ts"],
         },
     }

@@ -175,3 +175,57 @@ def test_a_failing_step_rolls_back_the_whole_plan(
         0
     ]
     assert still is True
+
+
+def test_the_catalog_knows_roles_and_default_privileges(pg_conn: Any) -> None:
+    """What provisioning plans from: the roles (with inherited memberships), who reads the
+    catalog, and schema-wide default privileges."""
+    from schemakit.catalog import from_database
+
+    pg_conn.autocommit = True
+    pg_conn.execute("CREATE ROLE cat_parent NOLOGIN; CREATE ROLE cat_child NOLOGIN")
+    pg_conn.execute("GRANT cat_parent TO cat_child; CREATE SCHEMA cat_s")
+    pg_conn.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA cat_s GRANT SELECT ON TABLES TO cat_child")
+    try:
+        catalog = from_database(pg_conn)
+        assert catalog.user == pg_conn.execute("SELECT current_user").fetchone()[0]
+        assert catalog.roles[catalog.user].superuser
+        assert catalog.roles["cat_child"].privileges_of == {"cat_child", "cat_parent"}
+        assert not catalog.roles["cat_parent"].superuser
+        defaults = [d for d in catalog.default_grants if d.schema == "cat_s"]
+        assert [(d.owner, d.object_kind, d.grantee, d.privilege) for d in defaults] == [
+            (catalog.user, "table", "cat_child", "SELECT")
+        ]
+    finally:
+        pg_conn.execute("DROP SCHEMA cat_s; DROP OWNED BY cat_child; DROP ROLE cat_child")
+        pg_conn.execute("DROP ROLE cat_parent")
+
+
+def test_a_role_inheriting_the_rights_needs_no_grant(
+    tmp_path: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
+) -> None:
+    """has_table_privilege's answer, from the catalog: rights held through a role the
+    service's role inherits, or granted to PUBLIC, need no GRANT; the others do."""
+    from schemakit.catalog import from_database
+    from schemakit.config import parse_config
+    from schemakit.provision import plan_catalog
+
+    (tmp_path / "schemakit.toml").write_text(
+        '[services.inh]\nschemas = ["inh"]\nrole = "inh_prov"\n'
+    )
+    config = parse_config(tmp_path / "schemakit.toml")
+    pg_conn.autocommit = True
+    pg_conn.execute("CREATE ROLE inh_prov NOLOGIN; CREATE ROLE inh_readers NOLOGIN")
+    pg_conn.execute("GRANT inh_readers TO inh_prov; CREATE SCHEMA inh AUTHORIZATION inh_prov")
+    pg_conn.execute("CREATE TABLE inh.via_parent (id int); CREATE TABLE inh.via_public (id int)")
+    pg_conn.execute("CREATE TABLE inh.ungranted (id int)")
+    pg_conn.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON inh.via_parent TO inh_readers")
+    pg_conn.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON inh.via_public TO PUBLIC")
+    pg_conn.execute("GRANT SELECT ON inh.ungranted TO inh_prov")
+    try:
+        steps = plan_catalog(from_database(pg_conn), config, config.default_database)
+        grants = [s.sql for s in steps if s.sql.startswith("GRANT") and "ON TABLE" in s.sql]
+        assert grants == ["GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE inh.ungranted TO inh_prov"]
+    finally:
+        pg_conn.execute("DROP SCHEMA inh CASCADE; DROP OWNED BY inh_prov, inh_readers")
+        pg_conn.execute("DROP ROLE inh_prov; DROP ROLE inh_readers")

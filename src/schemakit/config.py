@@ -15,6 +15,7 @@ from schemakit.errors import ConfigError, not_utf8
 __all__ = [
     "CONFIG_FILES",
     "DEFAULT_DROP_WAIT_DAYS",
+    "RUNNERS",
     "Config",
     "LintSettings",
     "Service",
@@ -29,6 +30,10 @@ DEFAULT_DROP_WAIT_DAYS = 7
 """MIG004: days from marking a column or table deprecated to dropping it, by default."""
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]{0,62}$")
 _CODE_SELECTOR = re.compile(r"^(ALL|[A-Z]{3}[0-9]{0,3})$")
+
+
+RUNNERS = ("schemakit", "drizzle", "other")
+"""What may apply a service's migrations (``[services.x] runner``)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,10 @@ class Service:
     """``package.module:Base`` of a Python service: its declarative base (Alembic autogenerate)."""
     python_path: tuple[Path, ...] = ()
     """Folders put on ``sys.path`` to import ``models`` and Alembic revisions."""
+    runner: str = "schemakit"
+    """What applies its migrations (:data:`RUNNERS`): ``schemakit`` (``schemakit migrate``,
+    which sets lock_timeout and statement_timeout itself), ``drizzle`` (drizzle-orm's
+    migrator) or ``other`` (psql, a deploy script: neither timeout is set for it)."""
 
 
 @dataclass(frozen=True)
@@ -297,7 +306,16 @@ class _Validator:
         self.check_keys(
             f"{key}.",
             table,
-            ("schemas", "database", "migrations", "sources", "role", "models", "python-path"),
+            (
+                "schemas",
+                "database",
+                "migrations",
+                "sources",
+                "role",
+                "models",
+                "python-path",
+                "runner",
+            ),
         )
         if "schemas" not in table:
             raise self.fail(key, "missing key 'schemas'", f'add schemas = ["{name}"]')
@@ -331,6 +349,13 @@ class _Validator:
             (root / item).resolve()
             for item in self.strings(f"{key}.python-path", table.get("python-path", []))
         )
+        runner = self.string(f"{key}.runner", table.get("runner", "schemakit"))
+        if runner not in RUNNERS:
+            raise self.fail(
+                f"{key}.runner",
+                f"'{runner}' is not a migration runner schemakit knows",
+                "use one of " + ", ".join(RUNNERS),
+            )
         return Service(
             name=name,
             schemas=schemas,
@@ -341,6 +366,7 @@ class _Validator:
             line=self.line(f"[{self.prefix}services.{name}]"),
             models=models,
             python_path=python_path,
+            runner=runner,
         )
 
     def lint(self, table: Mapping[str, Any]) -> LintSettings:

@@ -49,6 +49,8 @@ class FoundService:
     database: str | None = None
     library: str | None = None
     """A library whose tables live in the service's schemas (``better-auth``)."""
+    runner: str | None = None
+    """What applies its migrations today, when not ``schemakit migrate``."""
 
 
 @dataclass
@@ -197,6 +199,11 @@ def _drizzle_service(project: Project, config: Path, claimed: set[Path]) -> None
     migrations = (folder / out).resolve() if isinstance(out, str) else folder / "drizzle"
     if migrations.is_dir() and any(migrations.glob("*.sql")):
         found.migrations = migrations
+        found.runner = "drizzle"
+        why.append(
+            "drizzle-kit migrate applies its migrations (runner; remove it when "
+            "schemakit migrate does)"
+        )
         claimed.add(migrations)
     project.services.append(found)
 
@@ -398,6 +405,8 @@ def render_config(project: Project) -> str:
             lines.append(f"database = {json.dumps(service.database)}")
         if service.migrations is not None:
             lines.append(f"migrations = {json.dumps(_rel(service.migrations, root))}")
+        if service.runner:
+            lines.append(f"runner = {json.dumps(service.runner)}")
         if service.sources:
             listed = ", ".join(json.dumps(_rel(s, root)) for s in service.sources)
             lines.append(f"sources = [{listed}]")

@@ -173,7 +173,12 @@ def _reap_stale(tmp_root: Path) -> None:
             server_pid = int(pidfile.read_text().splitlines()[0])
             os.kill(server_pid, signal.SIGQUIT)
             time.sleep(0.2)
-        shutil.rmtree(path, ignore_errors=True)
+        # a server's children may still be writing as they exit: try again until it is gone
+        for _ in range(50):
+            shutil.rmtree(path, ignore_errors=True)
+            if not path.exists():
+                break
+            time.sleep(0.1)
 
 
 _LIVE: weakref.WeakSet[Cluster] = weakref.WeakSet()

@@ -7,10 +7,12 @@ from schemakit.catalog._model import (
     Catalog,
     Column,
     Constraint,
+    DefaultGrant,
     ForeignKey,
     Function,
     Grant,
     Index,
+    Role,
     Schema,
     Sequence,
     Table,
@@ -18,17 +20,19 @@ from schemakit.catalog._model import (
 )
 
 if TYPE_CHECKING:
-    from schemakit.catalog._database import QUERIES, from_database
     from schemakit.catalog._drizzle import from_drizzle
+    from schemakit.catalog._live import QUERIES, from_database
     from schemakit.catalog._metadata import from_metadata
+    from schemakit.catalog._queries import query
 
 # The builders pull in psycopg, SQLAlchemy and tree-sitter (0.2 s together); a linter of SQL
 # files needs none of them, so they load on first use.
 _LAZY = {
-    "QUERIES": "schemakit.catalog._database",
-    "from_database": "schemakit.catalog._database",
+    "QUERIES": "schemakit.catalog._live",
+    "from_database": "schemakit.catalog._live",
     "from_drizzle": "schemakit.catalog._drizzle",
     "from_metadata": "schemakit.catalog._metadata",
+    "query": "schemakit.catalog._queries",
 }
 
 
@@ -40,10 +44,12 @@ __all__ = [
     "Catalog",
     "Column",
     "Constraint",
+    "DefaultGrant",
     "ForeignKey",
     "Function",
     "Grant",
     "Index",
+    "Role",
     "Schema",
     "Sequence",
     "Table",
@@ -51,4 +57,5 @@ __all__ = [
     "from_database",
     "from_drizzle",
     "from_metadata",
+    "query",
 ]

@@ -50,11 +50,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from schemakit.catalog import _typescript as ts
 from schemakit.catalog._metadata import _constraint_index, _list, _sorted
 from schemakit.catalog._model import (
     Catalog,
@@ -68,7 +69,6 @@ from schemakit.catalog._model import (
 )
 from schemakit.catalog._model import Sequence as SequenceDef
 from schemakit.conventions import quote_ident
-from schemakit.errors import SchemakitError
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -153,7 +153,7 @@ class _File:
         """The drizzle function an identifier names, if any."""
         if node.type != "identifier":
             return None
-        name = _text(node)
+        name = ts.text(node)
         if name in self.aliases:
             return self.aliases[name]
         return name if name in _API else None
@@ -167,12 +167,12 @@ def from_drizzle(
     Locations are keyed by object path (``schema``, ``schema.table``, ``schema.enum``); lines
     are 1-based. See the module docstring for what is and is not understood.
     """
-    parser = _parser()
+    parser = ts.parser()
     files: list[_File] = []
     for path in paths:
         tree = parser.parse(Path(path).read_bytes())
         root = tree.root_node
-        files.append(_File(Path(path), root, _aliases(root), list(_calls(root))))
+        files.append(_File(Path(path), root, _aliases(root), list(ts.calls(root))))
 
     schemas: dict[str, Schema] = {}
     where: dict[str, tuple[Path, int]] = {}
@@ -186,41 +186,41 @@ def from_drizzle(
     for file in files:
         for call in file.calls:
             if file.api(call.child_by_field_name("function") or call) == "pgSchema":
-                name = _first_string(call)
-                var = _bound_to(call)
+                name = ts.first_string(call)
+                var = ts.bound_to(call)
                 if name is None:
                     continue
                 schemas.setdefault(name, Schema(name))
-                where.setdefault(name, (file.path, _line(call)))
+                where.setdefault(name, (file.path, ts.line(call)))
                 if var:
                     schema_vars[var] = name
     for file in files:
         for call in file.calls:
             schema = _defines(file, call, schema_vars, "pgEnum", "enum")
-            name = _first_string(call) if schema else None
+            name = ts.first_string(call) if schema else None
             if schema is None or name is None:
                 continue
-            labels = tuple(_strings(_arg(call, 1)))
+            labels = tuple(ts.strings(ts.arg(call, 1)))
             typedef = TypeDef(schema, name, "enum", labels=labels)
             types.setdefault(typedef.path, typedef)
             schemas.setdefault(schema, Schema(schema))
-            where.setdefault(typedef.path, (file.path, _line(call)))
-            var = _bound_to(call)
+            where.setdefault(typedef.path, (file.path, ts.line(call)))
+            var = ts.bound_to(call)
             if var:
                 enum_vars[var] = typedef
     sequences: dict[str, SequenceDef] = {}
     for file in files:
         for call in file.calls:
             schema = _defines(file, call, schema_vars, "pgTable", "table")
-            name = _first_string(call) if schema else None
+            name = ts.first_string(call) if schema else None
             if schema is None or name is None:
                 continue
-            draft = _TableDraft(schema, name, file.path, _line(call), call)
-            _columns(file, draft, _arg(call, 1), enum_vars, sequences)
+            draft = _TableDraft(schema, name, file.path, ts.line(call), call)
+            _columns(file, draft, ts.arg(call, 1), enum_vars, sequences)
             drafts.setdefault(draft.path, draft)
             schemas.setdefault(schema, Schema(schema))
             where.setdefault(draft.path, (file.path, draft.line))
-            var = _bound_to(call)
+            var = ts.bound_to(call)
             if var:
                 table_vars[var] = draft
 
@@ -228,7 +228,7 @@ def from_drizzle(
     files_by_path = {f.path: f for f in files}
     for draft in drafts.values():
         file = files_by_path[draft.file]
-        _extras(file, draft, _arg(draft.call, 2), table_vars)
+        _extras(file, draft, ts.arg(draft.call, 2), table_vars)
         for column, target, on_delete in draft.references:
             resolved = _column_ref(target, table_vars)
             if resolved is None:
@@ -269,107 +269,20 @@ def from_drizzle(
 # --- tree helpers ---------------------------------------------------------------------------
 
 
-def _parser() -> Any:
-    """A TypeScript parser; tree-sitter is imported only when Drizzle files are read."""
-    try:
-        import tree_sitter_typescript
-        from tree_sitter import Language, Parser
-    except ImportError as exc:
-        raise SchemakitError(
-            f"reading Drizzle schema files needs tree-sitter: {exc}",
-            hint="pip install tree-sitter tree-sitter-typescript",
-        ) from exc
-    return Parser(Language(tree_sitter_typescript.language_typescript()))
-
-
-def _text(node: Node | None) -> str:
-    if node is None or node.text is None:
-        return ""
-    return node.text.decode("utf-8", "replace")
-
-
-def _line(node: Node) -> int:
-    return node.start_point[0] + 1
-
-
-def _calls(root: Node) -> Iterator[Node]:
-    """Every call expression outside import statements, in source order."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type in ("import_statement", "comment", "string", "template_string"):
-            continue
-        if node.type == "call_expression":
-            yield node
-        stack.extend(reversed(node.named_children))
-
-
 def _aliases(root: Node) -> dict[str, str]:
     aliases: dict[str, str] = {}
     for statement in root.named_children:
         if statement.type != "import_statement":
             continue
         source = statement.child_by_field_name("source")
-        if "drizzle-orm" not in _text(source):
+        if "drizzle-orm" not in ts.text(source):
             continue
-        for spec in _descendants(statement, "import_specifier"):
-            name = _text(spec.child_by_field_name("name"))
+        for spec in ts.descendants(statement, "import_specifier"):
+            name = ts.text(spec.child_by_field_name("name"))
             alias = spec.child_by_field_name("alias")
             if alias is not None and name in _API:
-                aliases[_text(alias)] = name
+                aliases[ts.text(alias)] = name
     return aliases
-
-
-def _descendants(node: Node, kind: str) -> Iterator[Node]:
-    for child in node.named_children:
-        if child.type == kind:
-            yield child
-        yield from _descendants(child, kind)
-
-
-def _args(call: Node) -> list[Node]:
-    arguments = call.child_by_field_name("arguments")
-    if arguments is None:
-        return []
-    return [a for a in arguments.named_children if a.type != "comment"]
-
-
-def _arg(call: Node, index: int) -> Node | None:
-    args = _args(call)
-    return args[index] if index < len(args) else None
-
-
-def _string(node: Node | None) -> str | None:
-    if node is None:
-        return None
-    if node.type == "string":
-        return "".join(_text(c) for c in node.named_children if c.type == "string_fragment")
-    if node.type == "template_string" and not any(
-        c.type == "template_substitution" for c in node.named_children
-    ):
-        return _text(node)[1:-1]
-    return None
-
-
-def _first_string(call: Node) -> str | None:
-    return _string(_arg(call, 0))
-
-
-def _strings(node: Node | None) -> Iterator[str]:
-    if node is None or node.type != "array":
-        return
-    for item in node.named_children:
-        value = _string(item)
-        if value is not None:
-            yield value
-
-
-def _bound_to(call: Node) -> str | None:
-    """The variable a call is assigned to (``const x = call``), if any."""
-    parent = call.parent
-    if parent is not None and parent.type == "variable_declarator":
-        return _text(parent.child_by_field_name("name")) or None
-    return None
 
 
 def _defines(
@@ -383,60 +296,17 @@ def _defines(
         return "public"
     if function.type == "member_expression":
         obj = function.child_by_field_name("object")
-        prop = _text(function.child_by_field_name("property"))
+        prop = ts.text(function.child_by_field_name("property"))
         if obj is not None and obj.type == "identifier" and prop == method:
-            return schema_vars.get(_text(obj))
+            return schema_vars.get(ts.text(obj))
         if (
             obj is not None
             and obj.type == "call_expression"
             and prop == method
             and file.api(obj.child_by_field_name("function") or obj) == "pgSchema"
         ):
-            return _first_string(obj)  # pgSchema('auth').table(...), no variable between
+            return ts.first_string(obj)  # pgSchema('auth').table(...), no variable between
     return None
-
-
-def _object(node: Node | None) -> dict[str, Node]:
-    """An object literal's ``key: value`` pairs."""
-    while node is not None and node.type == "parenthesized_expression":
-        node = node.named_children[0] if node.named_children else None
-    if node is None or node.type != "object":
-        return {}
-    pairs: dict[str, Node] = {}
-    for pair in node.named_children:
-        if pair.type != "pair":
-            continue
-        key = pair.child_by_field_name("key")
-        value = pair.child_by_field_name("value")
-        if key is None or value is None:
-            continue
-        name = _string(key) if key.type == "string" else _text(key)
-        if name is not None:
-            pairs[name] = value
-    return pairs
-
-
-def _chain(node: Node) -> tuple[Node, list[tuple[str, Node]]] | None:
-    """``base(...).m1(...).m2(...)`` -> (the base, [(m1, call), (m2, call)])."""
-    methods: list[tuple[str, Node]] = []
-    while node.type == "call_expression":
-        function = node.child_by_field_name("function")
-        if function is None:
-            return None
-        if function.type == "member_expression":
-            prop = _text(function.child_by_field_name("property"))
-            methods.append((prop, node))
-            inner = function.child_by_field_name("object")
-            if inner is None:
-                return None
-            node = inner
-            continue
-        break
-    methods.reverse()
-    return node, methods
-
-
-# --- columns --------------------------------------------------------------------------------
 
 
 def _columns(
@@ -446,8 +316,8 @@ def _columns(
     enum_vars: dict[str, TypeDef],
     sequences: dict[str, SequenceDef],
 ) -> None:
-    for key, value in _object(node).items():
-        chained = _chain(value)
+    for key, value in ts.object_literal(node).items():
+        chained = ts.chain(value)
         if chained is None:
             continue
         base, methods = chained
@@ -455,11 +325,11 @@ def _columns(
         if base.type != "call_expression" or function is None:
             continue
         builder = file.api(function)
-        enum = enum_vars.get(_text(function)) if function.type == "identifier" else None
+        enum = enum_vars.get(ts.text(function)) if function.type == "identifier" else None
         if builder not in _TYPES and enum is None:
             continue  # unknown or custom builder: left out
-        name = _first_string(base) or key
-        options = _object(_arg(base, 1) if _first_string(base) else _arg(base, 0))
+        name = ts.first_string(base) or key
+        options = ts.object_literal(ts.arg(base, 1) if ts.first_string(base) else ts.arg(base, 0))
         if enum is not None:
             shown = quote_ident(enum.name)
             if enum.schema != "public":
@@ -500,17 +370,19 @@ def _columns(
             elif method == "defaultNow":
                 default = "now()"
             elif method == "default":
-                default = _default(_arg(call, 0), type_, type_name)
+                default = _default(ts.arg(call, 0), type_, type_name)
             elif method == "unique":
-                constraint = _first_string(call) or f"{draft.name}_{name}_unique"
+                constraint = ts.first_string(call) or f"{draft.name}_{name}_unique"
                 _unique(draft, constraint, (name,))
             elif method in ("generatedAlwaysAsIdentity", "generatedByDefaultAsIdentity"):
                 nullable = False
                 identity = "a" if method == "generatedAlwaysAsIdentity" else "d"
             elif method == "references":
-                target = _arg(call, 0)
+                target = ts.arg(call, 0)
                 body = target.child_by_field_name("body") if target is not None else None
-                action = _string(_object(_arg(call, 1)).get("onDelete")) or "no action"
+                action = (
+                    ts.string(ts.object_literal(ts.arg(call, 1)).get("onDelete")) or "no action"
+                )
                 if body is not None:
                     draft.references.append((name, body, _ON_DELETE.get(action.lower(), "a")))
         draft.columns.append(
@@ -520,22 +392,22 @@ def _columns(
 
 def _type(builder: str, options: dict[str, Node]) -> tuple[str, str]:
     shown, type_name = _TYPES[builder]
-    precision = _text(options.get("precision")) or None
+    precision = ts.text(options.get("precision")) or None
     if builder in ("varchar", "char"):
-        length = _text(options.get("length")) or None
+        length = ts.text(options.get("length")) or None
         if length is not None:
             shown = f"{shown}({length})"
         elif builder == "char":
             shown = "character(1)"
     elif builder in ("timestamp", "time"):
-        if _text(options.get("withTimezone")) == "true":
+        if ts.text(options.get("withTimezone")) == "true":
             shown = shown.replace("without", "with")
             type_name += "tz"
         if precision is not None:
             head, _, tail = shown.partition(" ")
             shown = f"{head}({precision}) {tail}"
     elif builder in ("numeric", "decimal") and precision is not None:
-        scale = _text(options.get("scale")) or None
+        scale = ts.text(options.get("scale")) or None
         shown = f"numeric({precision},{scale})" if scale else f"numeric({precision})"
     return shown, type_name
 
@@ -546,36 +418,36 @@ def _default(node: Node | None, type_: str, type_name: str) -> str | None:
     if node.type in ("true", "false"):
         return node.type
     if node.type == "number":
-        return _text(node)
-    if node.type == "unary_expression" and _text(node).startswith("-"):
-        return f"'{_text(node)}'::{re.sub(r'[(][^)]*[)]', '', type_)}"
+        return ts.text(node)
+    if node.type == "unary_expression" and ts.text(node).startswith("-"):
+        return f"'{ts.text(node)}'::{re.sub(r'[(][^)]*[)]', '', type_)}"
     if node.type == "call_expression" or node.type == "template_string":
         sql = _sql(node)
         if sql is not None:
             return sql
     bare = re.sub(r"\([^)]*\)", "", type_)
-    value = _string(node)
+    value = ts.string(node)
     if value is not None:
         if type_name in _INTEGERS and value.isdigit():
             return value
         return "'" + value.replace("'", "''") + f"'::{bare}"
     if node.type in ("object", "array"):
         try:
-            literal = json.dumps(json.loads(_text(node)), separators=(", ", ": "))
+            literal = json.dumps(json.loads(ts.text(node)), separators=(", ", ": "))
         except ValueError:
-            return _text(node)
+            return ts.text(node)
         return "'" + literal.replace("'", "''") + f"'::{bare}"
-    return _text(node)
+    return ts.text(node)
 
 
 def _sql(node: Node) -> str | None:
     """The text of a ``sql`...``` tagged template without substitutions."""
-    if node.type != "call_expression" or _text(node.child_by_field_name("function")) != "sql":
+    if node.type != "call_expression" or ts.text(node.child_by_field_name("function")) != "sql":
         return None
     template = node.child_by_field_name("arguments")
     if template is None or template.type != "template_string":
         return None
-    return _string(template)
+    return ts.string(template)
 
 
 # --- extras ---------------------------------------------------------------------------------
@@ -587,19 +459,19 @@ def _extras(
     if node is None or node.type not in ("arrow_function", "function_expression"):
         return
     params = node.child_by_field_name("parameters")
-    param = next(iter(_descendants(params, "identifier")), None) if params else None
-    table_param = _text(param) if param is not None else ""
+    param = next(iter(ts.descendants(params, "identifier")), None) if params else None
+    table_param = ts.text(param) if param is not None else ""
     body = node.child_by_field_name("body")
     while body is not None and body.type == "parenthesized_expression":
         body = body.named_children[0] if body.named_children else None
     if body is None:
         return
     if body.type == "statement_block":
-        returned = next(iter(_descendants(body, "return_statement")), None)
+        returned = next(iter(ts.descendants(body, "return_statement")), None)
         body = returned.named_children[0] if returned and returned.named_children else None
     if body is None:
         return
-    items = list(_object(body).values()) if body.type == "object" else body.named_children
+    items = list(ts.object_literal(body).values()) if body.type == "object" else body.named_children
     if body.type not in ("object", "array"):
         return
     for item in items:
@@ -613,7 +485,7 @@ def _extra(
     table_param: str,
     table_vars: dict[str, _TableDraft],
 ) -> None:
-    chained = _chain(item)
+    chained = ts.chain(item)
     if chained is None:
         return
     base, methods = chained
@@ -626,18 +498,18 @@ def _extra(
     elif kind == "unique":
         for method, call in methods:
             if method == "on":
-                cols = _keys(draft, _args(call), table_param)
+                cols = _keys(draft, ts.args(call), table_param)
                 if cols:
-                    name = _first_string(base) or f"{draft.name}_{'_'.join(cols)}_unique"
+                    name = ts.first_string(base) or f"{draft.name}_{'_'.join(cols)}_unique"
                     _unique(draft, name, cols)
     elif kind == "primaryKey":
-        options = _object(_arg(base, 0))
+        options = ts.object_literal(ts.arg(base, 0))
         cols = _keys(draft, _array(options.get("columns")), table_param)
         if cols:
-            name = _string(options.get("name")) or f"{draft.name}_{'_'.join(cols)}_pk"
+            name = ts.string(options.get("name")) or f"{draft.name}_{'_'.join(cols)}_pk"
             _primary(draft, name, cols)
     elif kind == "foreignKey":
-        options = _object(_arg(base, 0))
+        options = ts.object_literal(ts.arg(base, 0))
         cols = _keys(draft, _array(options.get("columns")), table_param)
         refs = [_column_ref(n, table_vars) for n in _array(options.get("foreignColumns"))]
         if not cols or not refs or None in refs or len(refs) != len(cols):
@@ -648,8 +520,8 @@ def _extra(
         on_delete = "a"
         for method, call in methods:
             if method == "onDelete":
-                on_delete = _ON_DELETE.get((_first_string(call) or "").lower(), "a")
-        name = _string(options.get("name")) or (
+                on_delete = _ON_DELETE.get((ts.first_string(call) or "").lower(), "a")
+        name = ts.string(options.get("name")) or (
             f"{draft.name}_{'_'.join(cols)}_{ref_table.name}_{'_'.join(ref_cols)}_fk"
         )
         draft.foreign_keys.append(
@@ -660,14 +532,14 @@ def _extra(
 def _index(
     draft: _TableDraft, base: Node, methods: list[tuple[str, Node]], param: str, *, unique: bool
 ) -> None:
-    name = _first_string(base)
+    name = ts.first_string(base)
     method = "btree"
     keys: list[str] = []
     predicate: str | None = None
     for chained, call in methods:
-        args = _args(call)
+        args = ts.args(call)
         if chained == "using" and args:
-            method = _string(args[0]) or "btree"
+            method = ts.string(args[0]) or "btree"
             args = args[1:]
         if chained in ("on", "onOnly", "using"):
             for arg in args:
@@ -704,7 +576,7 @@ def _index_key(draft: _TableDraft, node: Node, param: str) -> str | None:
     sql = _sql(node)
     if sql is not None:
         return sql
-    chained = _chain(node)
+    chained = ts.chain(node)
     if chained is None:
         return None
     base, methods = chained
@@ -731,8 +603,8 @@ def _keys(draft: _TableDraft, nodes: Sequence[Node], param: str) -> tuple[str, .
         if node.type != "member_expression":
             return ()
         obj = node.child_by_field_name("object")
-        prop = _text(node.child_by_field_name("property"))
-        if obj is None or obj.type != "identifier" or (param and _text(obj) != param):
+        prop = ts.text(node.child_by_field_name("property"))
+        if obj is None or obj.type != "identifier" or (param and ts.text(obj) != param):
             return ()
         if prop not in draft.keys:
             return ()
@@ -751,10 +623,10 @@ def _column_ref(node: Node, table_vars: dict[str, _TableDraft]) -> tuple[_TableD
     if node.type != "member_expression":
         return None
     obj = node.child_by_field_name("object")
-    prop = _text(node.child_by_field_name("property"))
+    prop = ts.text(node.child_by_field_name("property"))
     if obj is None or obj.type != "identifier":
         return None
-    target = table_vars.get(_text(obj))
+    target = table_vars.get(ts.text(obj))
     if target is None or prop not in target.keys:
         return None
     return target, target.keys[prop]

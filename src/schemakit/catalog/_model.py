@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 __all__ = [
     "Catalog",
     "Column",
+    "DefaultGrant",
     "ForeignKey",
     "Function",
     "Grant",
     "Index",
+    "Role",
     "Schema",
     "Sequence",
     "Table",
@@ -174,6 +176,29 @@ class Grant:
     grantable: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class DefaultGrant:
+    """A privilege ``ALTER DEFAULT PRIVILEGES IN SCHEMA`` gives on what ``owner`` creates
+    there later (schema-wide defaults only)."""
+
+    owner: str
+    schema: str
+    object_kind: str
+    """``table`` or ``sequence`` (``function``, ``type``, ``schema`` for the others)."""
+    grantee: str
+    privilege: str
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A role of the cluster (read from a live database only)."""
+
+    name: str
+    superuser: bool = False
+    privileges_of: frozenset[str] = frozenset()
+    """The roles whose privileges it has (``pg_has_role(name, r, 'USAGE')``), itself too."""
+
+
 @dataclass(frozen=True)
 class Catalog:
     """Everything one database holds, keyed by ``schema.name`` paths."""
@@ -186,6 +211,11 @@ class Catalog:
     functions: Mapping[str, Function] = field(default_factory=dict)
     grants: tuple[Grant, ...] = ()
     server_version: int = 0
+    roles: Mapping[str, Role] = field(default_factory=dict)
+    """Every role of the cluster; only a live database has them."""
+    user: str = ""
+    """The role that read a live database (``current_user``)."""
+    default_grants: tuple[DefaultGrant, ...] = ()
 
     def tables_in(self, schema: str) -> Iterator[Table]:
         return (t for t in self.tables.values() if t.schema == schema)

@@ -9,9 +9,9 @@ from schemakit._lazy import lazy_getattr
 if TYPE_CHECKING:
     from schemakit.lint._common import LintOptions, LintResult
     from schemakit.lint._drift import Difference, compare, drift
-    from schemakit.lint._explain import LockReport, explain_file, write_json, write_text
     from schemakit.lint._files import lint_files
     from schemakit.lint._generate import generate
+    from schemakit.lint._lock_report import LockReport, explain_file, write_json, write_text
     from schemakit.lint._run import lint, read_live
 
 # Loaded on first use: linting SQL files must not pay for psycopg, SQLAlchemy and the
@@ -20,10 +20,10 @@ _LAZY = {
     "Difference": "schemakit.lint._drift",
     "compare": "schemakit.lint._drift",
     "drift": "schemakit.lint._drift",
-    "LockReport": "schemakit.lint._explain",
-    "explain_file": "schemakit.lint._explain",
-    "write_json": "schemakit.lint._explain",
-    "write_text": "schemakit.lint._explain",
+    "LockReport": "schemakit.lint._lock_report",
+    "explain_file": "schemakit.lint._lock_report",
+    "write_json": "schemakit.lint._lock_report",
+    "write_text": "schemakit.lint._lock_report",
     "lint_files": "schemakit.lint._files",
     "generate": "schemakit.lint._generate",
     "LintOptions": "schemakit.lint._common",

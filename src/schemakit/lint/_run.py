@@ -183,14 +183,14 @@ def _statement_runs(config: Config, sets: Mapping[str, MigrationSet | None]) -> 
             ]
         else:
             steps = _alembic_steps(service, migrations) if migrations.files else []
-        # drizzle-orm's migrator runs a drizzle folder's pending files in one transaction. An
-        # Alembic folder here has no env.py: only schemakit migrate runs it, and it sets
-        # lock_timeout itself; a SQL folder may be applied by anything (psql, drizzle, ...).
+        # drizzle-orm's migrator runs a drizzle folder's pending files in one transaction.
+        # schemakit migrate sets lock_timeout and statement_timeout itself; a service whose
+        # config names another runner (runner = "drizzle" or "other") gets neither.
         runs.append(
             StatementRun(
                 steps,
                 in_transaction=migrations.kind == "drizzle",
-                runner_sets_lock_timeout=migrations.kind == "alembic",
+                runner_sets_lock_timeout=service.runner == "schemakit",
                 # the sync engine itself; a service with schemas of its own there is a
                 # projection, which the guideline has use them (mana_ai.mission_snapshots)
                 exempt=config.is_exempt(service.database) and not service.schemas,

@@ -4,6 +4,13 @@
 second run has nothing to do; ``apply`` runs them in one transaction.
 """
 
-from schemakit.provision._plan import Step, apply, foreign_owned, plan
+from schemakit.provision._plan import (
+    Step,
+    apply,
+    foreign_owned,
+    foreign_owned_in,
+    plan,
+    plan_catalog,
+)
 
-__all__ = ["Step", "apply", "foreign_owned", "plan"]
+__all__ = ["Step", "apply", "foreign_owned", "foreign_owned_in", "plan", "plan_catalog"]

@@ -1,17 +1,19 @@
-"""What provisioning a database takes, worked out from what it already has."""
+"""What provisioning a database takes, worked out from what it already has (its Catalog)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
+from schemakit.catalog import Catalog, from_database
 from schemakit.config import Config
-from schemakit.conventions import quote_ident
+from schemakit.conventions import quote_ident, quote_qualified
 from schemakit.errors import DatabaseError, SchemakitError, first_line
 
-__all__ = ["Step", "apply", "foreign_owned", "plan"]
+__all__ = ["Step", "apply", "foreign_owned", "foreign_owned_in", "plan", "plan_catalog"]
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,13 @@ class Step:
 
 
 def plan(conn: psycopg.Connection[Any], config: Config, database: str) -> list[Step]:
-    """The statements that make ``database`` (the one ``conn`` is on) match the config:
+    """:func:`plan_catalog` of the catalog of the database ``conn`` is on."""
+    return plan_catalog(from_database(conn), config, database)
+
+
+def plan_catalog(catalog: Catalog, config: Config, database: str) -> list[Step]:
+    """The statements that make ``database`` (the one ``catalog`` was read from) match the
+    config:
 
     - no ``CREATE`` on schema ``public`` for ``PUBLIC`` (unless the database is exempt);
     - for each service with a ``role``: the role (``NOLOGIN``: its services log in as
@@ -36,16 +44,16 @@ def plan(conn: psycopg.Connection[Any], config: Config, database: str) -> list[S
     Objects already inside a schema keep their owners (see :func:`foreign_owned`).
     """
     steps: list[Step] = []
-    if not config.is_exempt(database) and _public_may_create(conn):
+    access = _Access(catalog)
+    if not config.is_exempt(database) and access.public_may_create():
         steps.append(
             Step(
                 "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
                 "every role may create objects in public (PostgreSQL 14's default)",
             )
         )
-    roles = _roles(conn)
+    roles = set(catalog.roles)
     existing_roles = set(roles)
-    schemas = _schemas(conn)
     for service in config.services_in(database):
         role = service.role
         if role is not None and role not in roles:
@@ -55,8 +63,9 @@ def plan(conn: psycopg.Connection[Any], config: Config, database: str) -> list[S
             roles.add(role)
         for schema in service.schemas:
             name = quote_ident(schema)
-            owner, public_acl = schemas.get(schema, (None, False))
-            if owner is None:
+            found = catalog.schemas.get(schema)
+            owner = found.owner if found is not None else None
+            if found is None:
                 authorization = f" AUTHORIZATION {quote_ident(role)}" if role else ""
                 steps.append(
                     Step(f"CREATE SCHEMA {name}{authorization}", f"service {service.name}")
@@ -68,7 +77,7 @@ def plan(conn: psycopg.Connection[Any], config: Config, database: str) -> list[S
                         f"owned by {owner}, not by service {service.name}'s role",
                     )
                 )
-            if public_acl:
+            if access.public_holds_any(schema):
                 steps.append(
                     Step(
                         f"REVOKE ALL ON SCHEMA {name} FROM PUBLIC",
@@ -77,7 +86,7 @@ def plan(conn: psycopg.Connection[Any], config: Config, database: str) -> list[S
                 )
             if role is not None:
                 role_exists = role in existing_roles
-                steps += _access(conn, schema, role, service.name, role_exists=role_exists)
+                steps += _access(access, schema, role, service.name, role_exists=role_exists)
     return steps
 
 
@@ -88,7 +97,7 @@ _SEQUENCE_RIGHTS = "USAGE, SELECT"
 
 
 def _access(
-    conn: psycopg.Connection[Any], schema: str, role: str, service: str, *, role_exists: bool
+    access: _Access, schema: str, role: str, service: str, *, role_exists: bool
 ) -> list[Step]:
     """Grants so that ``role`` can use what the connecting user (who runs the migrations)
     creates in ``schema``: on each such table and sequence there now that ``role`` cannot
@@ -96,11 +105,8 @@ def _access(
     user's to grant (:func:`foreign_owned` lists them)."""
     steps = []
     name, grantee = quote_ident(schema), quote_ident(role)
-    for kind, relkinds, rights, check in (
-        ("TABLE", ("r", "p", "v", "m", "f"), _TABLE_RIGHTS, "has_table_privilege"),
-        ("SEQUENCE", ("S",), _SEQUENCE_RIGHTS, "has_sequence_privilege"),
-    ):
-        missing = _ungranted(conn, schema, role, relkinds, rights, check, role_exists)
+    for kind, rights in (("TABLE", _TABLE_RIGHTS), ("SEQUENCE", _SEQUENCE_RIGHTS)):
+        missing = access.ungranted(schema, role, kind.lower(), rights.split(", "), role_exists)
         if missing:
             steps.append(
                 Step(
@@ -108,11 +114,9 @@ def _access(
                     f"service {service}'s role cannot use these yet",
                 )
             )
-    for kind, objtype, rights, letters in (
-        ("TABLES", "r", _TABLE_RIGHTS, "arwd"),  # pg_default_acl.defaclobjtype codes
-        ("SEQUENCES", "S", _SEQUENCE_RIGHTS, "rU"),
-    ):
-        if not (role_exists and _default_granted(conn, schema, role, objtype, letters)):
+    for kind, rights in (("TABLES", _TABLE_RIGHTS), ("SEQUENCES", _SEQUENCE_RIGHTS)):
+        wanted = set(rights.split(", "))
+        if not (role_exists and wanted <= access.defaults(schema, role, kind[:-1].lower())):
             steps.append(
                 Step(
                     f"ALTER DEFAULT PRIVILEGES IN SCHEMA {name} GRANT {rights} ON {kind} "
@@ -124,63 +128,100 @@ def _access(
     return steps
 
 
-def _ungranted(
-    conn: psycopg.Connection[Any],
-    schema: str,
-    role: str,
-    relkinds: tuple[str, ...],
-    rights: str,
-    check: str,
-    role_exists: bool,
-) -> list[str]:
-    """The relations of ``schema`` the connecting user owns (or, as a superuser, any) that
-    ``role`` lacks ``rights`` on: every one of them when the role is about to be created."""
-    # has_*_privilege with a list is true when ANY is held: ask for each one
-    each = " AND ".join(f"{check}(%(role)s, c.oid, '{right}')" for right in rights.split(", "))
-    lacks = "true" if not role_exists else f"NOT ({each})"
-    rows = conn.execute(
-        "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(schema)s "
-        "AND c.relkind = ANY(%(kinds)s) AND (pg_has_role(current_user, c.relowner, 'USAGE') "
-        "OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)) "
-        f"AND {lacks} ORDER BY 1".encode(),
-        {"schema": schema, "kinds": list(relkinds), "role": role},
-    ).fetchall()
-    return [row[0] for row in rows]
+class _Access:
+    """Who may do what in a catalog, as ``has_table_privilege`` and ``pg_has_role`` answer
+    it: a superuser may do all; a role has its own privileges, those of the roles it
+    inherits, PUBLIC's, and all of them on what one of those owns."""
 
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.granted: dict[tuple[str, str, str | None], set[tuple[str, str]]] = {}
+        for grant in catalog.grants:
+            key = (grant.object_kind, grant.schema, grant.name)
+            self.granted.setdefault(key, set()).add((grant.grantee, grant.privilege))
 
-def _default_granted(
-    conn: psycopg.Connection[Any], schema: str, role: str, kind: str, letters: str
-) -> bool:
-    """The connecting user's default privileges in ``schema`` give ``role`` ``letters``."""
-    rows = conn.execute(
-        "SELECT a.privilege_type FROM pg_default_acl d "
-        "JOIN pg_namespace n ON n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a "
-        "WHERE n.nspname = %s AND d.defaclrole = current_user::regrole AND d.defaclobjtype = %s "
-        "AND a.grantee = %s::regrole",
-        (schema, kind, role),
-    ).fetchall()
-    have = {row[0] for row in rows}
-    wanted = {"a": "INSERT", "r": "SELECT", "w": "UPDATE", "d": "DELETE", "U": "USAGE"}
-    return {wanted[letter] for letter in letters} <= have
+    def _privileges_of(self, role: str) -> frozenset[str] | None:
+        """The roles whose privileges ``role`` has; None for a superuser (all of them)."""
+        found = self.catalog.roles.get(role)
+        if found is None:
+            return frozenset()
+        return None if found.superuser else found.privileges_of
+
+    def public_may_create(self) -> bool:
+        return ("PUBLIC", "CREATE") in self.granted.get(("schema", "public", None), set())
+
+    def public_holds_any(self, schema: str) -> bool:
+        granted = self.granted.get(("schema", schema, None), set())
+        return any(grantee == "PUBLIC" for grantee, _ in granted)
+
+    def relations(self, schema: str, kind: str) -> Iterable[tuple[str, str | None]]:
+        """(name, owner) of the tables (views, foreign tables...) or sequences of ``schema``."""
+        if kind == "table":
+            return ((t.name, t.owner) for t in self.catalog.tables_in(schema))
+        return ((s.name, s.owner) for s in self.catalog.sequences.values() if s.schema == schema)
+
+    def holds(
+        self, role: str, kind: str, schema: str, name: str, owner: str | None, right: str
+    ) -> bool:
+        privileges_of = self._privileges_of(role)
+        if privileges_of is None or owner in privileges_of:
+            return True
+        granted = self.granted.get((kind, schema, name), set())
+        return any((g, right) in granted for g in (*privileges_of, "PUBLIC"))
+
+    def ungranted(
+        self, schema: str, role: str, kind: str, rights: list[str], role_exists: bool
+    ) -> list[str]:
+        """The relations of ``schema`` the connecting user owns (or, as a superuser, any)
+        that ``role`` lacks one of ``rights`` on: every one of them when the role is about
+        to be created. Quoted ``schema.name``, in order."""
+        user = self._privileges_of(self.catalog.user)
+        missing = []
+        for name, owner in self.relations(schema, kind):
+            if user is not None and owner not in user:
+                continue  # not this user's to grant
+            if role_exists and all(
+                self.holds(role, kind, schema, name, owner, right) for right in rights
+            ):
+                continue
+            missing.append(quote_qualified(schema, name))
+        return sorted(missing)
+
+    def defaults(self, schema: str, role: str, kind: str) -> set[str]:
+        """What the connecting user's default privileges in ``schema`` give ``role`` on the
+        ``kind`` (``table`` or ``sequence``) objects it creates later."""
+        return {
+            d.privilege
+            for d in self.catalog.default_grants
+            if d.owner == self.catalog.user
+            and d.schema == schema
+            and d.object_kind == kind
+            and d.grantee == role
+        }
 
 
 def foreign_owned(conn: psycopg.Connection[Any], config: Config, database: str) -> list[str]:
+    """:func:`foreign_owned_in` the catalog of the database ``conn`` is on."""
+    return foreign_owned_in(from_database(conn), config, database)
+
+
+def foreign_owned_in(catalog: Catalog, config: Config, database: str) -> list[str]:
     """Objects in a service's schemas owned by neither the service's role nor the connecting
     user (who runs the migrations): ``schema.name (owner)``. Provisioning cannot grant on
     them; their owner can, or they can be reassigned."""
+    access = _Access(catalog)
     found = []
     for service in config.services_in(database):
         if service.role is None:
             continue
-        rows = conn.execute(
-            "SELECT n.nspname || '.' || c.relname, pg_get_userbyid(c.relowner) FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY(%s) "
-            "AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') "
-            "AND pg_get_userbyid(c.relowner) NOT IN (%s, current_user) ORDER BY 1",
-            (list(service.schemas), service.role),
-        ).fetchall()
-        found += [f"{path} ({owner})" for path, owner in rows]
+        owned = sorted(
+            (f"{schema}.{name}", owner)
+            for schema in service.schemas
+            for kind in ("table", "sequence")
+            for name, owner in access.relations(schema, kind)
+            if owner not in (service.role, catalog.user)
+        )
+        found += [f"{path} ({owner})" for path, owner in owned]
     return found
 
 
@@ -199,24 +240,3 @@ def apply(conn: psycopg.Connection[Any], steps: list[Step]) -> None:
         ) from exc
     except psycopg.Error as exc:
         raise DatabaseError(f"provisioning failed, nothing was changed: {first_line(exc)}") from exc
-
-
-def _public_may_create(conn: psycopg.Connection[Any]) -> bool:
-    row = conn.execute(
-        "SELECT EXISTS (SELECT FROM pg_namespace n, aclexplode(n.nspacl) a "
-        "WHERE n.nspname = 'public' AND a.grantee = 0 AND a.privilege_type = 'CREATE')"
-    ).fetchone()
-    return bool(row and row[0])
-
-
-def _roles(conn: psycopg.Connection[Any]) -> set[str]:
-    return {row[0] for row in conn.execute("SELECT rolname FROM pg_roles").fetchall()}
-
-
-def _schemas(conn: psycopg.Connection[Any]) -> dict[str, tuple[str, bool]]:
-    """schema -> (owner, whether PUBLIC holds any privilege on it)."""
-    rows = conn.execute(
-        "SELECT n.nspname, pg_get_userbyid(n.nspowner), EXISTS (SELECT FROM "
-        "aclexplode(n.nspacl) a WHERE a.grantee = 0) FROM pg_namespace n"
-    ).fetchall()
-    return {name: (owner, public) for name, owner, public in rows}

@@ -27,13 +27,26 @@ from schemakit.rules.mig.column_type_rewrite import ColumnTypeRewrite
 from schemakit.rules.mig.concurrently_in_transaction import ConcurrentlyInTransaction
 from schemakit.rules.mig.constraint_without_not_valid import ConstraintWithoutNotValid
 from schemakit.rules.mig.data_and_ddl_in_one_transaction import DataAndDdlInOneTransaction
+from schemakit.rules.mig.detach_partition_without_concurrently import (
+    DetachPartitionWithoutConcurrently,
+)
+from schemakit.rules.mig.domain_constraint import DomainConstraint
 from schemakit.rules.mig.drop_column_or_table import DropColumnOrTable
+from schemakit.rules.mig.drop_index_without_concurrently import DropIndexWithoutConcurrently
+from schemakit.rules.mig.drop_not_null import DropNotNull
 from schemakit.rules.mig.index_without_concurrently import IndexWithoutConcurrently
 from schemakit.rules.mig.missing_lock_timeout import MissingLockTimeout
+from schemakit.rules.mig.missing_statement_timeout import MissingStatementTimeout
 from schemakit.rules.mig.not_null_column_without_default import NotNullColumnWithoutDefault
+from schemakit.rules.mig.reindex_without_concurrently import ReindexWithoutConcurrently
 from schemakit.rules.mig.rename_column_or_table import RenameColumnOrTable
 from schemakit.rules.mig.set_not_null_without_check import SetNotNullWithoutCheck
+from schemakit.rules.mig.statement_outside_transaction import StatementOutsideTransaction
+from schemakit.rules.mig.transaction_control import TransactionControl
+from schemakit.rules.mig.truncate_table import TruncateTable
+from schemakit.rules.mig.unqualified_alter import UnqualifiedAlter
 from schemakit.rules.mig.unqualified_create import UnqualifiedCreate
+from schemakit.rules.mig.volatile_default_rewrite import VolatileDefaultRewrite
 from schemakit.rules.nam.boolean_without_prefix import BooleanWithoutPrefix
 from schemakit.rules.nam.count_without_count_suffix import CountWithoutCountSuffix
 from schemakit.rules.nam.foreign_key_without_id_suffix import ForeignKeyWithoutIdSuffix
@@ -101,6 +114,17 @@ RULES: tuple[type[Rule], ...] = (
     UnqualifiedCreate,
     MissingLockTimeout,
     DataAndDdlInOneTransaction,
+    VolatileDefaultRewrite,
+    DropIndexWithoutConcurrently,
+    ReindexWithoutConcurrently,
+    DropNotNull,
+    TruncateTable,
+    TransactionControl,
+    StatementOutsideTransaction,
+    UnqualifiedAlter,
+    DomainConstraint,
+    DetachPartitionWithoutConcurrently,
+    MissingStatementTimeout,
     MigrationDoesNotApply,
     SyntaxError_,
     UnusedSuppression,

@@ -9,16 +9,20 @@ re-parse, is what keeps a Python linter as fast as a native one.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+from schemakit.catalog import Catalog
 from schemakit.config import DEFAULT_DROP_WAIT_DAYS
 from schemakit.rules._base import Finding, Location, Rule
 from schemakit.sql import (
+    ColumnType,
+    LockEffect,
     Statement,
     cannot_run_in_transaction,
     explain,
@@ -35,6 +39,7 @@ __all__ = [
     "SqlContext",
     "SqlRule",
     "const_value",
+    "known_types_of",
     "lock_timeout_set",
     "names",
     "object_path",
@@ -77,8 +82,9 @@ class SqlContext:
     (``in_transaction``); any other file does unless a statement in it cannot run inside one
     (``schemakit migrate`` then applies it statement by statement, as Flyway does)."""
     runner_sets_lock_timeout: bool = False
-    """The tool applying the file sets ``lock_timeout`` itself (``schemakit migrate`` does,
-    for every migration); drizzle-orm's migrator, psql and most others do not."""
+    """The tool applying the file sets ``lock_timeout`` and ``statement_timeout`` itself
+    (``schemakit migrate`` does, for every migration); drizzle-orm's migrator, psql and most
+    others do not."""
     exempt: bool = False
     """The service lives in a database the config exempts from schema isolation (the
     guideline's ``mana_sync``): its objects are in ``public`` on purpose."""
@@ -88,13 +94,25 @@ class SqlContext:
     """When the file was written, if known (see :class:`MigrationStep`)."""
     drop_wait_days: int = DEFAULT_DROP_WAIT_DAYS
     """Days a column or table stays deprecated before it may be dropped (MIG004)."""
+    known_types: Mapping[str, Mapping[str, ColumnType]] = field(default_factory=dict)
+    """table -> column -> type before the first file of this run: from the database the
+    migrations go to, or the migrations an earlier run applied (empty: not known)."""
     _locks: dict[int, dict[str, Lock]] = field(default_factory=dict, repr=False)
+    _effects: dict[int, list[LockEffect]] = field(default_factory=dict, repr=False)
+
+    def effects(self, statement: Statement) -> list[LockEffect]:
+        """The lock model's effects of ``statement`` (:func:`schemakit.sql.explain`), worked
+        out once for all the rules asking."""
+        found = self._effects.get(statement.index)
+        if found is None:
+            found = self._effects[statement.index] = explain(statement)
+        return found
 
     def table_locks(self, statement: Statement) -> dict[str, Lock]:
         """:func:`table_locks` of ``statement``, worked out once for all the rules asking."""
         found = self._locks.get(statement.index)
         if found is None:
-            found = self._locks[statement.index] = table_locks(statement)
+            found = self._locks[statement.index] = table_locks(statement, self.effects(statement))
         return found
 
     def is_existing(self, table: str) -> bool:
@@ -109,6 +127,9 @@ class SqlRule(Rule):
     kinds: ClassVar[frozenset[str]] = frozenset()
     """Parse node types (``IndexStmt``, ``AlterTableStmt``, ...) the rule looks at; empty
     means every statement."""
+    alter_subtypes: ClassVar[frozenset[str]] = frozenset()
+    """``ALTER TABLE`` subcommands (``AT_AddColumn``, ...) the rule reads: an ``ALTER TABLE``
+    with none of them is not offered to it. Empty: every ``ALTER TABLE`` of ``kinds``."""
 
     def check(self, ctx: SqlContext, statement: Statement) -> Iterable[Finding]:
         raise NotImplementedError
@@ -119,6 +140,18 @@ class SqlRule(Rule):
 
     def at(self, statement: Statement) -> Location:
         return Location(statement.path or Path("-"), statement.line, statement.column)
+
+
+def known_types_of(catalog: Catalog) -> dict[str, dict[str, ColumnType]]:
+    """table -> column -> type of every table of ``catalog``, for :func:`run_sql_rules`."""
+    known: dict[str, dict[str, ColumnType]] = {}
+    for path, table in catalog.tables.items():
+        columns = known[path] = {}
+        for column in table.columns:
+            parsed = ColumnType.parse(column.type)
+            if parsed is not None:
+                columns[column.name] = parsed
+    return known
 
 
 def const_value(node: dict[str, Any]) -> str | None:
@@ -172,22 +205,28 @@ LOCKING_KINDS = frozenset(
 _TABLE_OBJECTS = frozenset({"table", "materialized view", "foreign table"})
 
 
-def table_locks(statement: Statement) -> dict[str, Lock]:
+def table_locks(
+    statement: Statement, effects: Iterable[LockEffect] | None = None
+) -> dict[str, Lock]:
     """The tables (``schema.name``) a statement locks, each with the strongest lock taken
     on it (SHARE UPDATE EXCLUSIVE and up): what a migration makes the application wait for.
     Read from the lock model of ``schemakit explain-locks`` (:func:`schemakit.sql.explain`),
     which is checked against ``pg_locks``; a lock taken only when rows are affected (a
-    foreign-key check) does not count, nor does one on an index alone."""
+    foreign-key check) does not count, nor does one on an index alone. A table the statement
+    does not name (an index's, in ``DROP INDEX``) is called ``the table of <index>``."""
     locks: dict[str, Lock] = {}
-    for effect in explain(statement):
+    for effect in explain(statement) if effects is None else effects:
         strength = lock_strength(effect.mode)
+        # the table of an index the statement names alone (DROP INDEX app.i) is not known
+        table = effect.object or (f"the table of {effect.table_of}" if effect.table_of else "")
         if (
-            effect.kind in _TABLE_OBJECTS
+            table
+            and effect.kind in _TABLE_OBJECTS
             and strength >= Lock.SHARE_UPDATE_EXCLUSIVE
             and not effect.conditional
-            and strength > locks.get(effect.object, 0)
+            and strength > locks.get(table, 0)
         ):
-            locks[effect.object] = Lock(strength)
+            locks[table] = Lock(strength)
     return locks
 
 
@@ -218,9 +257,16 @@ def verb(statement: Statement) -> str:
     return _VERBS.get(statement.kind, statement.kind.removesuffix("Stmt").upper())
 
 
-def lock_timeout_set(settings: dict[str, str]) -> bool:
-    """``lock_timeout`` is set to a limit (``0``, ``RESET`` and ``DEFAULT`` mean none)."""
-    value = settings.get("lock_timeout", "").strip().lower()
+def lock_timeout_set(settings: dict[str, str], name: str = "lock_timeout") -> bool:
+    """``lock_timeout`` (or ``name``: ``statement_timeout``) is set to a limit (``0``,
+    ``RESET`` and ``DEFAULT`` mean none)."""
+    return _is_limit(settings.get(name, ""))
+
+
+@cache
+def _is_limit(value: str) -> bool:
+    """A timeout setting's value that limits (asked for every statement of every file)."""
+    value = value.strip().lower()
     return bool(value) and not re.fullmatch(r"0+(\.0*)?\s*(us|ms|s|min|h|d)?", value)
 
 
@@ -251,6 +297,7 @@ def run_sql_rules(
     runner_sets_lock_timeout: bool = False,
     exempt: bool = False,
     drop_wait_days: int = DEFAULT_DROP_WAIT_DAYS,
+    known_types: Mapping[str, Mapping[str, ColumnType]] | None = None,
 ) -> Iterator[Finding]:
     """Findings of the statement rules over one service's migrations, in order.
 
@@ -258,6 +305,8 @@ def run_sql_rules(
     ``runner_sets_lock_timeout``: the tool that will apply them sets ``lock_timeout`` itself.
     ``exempt``: the service's database is exempt from schema isolation.
     ``drop_wait_days``: the config's ``drop-wait-days`` (MIG004).
+    ``known_types``: column types before ``steps`` (:func:`known_types_of` a Catalog of the
+    target database), so a type change is judged from the real old type (MIG006).
     """
     chosen = [rule() for rule in rules if issubclass(rule, SqlRule)]
     if not chosen:
@@ -278,12 +327,22 @@ def run_sql_rules(
             exempt=exempt,
             when=step.when,
             drop_wait_days=drop_wait_days,
+            known_types=known_types or {},
         )
         for statement in step.statements:
             kind = statement.kind
             if not kind:
                 continue
-            for rule in by_kind.get(kind, ()):
+            offered = by_kind.get(kind, ())
+            if kind == "AlterTableStmt" and offered:
+                subtypes = {
+                    c.get("AlterTableCmd", {}).get("subtype")
+                    for c in statement.node.get("cmds") or ()
+                }
+                offered = [
+                    r for r in offered if not r.alter_subtypes or r.alter_subtypes & subtypes
+                ]
+            for rule in offered:
                 yield from rule.check(ctx, statement)
             for rule in everything:
                 yield from rule.check(ctx, statement)

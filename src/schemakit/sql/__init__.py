@@ -1,6 +1,6 @@
 """The statement stream IR: SQL files as statements with file, line and suppressions."""
 
-from schemakit.sql._locks import (
+from schemakit.sql._lock_model import (
     LOCK_MODES,
     ColumnType,
     LockContext,
@@ -10,6 +10,7 @@ from schemakit.sql._locks import (
     lock_strength,
     plain_using,
     type_change_rewrites,
+    volatile_reason,
 )
 from schemakit.sql._stream import (
     BREAKPOINT,
@@ -24,7 +25,7 @@ from schemakit.sql._stream import (
     scan_statements,
     split_statements,
 )
-from schemakit.sql._tree import names, qualified, relation
+from schemakit.sql._tree import enabled_options, names, option_on, qualified, relation
 
 __all__ = [
     "BREAKPOINT",
@@ -37,12 +38,14 @@ __all__ = [
     "Suppression",
     "attached_span",
     "cannot_run_in_transaction",
+    "enabled_options",
     "explain",
     "explain_all",
     "is_concurrent",
     "line_starts",
     "lock_strength",
     "names",
+    "option_on",
     "plain_using",
     "qualified",
     "read_suppressions",
@@ -50,4 +53,5 @@ __all__ = [
     "scan_statements",
     "split_statements",
     "type_change_rewrites",
+    "volatile_reason",
 ]

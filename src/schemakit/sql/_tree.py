@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["names", "qualified", "relation"]
+__all__ = ["enabled_options", "names", "option_on", "qualified", "relation"]
 
 
 def names(node: Iterable[dict[str, Any]] | None) -> list[str]:
@@ -26,3 +26,28 @@ def relation(range_var: dict[str, Any] | None) -> str:
         return ""
     range_var = range_var.get("RangeVar", range_var)
     return f"{range_var.get('schemaname') or 'public'}.{range_var.get('relname', '')}"
+
+
+def option_on(element: dict[str, Any]) -> bool:
+    """A boolean option (``DefElem``) as PostgreSQL's ``defGetBoolean`` reads it: no value,
+    ``true``/``on``/``1`` are on; ``false``/``off``/``0`` are off (any other value is an
+    error there, taken as on here)."""
+    arg = element.get("arg")
+    if arg is None:
+        return True
+    if "Integer" in arg:
+        return bool(arg["Integer"].get("ival", 0))  # libpg_query leaves out a zero
+    if "Boolean" in arg:
+        return bool(arg["Boolean"].get("boolval", False))
+    value = str(arg.get("String", {}).get("sval", "")).lower()
+    return value not in ("false", "off")
+
+
+def enabled_options(options: Iterable[dict[str, Any]] | None) -> set[str]:
+    """The names of the options of a list (``(CONCURRENTLY, FULL false)``) that are on."""
+    out = set()
+    for option in options or ():
+        element = option.get("DefElem")
+        if element is not None and option_on(element):
+            out.add(str(element.get("defname", "")).lower())
+    return out

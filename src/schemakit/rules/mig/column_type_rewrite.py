@@ -32,9 +32,12 @@ class ColumnTypeRewrite(SqlRule):
     Everything else is taken as a rewrite: arrays, `char(n)`, `int` to `bigint`, `timestamp`
     to `timestamptz` (rewrite-free only when the session's TimeZone is UTC, which a migration
     cannot count on), and any `USING` clause but the column itself, cast or not to the new
-    type (`USING name::text` from varchar rewrites nothing). When the service's
-    migrations never gave the column a type, a change to `text`, `varchar` or `numeric` is
-    not flagged (it may be one of the widenings above); any other target is.
+    type (`USING name::text` from varchar rewrites nothing). The old type comes from the
+    service's migrations in this run, else from the database the runner migrates (its
+    catalog, when the caller passes it). When neither knows it, a change to `text`, `varchar`
+    or `numeric` is not flagged (it may be one of the widenings above) unless a `USING` cast
+    says the old type is something else (drizzle-kit's `USING "c"::text` from `integer`);
+    any other target is, and the message says the old type was not known.
 
     ## Why is this bad?
     A rewrite copies every row and rebuilds every index of the table while holding an ACCESS
@@ -65,6 +68,7 @@ class ColumnTypeRewrite(SqlRule):
     severity = Severity.WARNING
 
     kinds = frozenset({"CreateStmt", "AlterTableStmt", "RenameStmt"})
+    alter_subtypes = frozenset({"AT_AddColumn", "AT_AlterColumnType"})
 
     def __init__(self) -> None:
         self._types: dict[str, dict[str, ColumnType]] = {}
@@ -93,22 +97,30 @@ class ColumnTypeRewrite(SqlRule):
                 continue
             name = cmd.get("name", "")
             new = ColumnType.of(column["typeName"])
-            old = columns.get(name)
+            old = columns.get(name) or ctx.known_types.get(table, {}).get(name)
             columns[name] = new
             if not ctx.is_existing(table):
                 continue
             raw_using = column.get("raw_default")
             using = raw_using is not None and not plain_using(raw_using, name, new)
+            unknown = ""
             if not using:
                 if old is not None and not type_change_rewrites(old, new):
                     continue
                 if old is None and new.name in _WIDENING_TARGETS and not new.array:
-                    continue
+                    if raw_using is None:
+                        continue  # likely one of the widenings; a USING cast says otherwise
+                    unknown = (
+                        f" unless the old type, not known here, was one {new} widens "
+                        "(varchar, text)"
+                    )
+            if old is None and not unknown:
+                unknown = " (the old type is not known here: taken as not binary-coercible)"
             change = f"{old} -> {new}" if old is not None else f"to {new}"
             yield self.finding(
                 f"Column {table}.{name} changes type {change}{' with USING' if using else ''}: "
                 f"PostgreSQL rewrites {table} and rebuilds its indexes under an ACCESS "
-                "EXCLUSIVE lock",
+                f"EXCLUSIVE lock{unknown}",
                 "Add a column of the new type, backfill it in batches and switch to it "
                 "(expand-contract).",
                 object=f"{table}.{name}",

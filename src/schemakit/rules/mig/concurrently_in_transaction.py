@@ -42,6 +42,7 @@ class ConcurrentlyInTransaction(SqlRule):
     object_kind = "index"
 
     kinds = frozenset({"IndexStmt", "DropStmt", "ReindexStmt", "AlterTableStmt"})
+    alter_subtypes = frozenset({"AT_DetachPartition"})
 
     def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
         if not is_concurrent(statement):

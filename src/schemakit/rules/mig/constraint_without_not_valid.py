@@ -60,6 +60,7 @@ class ConstraintWithoutNotValid(SqlRule):
     severity = Severity.WARNING
 
     kinds = frozenset({"AlterTableStmt"})
+    alter_subtypes = frozenset({"AT_AddColumn", "AT_AddConstraint", "AT_ValidateConstraint"})
 
     def __init__(self) -> None:
         self._not_valid: set[tuple[str, str]] = set()

@@ -57,6 +57,7 @@ class DropColumnOrTable(SqlRule):
     severity = Severity.WARNING
 
     kinds = frozenset({"AlterTableStmt", "DropStmt", "CommentStmt"})
+    alter_subtypes = frozenset({"AT_DropColumn"})
 
     def __init__(self) -> None:
         self._deprecated: dict[str, tuple[Path, datetime | None]] = {}

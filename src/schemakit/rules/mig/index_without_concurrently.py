@@ -56,6 +56,7 @@ class IndexWithoutConcurrently(SqlRule):
     severity = Severity.WARNING
 
     kinds = frozenset({"IndexStmt", "AlterTableStmt"})
+    alter_subtypes = frozenset({"AT_AddColumn", "AT_AddConstraint"})
 
     def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
         node = statement.node

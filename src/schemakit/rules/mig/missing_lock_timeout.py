@@ -31,9 +31,9 @@ class MissingLockTimeout(SqlRule):
 
     Each file must set it itself: in a later deploy the earlier file that set it does not
     run. Off where the runner sets `lock_timeout` for every migration, as `schemakit migrate`
-    does: in its pre-apply check, and for an Alembic folder of a service (it has no env.py, so
-    only schemakit runs it). `schemakit lint` keeps it on for SQL and drizzle-kit folders,
-    which drizzle-orm's migrator or psql may apply, and they set none.
+    does: its pre-apply check, and every service whose config names no other runner. A
+    service applied by drizzle-orm's migrator, psql or a deploy script says so with
+    `runner = "drizzle"` or `runner = "other"`, and gets the rule.
 
     ## Why is this bad?
     The lock must wait for every transaction that touched the table, say a long report or
@@ -92,12 +92,15 @@ class MissingLockTimeout(SqlRule):
         also = (
             f" ({more} more such statement{'s' if more > 1 else ''} in this file)" if more else ""
         )
+        subject, on = f"{verb(statement)} {', '.join(tables)}", ""
+        if tables[0].startswith("the table of "):  # DROP INDEX app.i: its table is not named
+            subject, on = f"{verb(statement)} {tables[0].removeprefix('the table of ')}", tables[0]
         yield self.finding(
-            f"{verb(statement)} {', '.join(tables)} takes an ACCESS EXCLUSIVE lock with no "
+            f"{subject} takes an ACCESS EXCLUSIVE lock{f' on {on}' if on else ''} with no "
             "lock_timeout set: while it waits for a long transaction, every query on "
             f"{tables[0]} queues behind it{also}",
             "Start the migration with SET lock_timeout = '5s' and retry it when it times out.",
-            object=tables[0],
+            object=tables[0].removeprefix("the table of "),
             location=self.at(statement),
             service=ctx.service,
         )

@@ -40,6 +40,7 @@ class NotNullColumnWithoutDefault(SqlRule):
     object_kind = "column"
 
     kinds = frozenset({"AlterTableStmt"})
+    alter_subtypes = frozenset({"AT_AddColumn"})
 
     def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
         table = relation_path(statement.node.get("relation"))

@@ -72,6 +72,15 @@ class SetNotNullWithoutCheck(SqlRule):
     severity = Severity.WARNING
 
     kinds = frozenset({"CreateStmt", "AlterTableStmt"})
+    alter_subtypes = frozenset(
+        {
+            "AT_AddColumn",
+            "AT_AddConstraint",
+            "AT_DropConstraint",
+            "AT_SetNotNull",
+            "AT_ValidateConstraint",
+        }
+    )
 
     def __init__(self) -> None:
         # table -> check constraint name -> (columns it proves non-null, validated)

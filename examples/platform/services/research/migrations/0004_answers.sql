@@ -4,6 +4,7 @@
 
 -- DELIBERATE (MIG010): no SET lock_timeout first. Waiting behind a long transaction for
 -- its ACCESS EXCLUSIVE lock, this ALTER queues every query on research.queries behind it.
+-- DELIBERATE (MIG022): no SET statement_timeout either, for the scans and rewrite below.
 ALTER TABLE research.queries ADD COLUMN answer_count integer;
 
 -- DELIBERATE (MIG011): the backfill runs in the ALTER's transaction, under its lock.

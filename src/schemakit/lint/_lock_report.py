@@ -42,6 +42,7 @@ from typing import IO, Any
 import psycopg
 
 from schemakit._pg import connect
+from schemakit.catalog import query
 from schemakit.errors import MigrationError, SchemakitError, redact
 from schemakit.lint._replay import server_message as _server_message
 from schemakit.sql import (
@@ -88,40 +89,6 @@ _RELKINDS = {
 }
 _INCIDENTAL_KINDS = frozenset({"index", "sequence", "toast table"})
 _DDL_STRENGTH = lock_strength("ShareUpdateExclusiveLock")
-
-_LOCKS_SQL = """
-SELECT c.oid::bigint, n.nspname || '.' || c.relname, c.relkind::text, l.mode, c.relfilenode::bigint
-FROM pg_locks l
-JOIN pg_class c ON c.oid = l.relation
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE l.locktype = 'relation' AND l.granted AND l.pid = %s
-  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\\_toast%%'
-ORDER BY 2, 4
-"""
-_ANCESTORS_SQL = """
-WITH RECURSIVE up(child, parent) AS (
-    SELECT inhrelid, inhparent FROM pg_inherits WHERE inhrelid = ANY(%s::oid[])
-    UNION
-    SELECT up.child, i.inhparent FROM up JOIN pg_inherits i ON i.inhrelid = up.parent
-)
-SELECT up.child::bigint, n.nspname || '.' || c.relname
-FROM up JOIN pg_class c ON c.oid = up.parent JOIN pg_namespace n ON n.oid = c.relnamespace
-"""
-_SCANS_SQL = "SELECT relid::bigint, seq_scan FROM pg_stat_xact_all_tables WHERE seq_scan > 0"
-_EXISTING_SQL = """
-SELECT n.nspname || '.' || c.relname
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname || '.' || c.relname = ANY(%s)
-"""
-_INDEX_TABLE_SQL = """
-SELECT tn.nspname || '.' || t.relname
-FROM pg_index x
-JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace
-JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
-WHERE n.nspname = %s AND i.relname = %s
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +268,7 @@ def _replay_one(
     try:
         # A session's pending counters carry earlier transactions' scans until they are
         # flushed (at most once a second): count this statement's as a difference.
-        before = dict(runner.execute(_SCANS_SQL).fetchall())
+        before = dict(runner.execute(query("sequential_scans")).fetchall())
     except BaseException:
         with contextlib.suppress(psycopg.Error):
             runner.execute("ROLLBACK")
@@ -316,13 +283,13 @@ def _replay_one(
         _run(runner, statement, path)
         return ExplainedStatement(statement, predicted, NOT_VERIFIED, "runs outside a transaction")
     try:
-        rows = watcher.execute(_LOCKS_SQL, (runner.info.backend_pid,)).fetchall()
+        rows = watcher.execute(query("held_locks"), (runner.info.backend_pid,)).fetchall()
         wanted = sorted({e.object or index_tables.get(e.table_of, "") for e in predicted} - {""})
-        existed = {r[0] for r in watcher.execute(_EXISTING_SQL, (wanted,)).fetchall()}
+        existed = {r[0] for r in watcher.execute(query("existing_relations"), (wanted,)).fetchall()}
         oids = sorted({int(r[0]) for r in rows})
         scanned = {
             relid
-            for relid, count in runner.execute(_SCANS_SQL).fetchall()
+            for relid, count in runner.execute(query("sequential_scans")).fetchall()
             if relid in oids and count > before.get(relid, 0)
         }
     except BaseException:
@@ -330,14 +297,9 @@ def _replay_one(
             runner.execute("ROLLBACK")
         raise
     _run(runner, _COMMIT, path)
-    after = dict(
-        watcher.execute(
-            "SELECT oid::bigint, relfilenode::bigint FROM pg_class WHERE oid = ANY(%s::oid[])",
-            (oids,),
-        ).fetchall()
-    )
+    after = dict(watcher.execute(query("relfilenodes"), (oids,)).fetchall())
     ancestors: dict[int, set[str]] = {}
-    for child, parent in watcher.execute(_ANCESTORS_SQL, (oids,)).fetchall():
+    for child, parent in watcher.execute(query("relation_ancestors"), (oids,)).fetchall():
         ancestors.setdefault(int(child), set()).add(parent)
     observed = _observed(rows, scanned, after)
     return _compare(statement, predicted, observed, ancestors, existed, index_tables)
@@ -349,7 +311,7 @@ _COMMIT = Statement("COMMIT", None, 0, 0, kind="TransactionStmt")
 
 def _index_table(watcher: psycopg.Connection[Any], index: str) -> str:
     schema, _, name = index.partition(".")
-    row = watcher.execute(_INDEX_TABLE_SQL, (schema, name)).fetchone()
+    row = watcher.execute(query("index_table"), (schema, name)).fetchone()
     return str(row[0]) if row else ""
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
@@ -17,15 +16,18 @@ from schemakit.catalog._model import (
     Catalog,
     Column,
     Constraint,
+    DefaultGrant,
     ForeignKey,
     Function,
     Grant,
     Index,
+    Role,
     Schema,
     Sequence,
     Table,
     TypeDef,
 )
+from schemakit.catalog._queries import query
 from schemakit.errors import CatalogError
 
 __all__ = ["QUERIES", "from_database"]
@@ -40,6 +42,8 @@ QUERIES = (
     "sequences",
     "functions",
     "grants",
+    "roles",
+    "default_grants",
 )
 _KINDS = {
     "r": "table",
@@ -56,7 +60,7 @@ _NEWER_COLUMNS = {"i.indnullsnotdistinct": (150000, "false")}
 
 @cache
 def _query(name: str, server_version: int = 0) -> str:
-    text = (resources.files("schemakit.catalog") / "sql" / f"{name}.sql").read_text()
+    text = query(name)
     for column, (since, stand_in) in _NEWER_COLUMNS.items():
         if server_version < since:
             text = text.replace(column, stand_in)
@@ -138,6 +142,9 @@ class _Builder:
         self.sequences: dict[str, Sequence] = {}
         self.functions: dict[str, Function] = {}
         self.grants: tuple[Grant, ...] = ()
+        self.roles: dict[str, Role] = {}
+        self.user = ""
+        self.default_grants: tuple[DefaultGrant, ...] = ()
 
     def add(self, name: str, rows: list[tuple[Any, ...]]) -> None:
         getattr(self, f"_add_{name}")(rows)
@@ -245,6 +252,18 @@ class _Builder:
     def _add_grants(self, rows: list[tuple[Any, ...]]) -> None:
         self.grants = tuple(Grant(*row) for row in rows)
 
+    def _add_roles(self, rows: list[tuple[Any, ...]]) -> None:
+        for name, superuser, privileges_of, current in rows:
+            self.roles[name] = Role(name, superuser, frozenset(privileges_of))
+            if current:
+                self.user = name
+
+    def _add_default_grants(self, rows: list[tuple[Any, ...]]) -> None:
+        self.default_grants = tuple(
+            DefaultGrant(owner, schema, _DEFAULT_KINDS.get(kind, kind), grantee, privilege)
+            for owner, schema, kind, grantee, privilege in rows
+        )
+
     def catalog(self) -> Catalog:
         tables: dict[str, Table] = {}
         for oid, schema, name, relkind, owner, comment, rls, parent in self.table_rows.values():
@@ -271,9 +290,14 @@ class _Builder:
             functions=self.functions,
             grants=self.grants,
             server_version=self.version,
+            roles=self.roles,
+            user=self.user,
+            default_grants=self.default_grants,
         )
 
 
+# pg_default_acl.defaclobjtype codes
+_DEFAULT_KINDS = {"r": "table", "S": "sequence", "f": "function", "T": "type", "n": "schema"}
 _PROKINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window function"}
 _TABLE_AND_POSITION = itemgetter(0, 1)
 _NAME = attrgetter("name")
