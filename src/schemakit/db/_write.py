@@ -181,7 +181,7 @@ def upsert(
     if use_copy:
         inserted, touched = _upsert_copy(conn, _copy_plan(*shape, conn.dialect), deduped)
     else:
-        inserted, touched = _upsert_values(conn, _values_statement(*shape), deduped)
+        inserted, touched = _upsert_values(conn, _values_plan(*shape), deduped)
     return UpsertResult(inserted, touched - inserted, len(deduped) - touched + duplicates)
 
 
@@ -204,33 +204,83 @@ def _last_per_key(
     return list(dict(zip(map(key_of, values), values, strict=True)).values())
 
 
+@dataclass(frozen=True, eq=False)
+class _ValuesPlan:
+    """A VALUES-path upsert built once per shape: the statement and how each column travels."""
+
+    stmt: sa.Select[int, int]
+    literals: tuple[tuple[int, sa.Column[Any]], ...]
+    """(position, column) of the array-typed columns, sent as text literals (see
+    _values_plan)."""
+
+
 @functools.lru_cache(maxsize=256)
-def _values_statement(
+def _values_plan(
     table: sa.Table, columns: tuple[str, ...], conflict: tuple[str, ...], update: tuple[str, ...]
-) -> sa.Select[int, int]:
+) -> _ValuesPlan:
     # One statement for the whole batch: each column travels as one array parameter and
     # unnest() zips them back into rows. Unlike a VALUES list (one parameter per cell, capped
     # at 65,535) or executemany (one statement per row), the SQL text is the same for any
     # batch size, so it is compiled and prepared once.
     target = [table.c[k] for k in columns]
-    arrays = [
-        sa.cast(sa.bindparam(f"column_{i}", type_=ARRAY(c.type)), ARRAY(c.type))
-        for i, c in enumerate(target)
-    ]
+    arrays = []
+    literals: list[tuple[int, sa.Column[Any]]] = []
+    for i, c in enumerate(target):
+        if isinstance(c.type, sa.ARRAY):
+            # An array of arrays is a 2-D array to PostgreSQL, which unnest() flattens to its
+            # elements: an array-typed column travels as text[] of array literals instead,
+            # cast back to the column's type per row.
+            carrier = ARRAY(sa.Text, dimensions=1)
+            literals.append((i, c))
+        else:
+            # dimensions=1: a list or tuple value (a JSONB ["x"]) is one element, not a
+            # nested array SQLAlchemy would unpack.
+            carrier = ARRAY(c.type, dimensions=1)
+        arrays.append(sa.cast(sa.bindparam(f"column_{i}", type_=carrier), carrier))
     source = (
         sa.func.unnest(*arrays)
         .table_valued(*(sa.column(c.name) for c in target))
         .render_derived(name="source")
     )
-    insert = pg_insert(table).from_select(target, sa.select(*source.c))
-    return _counted(table, insert, conflict, update)
+    selected = [
+        sa.cast(source.c[c.name], c.type) if isinstance(c.type, sa.ARRAY) else source.c[c.name]
+        for c in target
+    ]
+    insert = pg_insert(table).from_select(target, sa.select(*selected))
+    return _ValuesPlan(_counted(table, insert, conflict, update), tuple(literals))
+
+
+def _array_literals(
+    conn: sa.Connection, column: sa.Column[Any], values: Sequence[Any]
+) -> list[str | None]:
+    """Each array value as the text literal psycopg writes for it in COPY (same dumpers, the
+    connection's adapters), after SQLAlchemy's bind processing of its items."""
+    from psycopg.adapt import PyFormat, Transformer
+
+    dialect = conn.dialect
+    proc = column.type.dialect_impl(dialect).bind_processor(dialect)
+    driver = conn.connection.driver_connection
+    transformer = Transformer(driver)  # type: ignore[arg-type]
+    out: list[str | None] = []
+    for value in values:
+        if value is None or isinstance(value, sa.sql.elements.Null):
+            out.append(None)
+            continue
+        if proc is not None:
+            value = proc(value)
+        dumped = transformer.get_dumper(value, PyFormat.TEXT).dump(value)
+        out.append(None if dumped is None else bytes(dumped).decode())
+    return out
 
 
 def _upsert_values(
-    conn: sa.Connection, stmt: sa.Select[int, int], rows: list[tuple[Any, ...]]
+    conn: sa.Connection, plan: _ValuesPlan, rows: list[tuple[Any, ...]]
 ) -> tuple[int, int]:
-    params = {f"column_{i}": list(values) for i, values in enumerate(zip(*rows, strict=True))}
-    inserted, touched = conn.execute(stmt, params).one()
+    by_column = list(zip(*rows, strict=True))
+    params: dict[str, Any] = {f"column_{i}": list(values) for i, values in enumerate(by_column)}
+    for i, column in plan.literals:
+        params[f"column_{i}"] = _array_literals(conn, column, by_column[i])
+    inserted, touched = conn.execute(plan.stmt, params).one()
     return int(inserted), int(touched)
 
 
