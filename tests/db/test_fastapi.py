@@ -49,7 +49,7 @@ def make_app(url: str) -> FastAPI:
     def rename(item_id: uuid.UUID, version: int, name: str, session: SyncDbSession) -> int:
         row = update_versioned(session, Item, item_id, version, {"name": name})
         session.commit()
-        return int(row["version"])
+        return row.version
 
     return app
 

@@ -116,9 +116,9 @@ def create_app(database_url: str | None = None) -> FastAPI:
     def rename_file(session: SyncDbSession, file_id: uuid.UUID, body: FileRename) -> FileOut:
         _get(session, file_id)
         # one UPDATE ... WHERE version = :read_version; a lost race raises ConflictError (409)
-        row = update_versioned(session, File, file_id, body.version, {"name": body.name})
+        file = update_versioned(session, File, file_id, body.version, {"name": body.name})
         session.commit()
-        return FileOut.model_validate(dict(row))
+        return FileOut.model_validate(file)
 
     @app.put("/users/{user_id}/settings")
     def put_settings(session: SyncDbSession, user_id: str, body: SettingsIn) -> SettingsOut:
