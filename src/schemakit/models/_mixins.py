@@ -85,12 +85,17 @@ class Versioned:
 
 
 def jsonb_column(*, default: Any = None, nullable: bool = True) -> Any:
-    """A ``jsonb`` column (never ``json``); type it with ``Mapped[dict[str, Any]]`` and so on."""
+    """A ``jsonb`` column (never ``json``); type it with ``Mapped[dict[str, Any]]`` and so on.
+
+    In a nullable column Python ``None`` is SQL NULL (``WHERE col IS NULL`` finds it); write
+    JSON ``null`` with ``sqlalchemy.JSON.NULL``. In a NOT NULL column ``None`` is JSON
+    ``null``, as in SQLAlchemy's plain ``JSONB``.
+    """
     kwargs: dict[str, Any] = {"nullable": nullable}
     if default is not None:
         kwargs["server_default"] = sa.text(f"'{_json_literal(default)}'::jsonb")
         kwargs["default"] = default
-    return mapped_column(JSONB, **kwargs)
+    return mapped_column(JSONB(none_as_null=nullable), **kwargs)
 
 
 def _json_literal(value: Any) -> str:
