@@ -60,7 +60,7 @@ def create_schema(url: str) -> None:
 
 class Mood(enum.Enum):
     HAPPY = "happy"
-    ODD = "it's \"odd\", {really}"
+    ODD = 'it\'s "odd", {really}'
 
 
 class Sample(UUIDPrimaryKey, SoftDelete, Versioned, Timestamps, Base):

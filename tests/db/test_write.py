@@ -475,7 +475,7 @@ def versioned_update_of_kind_and_attrs(database: Database) -> tuple[Item, list[s
 def test_update_versioned_runs_on_the_driver_when_nothing_listens(
     database: Database, driver_calls: list[str]
 ) -> None:
-    row, sent = versioned_update_of_kind_and_attrs(database)
+    _, sent = versioned_update_of_kind_and_attrs(database)
     assert len(driver_calls) == 1
     assert sent == driver_calls  # one statement, one round trip
     assert sent[0].startswith("UPDATE shop.items SET")
@@ -484,7 +484,7 @@ def test_update_versioned_runs_on_the_driver_when_nothing_listens(
 def test_update_versioned_goes_through_sqlalchemy_when_listened_to(
     database: Database, driver_calls: list[str], listened: list[str]
 ) -> None:
-    row, sent = versioned_update_of_kind_and_attrs(database)
+    _, sent = versioned_update_of_kind_and_attrs(database)
     assert driver_calls == []
     assert len(sent) == 1
     assert sent[0] in listened
