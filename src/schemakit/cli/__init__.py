@@ -14,7 +14,7 @@ from schemakit.cli._explain import register as _register_explain
 from schemakit.cli._migrate import config_option
 from schemakit.cli._migrate import register as _register_migrate
 from schemakit.cli._provision import register as _register_provision
-from schemakit.cli._shared import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, say
+from schemakit.cli._shared import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, libpq_url, say
 from schemakit.errors import SchemakitError, redact, register_dsn
 
 __all__ = ["main", "run"]
@@ -59,6 +59,7 @@ def cli() -> None:
     envvar="DATABASE_URL",
     metavar="URL",
     help="Audit this live database instead of replaying migrations (also $DATABASE_URL).",
+    callback=libpq_url,
 )
 @click.option(
     "--database",

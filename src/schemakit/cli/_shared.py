@@ -31,3 +31,13 @@ def say(message: str) -> None:
             return
         _last_step[0] = now
     click.echo(f"schemakit: {redact(message)}", err=True)
+
+
+_DRIVER_SCHEME = re.compile(r"^(postgres(?:ql)?)\+\w+://")
+
+
+def libpq_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--database-url`` callback: an SQLAlchemy URL naming its driver
+    (``postgresql+psycopg://``, what ``Cluster.url()`` and ``Database`` use) is the libpq URL
+    without the ``+driver`` part."""
+    return _DRIVER_SCHEME.sub(r"\1://", value) if value else value

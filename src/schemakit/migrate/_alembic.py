@@ -288,22 +288,25 @@ def _only_schemas_of(service: Service) -> Callable[[str | None, str, Any], bool]
 
 def generate_revision(
     service: Service, message: str, compare_url: str, *, rev_id: str | None = None
-) -> Path:
+) -> Path | None:
     """Autogenerate a revision of ``service``'s models against ``compare_url`` (a database with
-    the service's current migrations applied); only the service's schemas are compared."""
+    the service's current migrations applied); only the service's schemas are compared.
+
+    Returns the written file, or None when the models add nothing (no file is written). The
+    revision is rendered for PostgreSQL (server defaults compiled by its dialect, not
+    Alembic's stand-in), imports every module it names, and is checked for names it uses
+    without defining before it is kept: a file that could not run is removed, not left behind.
+    """
     import uuid
 
-    from alembic.autogenerate import produce_migrations, render_python_code
+    from alembic.autogenerate import produce_migrations
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.autogenerate.render import _indent, _render_cmd_body
     from alembic.runtime.migration import MigrationContext
 
     assert service.migrations is not None
     metadata = load_metadata(service)
     folder = service.migrations
-    (folder / "versions").mkdir(parents=True, exist_ok=True)
-    if not (folder / _TEMPLATE).exists():
-        import alembic
-
-        shutil.copy(Path(alembic.__file__).parent / "templates" / "generic" / _TEMPLATE, folder)
     engine = _engine(compare_url)
     try:
         with _ALEMBIC_GLOBALS, engine.connect() as conn:
@@ -320,10 +323,33 @@ def generate_revision(
             script = produce_migrations(context, metadata)
             assert script.upgrade_ops is not None
             assert script.downgrade_ops is not None
-            upgrades = render_python_code(script.upgrade_ops)
-            downgrades = render_python_code(script.downgrade_ops)
+            if script.upgrade_ops.is_empty():
+                return None
+            _drop_enum_types(script.upgrade_ops, script.downgrade_ops)
+            # Rendered with the live PostgreSQL migration context: render_python_code() would
+            # use a SQLite one (sa.false() rendered as '0', JSONB's Text() unprefixed).
+            autogen = AutogenContext(
+                context,
+                metadata,
+                opts={
+                    "sqlalchemy_module_prefix": "sa.",
+                    "alembic_module_prefix": "op.",
+                    "render_item": _render_item,
+                    "render_as_batch": False,
+                    "user_module_prefix": None,
+                },
+            )
+            autogen.imports = set()
+            upgrades = _indent(_render_cmd_body(script.upgrade_ops, autogen))
+            downgrades = _indent(_render_cmd_body(script.downgrade_ops, autogen))
+            imports = "\n".join(sorted(autogen.imports))
     finally:
         engine.dispose()
+    (folder / "versions").mkdir(parents=True, exist_ok=True)
+    if not (folder / _TEMPLATE).exists():
+        import alembic
+
+        shutil.copy(Path(alembic.__file__).parent / "templates" / "generic" / _TEMPLATE, folder)
     directory = _script(folder)
     heads = directory.get_heads()
     created = directory.generate_revision(
@@ -332,9 +358,76 @@ def generate_revision(
         head=heads[0] if heads else "base",
         upgrades=upgrades,
         downgrades=downgrades,
+        imports=imports,
     )
     assert created is not None
-    return Path(created.path)
+    path = Path(created.path)
+    undefined = _undefined_names(path.read_text())
+    if undefined:
+        path.unlink()
+        raise MigrationError(
+            f"the revision rendered for service {service.name} uses "
+            f"{', '.join(sorted(undefined))} without defining or importing it; nothing was "
+            "written",
+            path=folder,
+            hint="a model uses a column type schemakit cannot render: use a SQLAlchemy type, "
+            "or write this revision by hand",
+        )
+    return path
+
+
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Render ``ServiceEnum`` as the ``sa.Enum`` it is in the database (name, schema, labels):
+    its own class is not importable from a revision (and need not be)."""
+    from schemakit.models import ServiceEnum
+
+    if type_ == "type" and isinstance(obj, ServiceEnum):
+        labels = ", ".join(repr(label) for label in obj.enums)
+        schema = f", schema={obj.schema!r}" if obj.schema else ""
+        return f"sa.Enum({labels}, name={obj.name!r}{schema})"
+    return False
+
+
+def _drop_enum_types(upgrade_ops: Any, downgrade_ops: Any) -> None:
+    """A table's enum types are created with it (CREATE TYPE before CREATE TABLE), but
+    ``drop_table`` leaves them: the downgrade drops them too, so upgrade runs again."""
+    import sqlalchemy as sa
+    from alembic.operations import ops as alembic_ops
+
+    created = [op for op in upgrade_ops.ops if isinstance(op, alembic_ops.CreateTableOp)]
+    drops = []
+    for op in created:
+        for column in op.columns:
+            type_ = getattr(column, "type", None)
+            if isinstance(type_, sa.Enum) and type_.name:
+                schema = type_.schema or op.schema
+                name = f'"{schema}"."{type_.name}"' if schema else f'"{type_.name}"'
+                drops.append(alembic_ops.ExecuteSQLOp(f"DROP TYPE IF EXISTS {name}"))
+    downgrade_ops.ops.extend(drops)
+
+
+def _undefined_names(source: str) -> set[str]:
+    """Names a revision's functions read that neither the module nor Python defines."""
+    import ast
+    import builtins
+
+    tree = ast.parse(source)
+    defined = set(dir(builtins))
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            defined.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            defined.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            defined.update(t.id for t in targets if isinstance(t, ast.Name))
+    used = set()
+    for inner in ast.walk(tree):
+        if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
+            used.add(inner.id)
+        elif isinstance(inner, ast.Name | ast.arg):
+            defined.add(inner.id if isinstance(inner, ast.Name) else inner.arg)
+    return used - defined
 
 
 def _flatten(ops: Any) -> list[Any]:
