@@ -95,15 +95,16 @@ def _counted(shape: _Shape, source: sa.FromClause) -> sa.Select[Any]:
     insert = pg_insert(table).from_select(target, sa.select(*(source.c[c.name] for c in target)))
     upserted = _upsert_statement(shape, insert).returning(_INSERTED).cte("upserted")
     counts: list[Any] = [sa.func.count().filter(upserted.c.inserted), sa.func.count()]
-    if shape.soft:
+    if shape.soft and (shape.on_deleted == "restore" or not shape.update):
         # Every part of one statement reads the same snapshot: this sees the soft-deleted rows
-        # as they were before the INSERT above touched them.
+        # as they were before the INSERT above touched them. (Skipping with an update list
+        # needs no count: the rows the conflict's WHERE left out are exactly the deleted ones.)
         keys = [table.c[k] for k in shape.conflict]
         matched = sa.tuple_(*keys).in_(sa.select(*(source.c[c.name] for c in keys)))
         deleted = sa.select(sa.func.count()).where(matched, table.c.is_deleted == sa.true())
         counts.append(deleted.scalar_subquery())
     else:
-        counts.append(sa.literal(0))
+        counts.append(sa.literal(-1))
     return sa.select(*counts).select_from(upserted)
 
 
@@ -168,6 +169,8 @@ def upsert(
     else:
         counts = _upsert_values(conn, _values_plan(shape), deduped)
     inserted, touched, deleted = counts
+    if deleted < 0:  # not counted: see _counted
+        deleted = len(deduped) - touched if soft else 0
     skipped = len(deduped) - touched + duplicates
     if on_deleted == "restore":
         return UpsertResult(inserted, touched - inserted, skipped, restored=deleted)
