@@ -41,7 +41,7 @@ def connection_of(target: _Session | sa.Connection) -> sa.Connection:
 def _psycopg_connection(driver: Any) -> bool:
     import psycopg
 
-    return isinstance(driver, psycopg.Connection)
+    return isinstance(driver, psycopg.Connection | psycopg.AsyncConnection)
 
 
 _STATEMENT_EVENTS = (
@@ -58,7 +58,8 @@ def direct_driver(conn: sa.Connection) -> Any | None:
 
     It is not when SQLAlchemy would do more than send the SQL: statement or cursor event
     listeners (tracing, :func:`schemakit.testing.count_statements`), a ``do_execute`` hook,
-    echoed SQL, a schema translate map, or an asyncio driver (``session.run_sync``).
+    echoed SQL, or a schema translate map. Under an AsyncSession (in SQLAlchemy's greenlet)
+    the driver is psycopg's ``AsyncConnection``, for the caller to await on.
     """
     if conn._echo:
         return None

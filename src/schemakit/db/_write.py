@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine.result import result_tuple
 from sqlalchemy.orm import Session as _Session
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.util import await_only
 
 from schemakit.db._common import Processor, column_keys, direct_driver, reraise, table_of
 from schemakit.errors import ConflictError
@@ -66,7 +67,7 @@ class _DriverUpdate:
     """A :class:`_Versioned` statement compiled once for a dialect, to run on the psycopg cursor
     with the bind and result processing ``conn.execute`` would apply."""
 
-    __slots__ = ("binds", "columns", "dialect", "make_row", "results", "sql")
+    __slots__ = ("binds", "columns", "dialect", "results", "sql")
 
     def __init__(self, versioned: _Versioned, dialect: sa.Dialect) -> None:
         compiled = versioned.stmt.compile(dialect=dialect)
@@ -78,8 +79,6 @@ class _DriverUpdate:
             for name in names
         ]
         self.columns = list(versioned.table.c)
-        # Rows keyed like conn.execute's: by column key, and by the Column object itself.
-        self.make_row = result_tuple([c.key for c in self.columns], [(c,) for c in self.columns])
         # Result processors by position, known from the first cursor description.
         self.results: list[tuple[int, Processor]] | None = None
 
@@ -106,25 +105,42 @@ def _driver_update(versioned: _Versioned, dialect: sa.Dialect) -> _DriverUpdate:
 
 def _update_on_driver(
     conn: sa.Connection, driver: Any, plan: _DriverUpdate, sql: str, values: Iterable[Any]
-) -> sa.RowMapping | None:
+) -> Sequence[Any] | None:
+    """The updated row's values in table column order, processed as ``conn.execute`` would."""
     import psycopg
 
     params = plan.params(values)
     try:
-        with driver.cursor() as cur:
-            cur.execute(sql, params)
-            fetched = cur.fetchone()
-            if fetched is None:
-                return None
-            if plan.results is None:
-                plan.results = plan.processors(cur.description)
+        if isinstance(driver, psycopg.AsyncConnection):
+            # In SQLAlchemy's greenlet (AsyncSession.run_sync): wait on psycopg's async cursor.
+            fetched, description = await_only(
+                _execute_async(driver, sql, params, plan.results is None)
+            )
+        else:
+            with driver.cursor() as cur:
+                cur.execute(sql, params)
+                fetched = cur.fetchone()
+                # Reading the description builds a Column per field: only the first time.
+                description = cur.description if plan.results is None else None
     except psycopg.Error as exc:
         reraise(conn, exc, sql, params)
+    if fetched is None:
+        return None
+    if plan.results is None:
+        plan.results = plan.processors(description)
     if plan.results:
         fetched = list(fetched)
         for i, proc in plan.results:
             fetched[i] = proc(fetched[i])
-    return plan.make_row(fetched)._mapping
+    return fetched  # type: ignore[no-any-return]
+
+
+async def _execute_async(
+    driver: Any, sql: str, params: dict[str, Any], describe: bool
+) -> tuple[Any, Any]:
+    async with driver.cursor() as cur:
+        await cur.execute(sql, params)
+        return await cur.fetchone(), cur.description if describe else None
 
 
 @overload
@@ -164,7 +180,7 @@ def update_versioned(
     conn = session.connection()
     driver = direct_driver(conn)
     plan = _driver_update(versioned, conn.dialect) if driver is not None else None
-    row: sa.RowMapping | None
+    row: Sequence[Any] | None
     if plan is not None and plan.sql is not None:
         # The same SQL conn.execute would send, without its per-call machinery (execution
         # context, result metadata from the cursor description), which costs more than the
@@ -175,28 +191,56 @@ def update_versioned(
     else:
         params = {f"value_{i}": v for i, v in enumerate(values.values())}
         params.update(_id=id, _expected=expected_version)
-        row = conn.execute(versioned.stmt, params).mappings().first()
+        row = conn.execute(versioned.stmt, params).first()
     if row is None:
         raise _conflict(conn, versioned, id, expected_version)
     if isinstance(model, sa.Table):
-        return row
-    return _object(session, model, versioned, row)
+        return _row_maker(versioned)(row)._mapping
+    return _object(session, _object_plan(model, versioned), row)
 
 
-def _object(session: _Session, model: Any, versioned: _Versioned, row: sa.RowMapping) -> Any:
-    """The session's object for ``row``, with the row's values as its committed state."""
+@functools.lru_cache(maxsize=512)
+def _row_maker(versioned: _Versioned) -> Callable[[Sequence[Any]], sa.Row[Any]]:
+    columns = list(versioned.table.c)
+    # Rows keyed like conn.execute's: by column key, and by the Column object itself.
+    return result_tuple([c.key for c in columns], [(c,) for c in columns])
+
+
+@dataclass(frozen=True, eq=False)
+class _ObjectPlan:
+    """How a returned row (table column order) becomes the model's object, per model."""
+
+    mapper: Any
+    attributes: tuple[tuple[str, int], ...]
+    """(attribute key, position in the row) of every mapped column."""
+    pk: int
+
+
+@functools.lru_cache(maxsize=512)
+def _object_plan(model: Any, versioned: _Versioned) -> _ObjectPlan:
     mapper = sa.inspect(model)
-    key = session.identity_key(model, row[versioned.pk.key])
+    positions = {c.key: i for i, c in enumerate(versioned.table.c)}
+    attributes = tuple(
+        (attr.key, positions[attr.columns[0].key]) for attr in mapper.column_attrs
+    )
+    return _ObjectPlan(mapper, attributes, positions[versioned.pk.key])
+
+
+def _object(session: _Session, plan: _ObjectPlan, row: Sequence[Any]) -> Any:
+    """The session's object for ``row``, with the row's values as its committed state."""
+    key = plan.mapper.identity_key_from_primary_key((row[plan.pk],))
     obj = session.identity_map.get(key) if session.identity_map else None
-    fresh = obj is None
-    if fresh:
-        obj = mapper.class_manager.new_instance()
-    for attr in mapper.column_attrs:
-        set_committed_value(obj, attr.key, row[attr.columns[0].key])
-    if fresh:
-        # Persistent without a SELECT: the row is what the UPDATE returned.
-        make_transient_to_detached(obj)
-        session.add(obj)
+    if obj is not None:
+        for name, i in plan.attributes:
+            set_committed_value(obj, name, row[i])
+        return obj
+    # Persistent without a SELECT: the row is what the UPDATE returned. Filling the state's
+    # dict and committing it once is what a load does, without one attribute event per column.
+    obj = plan.mapper.class_manager.new_instance()
+    state = instance_state(obj)
+    state.dict.update((name, row[i]) for name, i in plan.attributes)
+    make_transient_to_detached(obj)
+    session.add(obj)
     return obj
 
 
