@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from schemakit.db import Database, _write, aupdate_versioned, update_versioned, upsert
+from schemakit.db import Database, _write, aupdate_versioned, aupsert, update_versioned, upsert
 from schemakit.errors import ConflictError
 from schemakit.models import INCLUDE_DELETED, Session, soft_delete
 from schemakit.testing import count_queries, count_statements
@@ -547,3 +547,26 @@ def test_update_versioned_from_async_code(database: Database) -> None:
 
     obj = asyncio.run(main())
     assert (obj.name, obj.version) == ("async", 2)
+
+
+@METHODS
+def test_aupsert_on_an_async_connection(database: Database, method: str) -> None:
+    rows = [{"user_id": "u1", "sku": f"a{i}", "name": "n", "attrs": ["x", i]} for i in range(3)]
+
+    async def main() -> tuple[int, int]:
+        try:
+            async with database.async_engine.begin() as conn:
+                first = await aupsert(conn, Item, rows, conflict=["sku"], method=method)  # type: ignore[arg-type]
+                again = await aupsert(conn, Item, rows, conflict=["sku"], method=method)  # type: ignore[arg-type]
+                return first.inserted, again.updated
+        finally:
+            await database.aclose()
+
+    assert asyncio.run(main()) == (3, 3)
+    engine = sa.create_engine(database.url)
+    try:
+        with engine.connect() as conn:
+            got = conn.execute(sa.select(Item.sku, Item.attrs).order_by(Item.sku)).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in got] == [(f"a{i}", ["x", i]) for i in range(3)]
