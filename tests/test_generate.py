@@ -3,6 +3,7 @@ not kept."""
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from schemakit.models import TYPE_ANNOTATION_MAP, UUIDPrimaryKey, service_metadata
+from schemakit.models import TYPE_ANNOTATION_MAP, Timestamps, UUIDPrimaryKey, service_metadata
 
 
 class Base(DeclarativeBase):
@@ -24,7 +25,7 @@ class Base(DeclarativeBase):
     type_annotation_map = TYPE_ANNOTATION_MAP
 
 
-class Order(UUIDPrimaryKey, Base):
+class Order(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "orders"
     COLUMN
 """
@@ -80,3 +81,51 @@ def test_a_revision_that_does_not_run_is_not_kept(
     assert "does not run, so it was not kept" in err
     assert "no_such_function" in err
     assert list((root / "shop" / "alembic" / "versions").glob("*.py")) == []
+
+
+ENUMS = """
+import enum
+
+
+class Mood(enum.Enum):
+    CALM = "calm"
+    ODD = "it's"
+
+
+class Size(enum.Enum):
+    S = "s"
+    L = "l"
+"""
+
+
+def test_enum_types_are_created_once_and_dropped_on_downgrade(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = platform(tmp_path, "mood: Mapped[Mood]", "enums")
+    models = root / "shop" / "enums" / "models.py"
+    models.write_text(ENUMS + models.read_text())
+    assert main(["generate", "shop", "--name", "orders", "--config", str(root)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    versions = root / "shop" / "alembic" / "versions"
+    before = set(versions.glob("*.py"))
+    # A second table on the same enum (no second CREATE TYPE), and a new enum column on the
+    # first table (its type created before the ALTER): the revision runs, or is not kept.
+    models.write_text(
+        models.read_text().replace(
+            "    mood: Mapped[Mood]", "    mood: Mapped[Mood]\n    size: Mapped[Size | None]"
+        )
+        + "\n\nclass Ticket(UUIDPrimaryKey, Timestamps, Base):\n"
+        + '    __tablename__ = "tickets"\n'
+        + "    mood: Mapped[Mood]\n"
+    )
+    # In this process the first generate imported the models: forget them, as a new CLI run would.
+    for name in [m for m in sys.modules if m == "enums" or m.startswith("enums.")]:
+        del sys.modules[name]
+    code = main(["generate", "shop", "--name", "tickets", "--config", str(root)])
+    out = capsys.readouterr()
+    assert code == 0, out.out + out.err
+    (newest,) = set(versions.glob("*.py")) - before
+    text = newest.read_text()
+    assert 'CREATE TYPE "shop"."size"' in text
+    assert 'CREATE TYPE "shop"."mood"' not in text
+    assert 'DROP TYPE IF EXISTS "shop"."size"' in text

@@ -325,7 +325,7 @@ def generate_revision(
             assert script.downgrade_ops is not None
             if script.upgrade_ops.is_empty():
                 return None
-            _drop_enum_types(script.upgrade_ops, script.downgrade_ops)
+            _enum_types(conn, script.upgrade_ops, script.downgrade_ops)
             # Rendered with the live PostgreSQL migration context: render_python_code() would
             # use a SQLite one (sa.false() rendered as '0', JSONB's Text() unprefixed).
             autogen = AutogenContext(
@@ -377,32 +377,54 @@ def generate_revision(
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
-    """Render ``ServiceEnum`` as the ``sa.Enum`` it is in the database (name, schema, labels):
-    its own class is not importable from a revision (and need not be)."""
-    from schemakit.models import ServiceEnum
+    """Enums as ``postgresql.ENUM(..., create_type=False)``: the revision creates (and drops)
+    its new types itself (see _enum_types), so a type another table already uses is not
+    created twice, and an added column's type exists. ``ServiceEnum``'s own class is not
+    importable from a revision (and need not be)."""
+    import sqlalchemy as sa
 
-    if type_ == "type" and isinstance(obj, ServiceEnum):
+    if type_ == "type" and isinstance(obj, sa.Enum) and obj.name:
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
         labels = ", ".join(repr(label) for label in obj.enums)
         schema = f", schema={obj.schema!r}" if obj.schema else ""
-        return f"sa.Enum({labels}, name={obj.name!r}{schema})"
+        return f"postgresql.ENUM({labels}, name={obj.name!r}{schema}, create_type=False)"
     return False
 
 
-def _drop_enum_types(upgrade_ops: Any, downgrade_ops: Any) -> None:
-    """A table's enum types are created with it (CREATE TYPE before CREATE TABLE), but
-    ``drop_table`` leaves them: the downgrade drops them too, so upgrade runs again."""
+def _enum_types(conn: Any, upgrade_ops: Any, downgrade_ops: Any) -> None:
+    """``CREATE TYPE`` first for each enum the new tables and columns use that the database
+    lacks; the downgrade drops them last."""
     import sqlalchemy as sa
     from alembic.operations import ops as alembic_ops
 
-    created = [op for op in upgrade_ops.ops if isinstance(op, alembic_ops.CreateTableOp)]
-    drops = []
-    for op in created:
-        for column in op.columns:
-            type_ = getattr(column, "type", None)
+    existing = {
+        (schema, name)
+        for schema, name in conn.exec_driver_sql(
+            "SELECT n.nspname, t.typname FROM pg_type t "
+            "JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'e'"
+        )
+    }
+    wanted: dict[tuple[str, str], sa.Enum] = {}
+    for op in _flatten(upgrade_ops.ops):
+        if isinstance(op, alembic_ops.CreateTableOp):
+            columns = [c for c in op.columns if isinstance(c, sa.Column)]
+        elif isinstance(op, alembic_ops.AddColumnOp):
+            columns = [op.column]
+        else:
+            continue
+        for column in columns:
+            type_ = column.type
             if isinstance(type_, sa.Enum) and type_.name:
-                schema = type_.schema or op.schema
-                name = f'"{schema}"."{type_.name}"' if schema else f'"{type_.name}"'
-                drops.append(alembic_ops.ExecuteSQLOp(f"DROP TYPE IF EXISTS {name}"))
+                schema = type_.schema or op.schema or "public"
+                if (schema, type_.name) not in existing:
+                    wanted.setdefault((schema, type_.name), type_)
+    creates, drops = [], []
+    for (schema, name), type_ in wanted.items():
+        qualified = f'"{schema}"."{name}"'
+        labels = ", ".join("'" + label.replace("'", "''") + "'" for label in type_.enums)
+        creates.append(alembic_ops.ExecuteSQLOp(f"CREATE TYPE {qualified} AS ENUM ({labels})"))
+        drops.append(alembic_ops.ExecuteSQLOp(f"DROP TYPE IF EXISTS {qualified}"))
+    upgrade_ops.ops[:0] = creates
     downgrade_ops.ops.extend(drops)
 
 
