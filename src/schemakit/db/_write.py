@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 import sqlalchemy as sa
 from sqlalchemy.engine.result import result_tuple
 from sqlalchemy.orm import Session as _Session
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.util import await_only
 
@@ -228,19 +227,22 @@ def _object_plan(model: Any, versioned: _Versioned) -> _ObjectPlan:
 
 def _object(session: _Session, plan: _ObjectPlan, row: Sequence[Any]) -> Any:
     """The session's object for ``row``, with the row's values as its committed state."""
-    key = plan.mapper.identity_key_from_primary_key((row[plan.pk],))
+    key = (plan.mapper.class_, (row[plan.pk],), None)
     obj = session.identity_map.get(key) if session.identity_map else None
     if obj is not None:
         for name, i in plan.attributes:
             set_committed_value(obj, name, row[i])
         return obj
-    # Persistent without a SELECT: the row is what the UPDATE returned. Filling the state's
-    # dict and committing it once is what a load does, without one attribute event per column.
+    # Persistent without a SELECT: the row is what the UPDATE returned. This is what an ORM
+    # load does (fill the state's dict, commit it, put it in the identity map), without
+    # make_transient_to_detached() + add()'s key recomputation, cascade walk and attribute
+    # events, which cost more than the rest of the call.
     obj = plan.mapper.class_manager.new_instance()
     state = instance_state(obj)
     state.dict.update((name, row[i]) for name, i in plan.attributes)
-    make_transient_to_detached(obj)
-    session.add(obj)
+    state.key = key
+    state._commit_all(state.dict)
+    session._update_impl(state)
     return obj
 
 
