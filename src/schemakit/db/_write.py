@@ -219,9 +219,7 @@ class _ObjectPlan:
 def _object_plan(model: Any, versioned: _Versioned) -> _ObjectPlan:
     mapper = sa.inspect(model)
     positions = {c.key: i for i, c in enumerate(versioned.table.c)}
-    attributes = tuple(
-        (attr.key, positions[attr.columns[0].key]) for attr in mapper.column_attrs
-    )
+    attributes = tuple((attr.key, positions[attr.columns[0].key]) for attr in mapper.column_attrs)
     return _ObjectPlan(mapper, attributes, positions[versioned.pk.key])
 
 
