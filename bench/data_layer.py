@@ -396,8 +396,20 @@ def run(
                 await aupdate_versioned(s, LayerItem, id, 1, {"name": "renamed"})
             await s.rollback()
 
+    # psycopg's own async connection, same statement: what asyncio costs before the layer
+    # adds anything (the floor of aupdate_versioned / update_versioned).
+    araw = loop.run_until_complete(psycopg.AsyncConnection.connect(raw.info.dsn))
+
+    async def update_raw_async() -> None:
+        async with araw.cursor() as cur:
+            for id in ids:
+                await cur.execute(RAW_UPDATE, ("renamed", id, 1))
+                assert await cur.fetchone() is not None
+        await araw.rollback()
+
     updaters = {
         "raw psycopg UPDATE": update_raw,
+        "raw psycopg async UPDATE": lambda: loop.run_until_complete(update_raw_async()),
         "layer update_versioned": update_layer,
         "layer aupdate_versioned": lambda: loop.run_until_complete(aupdate_main()),
     }
@@ -448,6 +460,7 @@ def run(
                 1.15,
             )
         )
+    loop.run_until_complete(araw.close())
     loop.run_until_complete(database.aclose())
     loop.close()
 
@@ -466,6 +479,11 @@ def run(
         verdict = "PASS" if value <= target else "FAIL"
         failed += verdict == "FAIL"
         print(f"{label:<38} {value:>6.2f}x {'<= ' + format(target, '.2f'):>8}  {verdict}")
+    async_floor = upd["raw psycopg async UPDATE"] / upd["raw psycopg UPDATE"]
+    print(
+        f"{'raw async UPDATE / raw sync UPDATE':<38} {async_floor:>6.2f}x  (psycopg's own async "
+        "connection against its sync one: the asyncio cost under aupdate_versioned's ratio)"
+    )
     floor = ups["server-only (floor)"] / ups["psycopg executemany"]
     print(
         f"{'server-only floor / executemany':<38} {floor:>6.2f}x  (no client path can go below "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -62,11 +63,14 @@ def _versioned(model: Any, names: tuple[str, ...]) -> _Versioned:
     return _Versioned(table, pk, keys, soft, stmt)
 
 
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
 class _DriverUpdate:
     """A :class:`_Versioned` statement compiled once for a dialect, to run on the psycopg cursor
     with the bind and result processing ``conn.execute`` would apply."""
 
-    __slots__ = ("binds", "columns", "dialect", "results", "sql")
+    __slots__ = ("binds", "columns", "dialect", "order", "positional_sql", "results", "sql")
 
     def __init__(self, versioned: _Versioned, dialect: sa.Dialect) -> None:
         compiled = versioned.stmt.compile(dialect=dialect)
@@ -77,6 +81,11 @@ class _DriverUpdate:
             (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
             for name in names
         ]
+        # The same text with %s placeholders: psycopg takes a tuple without checking and
+        # reordering a dict of names on every call.
+        found = _NAMED.findall(self.sql or "")
+        self.order = [names.index(name) for name in found] if set(found) == set(names) else None
+        self.positional_sql = _NAMED.sub("%s", self.sql) if self.sql and self.order else None
         self.columns = list(versioned.table.c)
         # Result processors by position, known from the first cursor description.
         self.results: list[tuple[int, Processor]] | None = None
@@ -86,6 +95,14 @@ class _DriverUpdate:
             name: value if proc is None else proc(value)
             for (name, proc), value in zip(self.binds, values, strict=True)
         }
+
+    def positional(self, values: Sequence[Any]) -> tuple[Any, ...]:
+        assert self.order is not None
+        binds = self.binds
+        return tuple(
+            values[i] if binds[i][1] is None else binds[i][1](values[i])  # type: ignore[misc]
+            for i in self.order
+        )
 
     def processors(self, description: Sequence[Any]) -> list[tuple[int, Processor]]:
         found: list[tuple[int, Processor]] = []
@@ -103,12 +120,12 @@ def _driver_update(versioned: _Versioned, dialect: sa.Dialect) -> _DriverUpdate:
 
 
 def _update_on_driver(
-    conn: sa.Connection, driver: Any, plan: _DriverUpdate, sql: str, values: Iterable[Any]
+    conn: sa.Connection, driver: Any, plan: _DriverUpdate, sql: str, values: Sequence[Any]
 ) -> Sequence[Any] | None:
     """The updated row's values in table column order, processed as ``conn.execute`` would."""
     import psycopg
 
-    params = plan.params(values)
+    params: Any = plan.positional(values) if sql == plan.positional_sql else plan.params(values)
     try:
         if isinstance(driver, psycopg.AsyncConnection):
             # In SQLAlchemy's greenlet (AsyncSession.run_sync): wait on psycopg's async cursor.
@@ -134,9 +151,7 @@ def _update_on_driver(
     return fetched  # type: ignore[no-any-return]
 
 
-async def _execute_async(
-    driver: Any, sql: str, params: dict[str, Any], describe: bool
-) -> tuple[Any, Any]:
+async def _execute_async(driver: Any, sql: str, params: Any, describe: bool) -> tuple[Any, Any]:
     async with driver.cursor() as cur:
         await cur.execute(sql, params)
         return await cur.fetchone(), cur.description if describe else None
@@ -184,9 +199,8 @@ def update_versioned(
         # The same SQL conn.execute would send, without its per-call machinery (execution
         # context, result metadata from the cursor description), which costs more than the
         # round trip itself for a one-row statement.
-        row = _update_on_driver(
-            conn, driver, plan, plan.sql, (*values.values(), id, expected_version)
-        )
+        sql = plan.positional_sql or plan.sql
+        row = _update_on_driver(conn, driver, plan, sql, (*values.values(), id, expected_version))
     else:
         params = {f"value_{i}": v for i, v in enumerate(values.values())}
         params.update(_id=id, _expected=expected_version)
