@@ -15,7 +15,10 @@ PostgreSQL cluster, one table of ``--rows`` (10,000) live rows, and on that same
   from the same table. The same statement run purely server-side (``INSERT ... SELECT``) is
   printed as the floor no client path can beat;
 * ``--updates`` single-row versioned updates via :func:`update_versioned` and via the raw
-  psycopg statement, per update, rolled back likewise.
+  psycopg statement, per update, rolled back likewise;
+* the async twins (:func:`aupsert` both paths, :func:`aupdate_versioned`, :func:`apaginate`,
+  :func:`akeyset_page`) on an ``AsyncSession``, each against its sync twin, on one event loop
+  that lives through the run.
 
 Methods of one comparison run interleaved, repetition by repetition, after ``--warmup``
 untimed rounds, so drift (cache, dead tuples) hits all alike; each figure is the median of
@@ -25,6 +28,7 @@ untimed rounds, so drift (cache, dead tuples) hits all alike; each figure is the
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import statistics
 import sys
@@ -40,7 +44,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.orm import Session as PlainSession
 
-from schemakit.db import Database, fetch_rows, keyset_page, paginate, update_versioned, upsert
+from schemakit.db import (
+    Database,
+    akeyset_page,
+    apaginate,
+    aupdate_versioned,
+    aupsert,
+    fetch_rows,
+    keyset_page,
+    paginate,
+    update_versioned,
+    upsert,
+)
 from schemakit.models import (
     SoftDelete,
     Timestamps,
@@ -309,11 +324,24 @@ def run(
             cur.execute(SERVER_UPSERT)
         raw.rollback()
 
+    loop = asyncio.new_event_loop()
+
+    def aupsert_layer(method: str) -> Callable[[], None]:
+        async def main() -> None:
+            async with database.async_session() as s:
+                result = await aupsert(s, LayerItem, dicts, conflict=("sku",), method=method)  # type: ignore[arg-type]
+                assert result.updated == len(dicts) - fresh
+                await s.rollback()
+
+        return lambda: loop.run_until_complete(main())
+
     upserters = {
         "server-only (floor)": upsert_server_only,
         "psycopg executemany": upsert_raw,
         "layer upsert() VALUES": upsert_layer("values"),
         "layer upsert() COPY": upsert_layer("copy"),
+        "layer aupsert() VALUES": aupsert_layer("values"),
+        "layer aupsert() COPY": aupsert_layer("copy"),
     }
     _log("timing upserts ...")
     ups = measure(upserters, args.repeat, args.warmup)
@@ -325,9 +353,24 @@ def run(
         (
             "upsert() COPY / executemany",
             ups["layer upsert() COPY"] / ups["psycopg executemany"],
-            0.6,
+            0.75,
         )
     )
+    checks.append(
+        (
+            "upsert() COPY / server-only floor",
+            ups["layer upsert() COPY"] / ups["server-only (floor)"],
+            1.2,
+        )
+    )
+    for path in ("VALUES", "COPY"):
+        checks.append(
+            (
+                f"aupsert() / upsert() {path}",
+                ups[f"layer aupsert() {path}"] / ups[f"layer upsert() {path}"],
+                1.15,
+            )
+        )
 
     with raw.cursor() as cur:
         cur.execute("SELECT id FROM bench.items ORDER BY sku LIMIT %s", (args.updates,))
@@ -347,13 +390,79 @@ def run(
                 update_versioned(s, LayerItem, id, 1, {"name": "renamed"})
             s.rollback()
 
-    updaters = {"raw psycopg UPDATE": update_raw, "layer update_versioned": update_layer}
+    async def aupdate_main() -> None:
+        async with database.async_session() as s:
+            for id in ids:
+                await aupdate_versioned(s, LayerItem, id, 1, {"name": "renamed"})
+            await s.rollback()
+
+    # psycopg's own async connection, same statement: what asyncio costs before the layer
+    # adds anything (the floor of aupdate_versioned / update_versioned).
+    araw = loop.run_until_complete(psycopg.AsyncConnection.connect(raw.info.dsn))
+
+    async def update_raw_async() -> None:
+        async with araw.cursor() as cur:
+            for id in ids:
+                await cur.execute(RAW_UPDATE, ("renamed", id, 1))
+                assert await cur.fetchone() is not None
+        await araw.rollback()
+
+    updaters = {
+        "raw psycopg UPDATE": update_raw,
+        "raw psycopg async UPDATE": lambda: loop.run_until_complete(update_raw_async()),
+        "layer update_versioned": update_layer,
+        "layer aupdate_versioned": lambda: loop.run_until_complete(aupdate_main()),
+    }
     _log("timing versioned updates ...")
     upd = measure(updaters, args.repeat, args.warmup)
     results += [("versioned update (per row)", name, t / len(ids)) for name, t in upd.items()]
     checks.append(
-        ("update_versioned / raw", upd["layer update_versioned"] / upd["raw psycopg UPDATE"], 2.0)
+        ("update_versioned / raw", upd["layer update_versioned"] / upd["raw psycopg UPDATE"], 1.3)
     )
+    checks.append(
+        (
+            "aupdate_versioned / update_versioned",
+            upd["layer aupdate_versioned"] / upd["layer update_versioned"],
+            1.15,
+        )
+    )
+
+    def apage_call(fn: Callable[[Any], Any]) -> Callable[[], Any]:
+        async def main() -> Any:
+            async with database.async_session() as s:
+                return await fn(s)
+
+        return lambda: loop.run_until_complete(main())
+
+    async_pagers = {
+        "paginate page 1": pagers["paginate page 1"],
+        "apaginate page 1": apage_call(
+            lambda s: apaginate(s, stmt.order_by(*order_by), 1, args.page_limit)
+        ),
+        "keyset page 1": pagers["keyset page 1"],
+        "akeyset_page page 1": apage_call(
+            lambda s: akeyset_page(s, stmt, order_by, limit=args.page_limit)
+        ),
+    }
+    _log("timing async pages ...")
+    apages = measure(async_pagers, max(args.repeat, 21), args.warmup)
+    results += [
+        (f"page of {args.page_limit}", name, t) for name, t in apages.items() if name[0] == "a"
+    ]
+    for sync_name, async_name in (
+        ("paginate page 1", "apaginate page 1"),
+        ("keyset page 1", "akeyset_page page 1"),
+    ):
+        checks.append(
+            (
+                f"{async_name.split()[0]} / {sync_name.split()[0]}",
+                apages[async_name] / apages[sync_name],
+                1.15,
+            )
+        )
+    loop.run_until_complete(araw.close())
+    loop.run_until_complete(database.aclose())
+    loop.close()
 
     print(
         f"rows={args.rows:,} page_limit={args.page_limit} repeat={args.repeat} "
@@ -364,15 +473,20 @@ def run(
         shown = f"{seconds * 1e3:.3f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.1f} us"
         print(f"{op:<28} {name:<26} {shown:>12}")
     print()
-    print(f"{'ratio':<34} {'value':>7} {'target':>8}  verdict")
+    print(f"{'ratio':<38} {'value':>7} {'target':>8}  verdict")
     failed = 0
     for label, value, target in checks:
         verdict = "PASS" if value <= target else "FAIL"
         failed += verdict == "FAIL"
-        print(f"{label:<34} {value:>6.2f}x {'<= ' + format(target, '.2f'):>8}  {verdict}")
+        print(f"{label:<38} {value:>6.2f}x {'<= ' + format(target, '.2f'):>8}  {verdict}")
+    async_floor = upd["raw psycopg async UPDATE"] / upd["raw psycopg UPDATE"]
+    print(
+        f"{'raw async UPDATE / raw sync UPDATE':<38} {async_floor:>6.2f}x  (psycopg's own async "
+        "connection against its sync one: the asyncio cost under aupdate_versioned's ratio)"
+    )
     floor = ups["server-only (floor)"] / ups["psycopg executemany"]
     print(
-        f"{'server-only floor / executemany':<34} {floor:>6.2f}x  (no client path can go below "
+        f"{'server-only floor / executemany':<38} {floor:>6.2f}x  (no client path can go below "
         "this: the server's own INSERT ... SELECT ... ON CONFLICT of the same rows)"
     )
     return 1 if failed else 0

@@ -33,28 +33,30 @@ def new_service(
     database: str | None = None,
     folder: Path | None = None,
 ) -> NewService:
-    """Create ``services/NAME`` (models, connection, migrations) and register it in the config.
+    """Create ``services/NAME`` (models, connection, Alembic migrations) and register it in the
+    config, with ``models`` and ``python-path``, so ``generate``, ``migrate``, ``push``,
+    ``lint`` and ``infer-types`` work on it at once.
 
-    Refuses, before writing anything: a service that exists, a schema name the guideline's
-    naming section rejects (``mana_auth_schema``), a schema another service claims, a folder
-    that exists.
+    Without a config at or above ``start``, creates ``schemakit.toml`` there. Refuses, before
+    writing anything: a service that exists, a schema name the guideline's naming section
+    rejects (``mana_auth_schema``), a schema another service claims, a folder that exists.
     """
-    config = load_config(start)
-    assert config.path is not None  # load_config(required=True) found one
     schema = schema or name.replace("-", "_")
     if not _SERVICE_NAME.match(name):
         raise SchemakitError(
             f"service name {name!r} must be lower case letters, digits, - or _",
             hint="for example: mana-files or files",
         )
-    if name in config.services:
-        raise ConfigError(f"service {name!r} already exists", path=config.path)
     problem = schema_name_problem(schema)
     if problem:
         raise SchemakitError(
             f"schema name {schema!r} is not a good service schema: {problem}",
             hint="pass --schema with a short, unambiguous name (auth, not mana_auth_schema)",
         )
+    config = _config_or_new(start)
+    assert config.path is not None
+    if name in config.services:
+        raise ConfigError(f"service {name!r} already exists", path=config.path)
     database = database or config.default_database
     owners = config.schema_owners(database).get(schema)
     if owners:
@@ -68,6 +70,11 @@ def new_service(
         raise SchemakitError(f"{folder} already exists", hint="choose another folder with --path")
 
     package = schema
+    if not package.isidentifier():
+        raise SchemakitError(
+            f"schema name {schema!r} cannot name the service's Python package",
+            hint="pass --schema with letters, digits and _ only",
+        )
     files = _files(name, schema, package)
     written = []
     for relative, text in files.items():
@@ -75,19 +82,43 @@ def new_service(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         written.append(target)
-    _register(config, name, schema, database, folder)
+    _register(config, name, schema, database, folder, package)
     return NewService(name, schema, folder, config.path, tuple(written))
 
 
-def _register(config: Config, name: str, schema: str, database: str, folder: Path) -> None:
+_NEW_CONFIG = """\
+# schemakit's registry: one [services.NAME] table per service, each owning its schemas.
+# See the README ("Configuration") for every key.
+"""
+
+
+def _config_or_new(start: Path) -> Config:
+    """The config at or above ``start``; without one, a new ``schemakit.toml`` in ``start``."""
+    found = load_config(start, required=False)
+    if found.path is not None:
+        return found
+    root = start.resolve()
+    if not root.is_dir():
+        root = root.parent
+    path = root / "schemakit.toml"
+    path.write_text(_NEW_CONFIG, encoding="utf-8")
+    return load_config(root)
+
+
+def _register(
+    config: Config, name: str, schema: str, database: str, folder: Path, package: str
+) -> None:
     assert config.path is not None
     prefix = "tool.schemakit." if config.path.name == "pyproject.toml" else ""
     migrations = Path(os.path.relpath(folder / "migrations", config.root)).as_posix()
+    python_path = Path(os.path.relpath(folder, config.root)).as_posix()
     lines = [
         "",
         f"[{prefix}services.{name}]",
         f'schemas = ["{schema}"]',
         f'migrations = "{migrations}"',
+        f'models = "{package}.db.schema:Base"',
+        f'python-path = ["{python_path}"]',
     ]
     if database != config.default_database:
         lines.append(f'database = "{database}"')
@@ -99,16 +130,22 @@ def _register(config: Config, name: str, schema: str, database: str, folder: Pat
 
 
 def _files(name: str, schema: str, package: str) -> dict[str, str]:
+    import alembic
+
+    template = Path(alembic.__file__).parent / "templates" / "generic" / "script.py.mako"
     return {
-        "migrations/0001_create_schema.sql": (
-            f"-- The {name} service's schema: created by its first migration, so a fresh\n"
-            "-- database works (see the guideline's Schema Isolation section).\n"
-            f"CREATE SCHEMA IF NOT EXISTS {schema};\n"
+        # An Alembic folder: `schemakit generate` writes the next revisions next to 0001.
+        "migrations/script.py.mako": template.read_text(encoding="utf-8"),
+        "migrations/versions/0001_create_schema.py": _FIRST_REVISION.format(
+            name=name, schema=schema
         ),
         f"{package}/__init__.py": f'"""The {name} service."""\n',
         f"{package}/db/__init__.py": f'"""Data layer of the {name} service."""\n',
         f"{package}/db/schema/__init__.py": (
-            f'"""Every table of the {name} service; import models from here."""\n\n'
+            f'"""Every table of the {name} service: import each model module here, so\n'
+            f"`schemakit generate` and `infer-types {package}.db.schema` see it.\n\n"
+            f"    from {package}.db.schema.notes import Note\n"
+            '"""\n\n'
             f"from {package}.db.schema.base import Base\n\n"
             '__all__ = ["Base"]\n'
         ),
@@ -128,3 +165,28 @@ def _files(name: str, schema: str, package: str) -> dict[str, str]:
             '    return Database.get(os.environ["DATABASE_URL"])\n'
         ),
     }
+
+
+_FIRST_REVISION = '''"""Create the {name} service's schema.
+
+Revision ID: 0001
+Revises:
+"""
+
+from alembic import op
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # The first migration creates the schema, so a fresh database works (the guideline's
+    # Schema Isolation section); later revisions come from `schemakit generate`.
+    op.execute("CREATE SCHEMA IF NOT EXISTS {schema}")
+
+
+def downgrade() -> None:
+    op.execute("DROP SCHEMA IF EXISTS {schema}")
+'''

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import enum
 import uuid
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schemakit.models import (
@@ -53,3 +56,30 @@ def create_schema(url: str) -> None:
             Base.metadata.create_all(conn)
     finally:
         engine.dispose()
+
+
+class Mood(enum.Enum):
+    HAPPY = "happy"
+    ODD = 'it\'s "odd", {really}'
+
+
+class Sample(UUIDPrimaryKey, SoftDelete, Versioned, Timestamps, Base):
+    """Every column type the guideline and the model layer produce, for round-trip tests."""
+
+    __tablename__ = "samples"
+    key: Mapped[str] = mapped_column(sa.Text, unique=True)
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    short: Mapped[str | None] = mapped_column(sa.String(20))
+    ref: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    amount: Mapped[Decimal | None] = mapped_column(sa.Numeric)
+    small: Mapped[int | None] = mapped_column(sa.Integer)
+    big: Mapped[int | None] = mapped_column(sa.BigInteger)
+    flag: Mapped[bool | None] = mapped_column(sa.Boolean)
+    at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    day: Mapped[date | None] = mapped_column(sa.Date)
+    doc: Mapped[Any] = jsonb_column()
+    meta: Mapped[Any] = jsonb_column(default={}, nullable=False)
+    labels: Mapped[list[str | None] | None] = mapped_column(ARRAY(sa.Text))
+    counts: Mapped[list[int | None] | None] = mapped_column(ARRAY(sa.BigInteger))
+    mood: Mapped[Mood | None] = mapped_column()
+    blob: Mapped[bytes | None] = mapped_column(sa.LargeBinary)

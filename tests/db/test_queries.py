@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from schemakit.db import CursorError, Database, fetch_rows, keyset_page, paginate
 from schemakit.models import INCLUDE_DELETED, Session
 from schemakit.testing import count_statements
-from tests.db._models import Item, ItemKind
+from tests.db._models import Item, ItemKind, Sample
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -189,3 +189,39 @@ def test_fetch_rows_returns_plain_rows_without_deleted_ones(database: Database) 
     assert len(everything) == 10
     assert mixed[0][0] == "i01"
     assert mixed[0].name == "item 1"
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        pytest.param(lambda: (Sample.small, Sample.key), id="asc-nulls-last"),
+        pytest.param(lambda: (Sample.small.desc(), Sample.key.desc()), id="desc-nulls-first"),
+        pytest.param(lambda: (Sample.small.desc(), Sample.key), id="mixed"),
+        pytest.param(lambda: (Sample.small, Sample.text, Sample.key), id="two-nullable"),
+    ],
+)
+@pytest.mark.parametrize("limit", [1, 2, 4])
+def test_keyset_on_nullable_keys_walks_through_the_nulls(
+    database: Database, order, limit: int
+) -> None:  # type: ignore[no-untyped-def]
+    smalls = [3, None, 1, None, 3, None]
+    texts = ["b", None, "a", "c", None, None]
+    with database.transaction() as s:
+        s.add_all(
+            Sample(key=f"k{i}", small=small, text=text)
+            for i, (small, text) in enumerate(zip(smalls, texts, strict=True))
+        )
+    order_by = order()
+    with database.session() as s:
+        expected = s.scalars(sa.select(Sample.key).order_by(*order_by)).all()
+        seen: list[str] = []
+        cursor: str | None = None
+        while True:
+            page = keyset_page(s, sa.select(Sample.key), order_by, after=cursor, limit=limit)
+            seen.extend(page.items)
+            if page.next_cursor is None:
+                break
+            assert len(page.items) == limit  # never a short page before the end
+            cursor = page.next_cursor
+    assert seen == list(expected)
+    assert len(seen) == 6

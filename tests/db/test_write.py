@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from schemakit.db import Database, _write, update_versioned, upsert
+from schemakit.db import Database, _write, aupdate_versioned, aupsert, update_versioned, upsert
 from schemakit.errors import ConflictError
 from schemakit.models import INCLUDE_DELETED, Session, soft_delete
 from schemakit.testing import count_queries, count_statements
@@ -196,10 +196,11 @@ def test_update_versioned_bumps_version_and_updated_at(database: Database) -> No
         with count_statements(s) as counter:
             row = update_versioned(s, Item, item.id, 1, {"name": "v2", "qty": 5})
         assert counter.count == 1
-        assert (row["name"], row["qty"], row["version"]) == ("v2", 5, 2)
-        assert row["updated_at"] > before
-        # The copy in the identity map is current, so flushing it later cannot conflict.
-        assert (loaded.name, loaded.version, loaded.updated_at) == ("v2", 2, row["updated_at"])
+        # The result is the session's own object, brought up to date: flushing it later
+        # cannot conflict.
+        assert row is loaded
+        assert (row.name, row.qty, row.version) == ("v2", 5, 2)
+        assert row.updated_at > before
         loaded.qty = 6
     with database.session() as s:
         assert state(s, "v")[:3] == ("v2", 6, 3)
@@ -450,7 +451,7 @@ def listened(database: Database) -> Iterator[list[str]]:
         event.remove(database.engine, "before_cursor_execute", listener)
 
 
-def versioned_update_of_kind_and_attrs(database: Database) -> tuple[sa.RowMapping, list[str]]:
+def versioned_update_of_kind_and_attrs(database: Database) -> tuple[Item, list[str]]:
     item = new_item(database, kind=ItemKind.BOOK, attrs={"a": 1})
     with database.transaction() as s:
         loaded = s.get(Item, item.id)
@@ -461,11 +462,10 @@ def versioned_update_of_kind_and_attrs(database: Database) -> tuple[sa.RowMappin
                 s, Item, item.id, 1, {"kind": ItemKind.TOOL, "attrs": {"b": [1, "x"]}}
             )
         assert (loaded.kind, loaded.attrs, loaded.version) == (ItemKind.TOOL, {"b": [1, "x"]}, 2)
-        assert loaded.updated_at == row["updated_at"]
-    assert row[Item.__table__.c.kind] is ItemKind.TOOL  # Column objects work as keys too
-    assert (row["kind"], row["attrs"], row["version"]) == (ItemKind.TOOL, {"b": [1, "x"]}, 2)
-    assert isinstance(row["id"], uuid.UUID)
-    assert isinstance(row["updated_at"], datetime)
+        assert row is loaded
+    assert (row.kind, row.attrs, row.version) == (ItemKind.TOOL, {"b": [1, "x"]}, 2)
+    assert isinstance(row.id, uuid.UUID)
+    assert isinstance(row.updated_at, datetime)
     with database.session() as s:
         fresh = s.scalars(sa.select(Item)).one()
         assert (fresh.kind, fresh.attrs, fresh.version) == (ItemKind.TOOL, {"b": [1, "x"]}, 2)
@@ -475,21 +475,19 @@ def versioned_update_of_kind_and_attrs(database: Database) -> tuple[sa.RowMappin
 def test_update_versioned_runs_on_the_driver_when_nothing_listens(
     database: Database, driver_calls: list[str]
 ) -> None:
-    row, sent = versioned_update_of_kind_and_attrs(database)
+    _, sent = versioned_update_of_kind_and_attrs(database)
     assert len(driver_calls) == 1
     assert sent == driver_calls  # one statement, one round trip
     assert sent[0].startswith("UPDATE shop.items SET")
-    assert list(row) == [c.key for c in Item.__table__.c]
 
 
 def test_update_versioned_goes_through_sqlalchemy_when_listened_to(
     database: Database, driver_calls: list[str], listened: list[str]
 ) -> None:
-    row, sent = versioned_update_of_kind_and_attrs(database)
+    _, sent = versioned_update_of_kind_and_attrs(database)
     assert driver_calls == []
     assert len(sent) == 1
     assert sent[0] in listened
-    assert list(row) == [c.key for c in Item.__table__.c]
     # The direct path sends this very text: compiled from the same statement and dialect.
     versioned = _write._versioned(Item, ("kind", "attrs"))
     assert _write._driver_update(versioned, database.engine.dialect).sql == sent[0]
@@ -508,22 +506,67 @@ def test_update_versioned_raises_sqlalchemy_errors(
         with pytest.raises(sa.exc.IntegrityError, match="items_sku_key"):
             update_versioned(s, Item, item.id, 1, {"sku": "taken"})
         s.rollback()
-        assert update_versioned(s, Item, item.id, 1, {"sku": "free"})["version"] == 2
+        assert update_versioned(s, Item, item.id, 1, {"sku": "free"}).version == 2
         s.commit()
     assert len(driver_calls) == (2 if path == "driver" else 0)
 
 
-def test_update_versioned_from_async_code_through_run_sync(database: Database) -> None:
+def test_update_versioned_returns_a_new_persistent_object_or_a_table_row(
+    database: Database,
+) -> None:
+    item = new_item(database)
+    with database.transaction() as s, count_statements(s) as counter:
+        obj = update_versioned(s, Item, item.id, 1, {"name": "fresh"})
+        # Not loaded before: built from the returned row, persistent, no second query.
+        assert isinstance(obj, Item)
+        assert sa.inspect(obj).persistent
+        assert s.get(Item, item.id) is obj
+        assert (obj.name, obj.version, obj.sku) == ("fresh", 2, "v")
+        obj.qty = 42  # a later flush is an ordinary versioned UPDATE
+    assert counter.count == 1  # the UPDATE; get() found the object in the identity map
+    with database.transaction() as s:
+        row = update_versioned(s, Item.__table__, item.id, 3, {"name": "core"})
+    assert row[Item.__table__.c.kind] is ItemKind.BOOK  # Column objects work as keys too
+    assert (row["name"], row["qty"], row["version"]) == ("core", 42, 4)
+    assert list(row) == [c.key for c in Item.__table__.c]
+
+
+def test_update_versioned_from_async_code(database: Database) -> None:
     item = new_item(database)
 
-    async def main() -> sa.RowMapping:
+    async def main() -> Item:
         try:
             async with database.async_transaction() as s:
-                return await s.run_sync(
-                    lambda sync: update_versioned(sync, Item, item.id, 1, {"name": "async"})
-                )
+                obj = await aupdate_versioned(s, Item, item.id, 1, {"name": "async"})
+                assert await s.get(Item, item.id) is obj
+                with pytest.raises(ConflictError, match="is at version 2"):
+                    await aupdate_versioned(s, Item, item.id, 1, {"name": "late"})
+                return obj
         finally:
             await database.aclose()
 
-    row = asyncio.run(main())
-    assert (row["name"], row["version"]) == ("async", 2)
+    obj = asyncio.run(main())
+    assert (obj.name, obj.version) == ("async", 2)
+
+
+@METHODS
+def test_aupsert_on_an_async_connection(database: Database, method: str) -> None:
+    rows = [{"user_id": "u1", "sku": f"a{i}", "name": "n", "attrs": ["x", i]} for i in range(3)]
+
+    async def main() -> tuple[int, int]:
+        try:
+            async with database.async_engine.begin() as conn:
+                first = await aupsert(conn, Item, rows, conflict=["sku"], method=method)  # type: ignore[arg-type]
+                again = await aupsert(conn, Item, rows, conflict=["sku"], method=method)  # type: ignore[arg-type]
+                return first.inserted, again.updated
+        finally:
+            await database.aclose()
+
+    assert asyncio.run(main()) == (3, 3)
+    engine = sa.create_engine(database.url)
+    try:
+        with engine.connect() as conn:
+            got = conn.execute(sa.select(Item.sku, Item.attrs).order_by(Item.sku)).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in got] == [(f"a{i}", ["x", i]) for i in range(3)]

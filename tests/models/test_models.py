@@ -6,6 +6,7 @@ import enum
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ class File(UUIDPrimaryKey, UserOwned, SoftDelete, Versioned, Timestamps, Base):
         sa.ForeignKey("storage.folders.id", ondelete="SET NULL"), index=True
     )
     metadata_: Mapped[dict[str, Any]] = jsonb_column(default={})
+    opened_at: Mapped[datetime | None]
     folder: Mapped[Folder | None] = relationship(back_populates="files")  # lazy="raise" default
 
 
@@ -121,7 +123,24 @@ def test_column_types_follow_the_guideline(engine: sa.Engine) -> None:
     assert cols["is_deleted"].default == "false"
     assert cols["version"].default == "1"
     assert cols["metadata_"].type == "jsonb"
+    assert cols["opened_at"].type == "timestamp with time zone"  # a plain Mapped[datetime]
     assert files.foreign_keys[0].name == "files_parent_folder_id_fkey"
+    # The mixins' columns where the guideline puts them, whatever order the mixins come in:
+    # id and user_id first, the model's own, then the bookkeeping.
+    assert [c.name for c in files.columns] == [
+        "id",
+        "user_id",
+        "name",
+        "kind",
+        "parent_folder_id",
+        "metadata_",
+        "opened_at",
+        "is_deleted",
+        "deleted_at",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
 
 
 def test_soft_deleted_rows_are_hidden_from_selects_and_relationships(

@@ -15,7 +15,14 @@ from schemakit.cli._explain import register as _register_explain
 from schemakit.cli._migrate import config_option
 from schemakit.cli._migrate import register as _register_migrate
 from schemakit.cli._provision import register as _register_provision
-from schemakit.cli._shared import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, say
+from schemakit.cli._shared import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    libpq_url,
+    say,
+    without_driver,
+)
 from schemakit.cli._studio import register as _register_studio
 from schemakit.errors import SchemakitError, UsageError, redact, register_dsn
 
@@ -60,6 +67,7 @@ def cli() -> None:
     "--database-url",
     metavar="URL",
     help="Audit this live database instead of replaying migrations.",
+    callback=libpq_url,
 )
 @click.option(
     "--live",
@@ -176,7 +184,7 @@ def lint(
     from schemakit.report import REPORTERS
 
     if live and not database_url:
-        database_url = os.environ.get("DATABASE_URL") or None
+        database_url = without_driver(os.environ.get("DATABASE_URL") or "") or None
         if database_url is None:
             raise click.UsageError("--live audits $DATABASE_URL, which is not set")
     options = LintOptions(

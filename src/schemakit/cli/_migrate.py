@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from schemakit.cli._shared import EXIT_CLEAN, EXIT_FINDINGS, say
+from schemakit.cli._shared import EXIT_CLEAN, EXIT_FINDINGS, libpq_url, say
 
 __all__ = ["config_option", "database_url_option", "register"]
 
@@ -28,7 +28,11 @@ config_option = click.option(
 def database_url_option(what: str) -> Callable[[Any], Any]:
     """``--database-url URL``, read from ``DATABASE_URL`` when not given; ``what`` it is."""
     return click.option(
-        "--database-url", envvar="DATABASE_URL", metavar="URL", help=f"{what} (also $DATABASE_URL)."
+        "--database-url",
+        envvar="DATABASE_URL",
+        metavar="URL",
+        help=f"{what} (also $DATABASE_URL).",
+        callback=libpq_url,
     )
 
 
@@ -372,18 +376,24 @@ def locks_command(start: Path, database_url: str | None, pid: int | None, yes: b
 )
 @config_option
 def generate_command(service: str, message: str, start: Path) -> int:
-    """Autogenerate an Alembic revision for SERVICE's models, then lint the result.
+    """Autogenerate an Alembic revision for SERVICE's models, run it, then lint the result.
 
     The service's models (config key models = "package.module:Base") are compared with
     its migrations applied to a throwaway PostgreSQL; only the service's schemas are
-    compared. Exit 1 when the lint finds something in the service.
+    compared. The revision is applied there before it is kept (one that does not run is
+    removed, exit 2). No model change: "no changes", nothing written, exit 0. Exit 1 when
+    the lint finds something in the service (the findings are printed).
     """
     from schemakit import commands
 
     generated = commands.generate(start, service, message, say=say)
+    if generated.path is None:
+        click.echo(f"no changes: the models of {service} match its migrations")
+        return EXIT_CLEAN
     click.echo(f"wrote {generated.path}")
     for finding in generated.findings:
-        click.echo(f"{finding.code} {finding.message}")
+        where = f"{finding.location.path}:{finding.location.line}: " if finding.location else ""
+        click.echo(f"{where}{finding.code} {finding.message}")
     return EXIT_FINDINGS if generated.findings else EXIT_CLEAN
 
 

@@ -9,7 +9,6 @@ tests) call them the same way.
 from schemakit.commands._adopt import Problem, baseline, repair, validate
 from schemakit.commands._database import (
     Drift,
-    Generated,
     Provisioned,
     Pushed,
     drift,
@@ -34,7 +33,6 @@ from schemakit.commands._project import (
 
 __all__ = [
     "Drift",
-    "Generated",
     "InferredTypes",
     "Initialized",
     "Problem",

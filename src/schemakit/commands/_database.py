@@ -13,14 +13,12 @@ from schemakit.config import Config, load_config
 from schemakit.errors import SchemakitError, UsageError
 
 if TYPE_CHECKING:
-    from schemakit.lint import Difference, LockReport
+    from schemakit.lint import Difference, Generated, LockReport
     from schemakit.migrate import LockHolder, MigrateOptions, MigrationState, ServiceResult
     from schemakit.provision import Step
-    from schemakit.rules import Finding
 
 __all__ = [
     "Drift",
-    "Generated",
     "Provisioned",
     "Pushed",
     "drift",
@@ -169,26 +167,12 @@ def terminate_lock(
     return terminate(url, config, pid)
 
 
-@dataclass(frozen=True)
-class Generated:
-    path: Path
-    findings: list[Finding]
-    """The lint's findings in the service (its revision, its schemas)."""
-
-
 def generate(start: Path, service: str, message: str, *, say: Say = _quiet) -> Generated:
-    """An Alembic revision for ``service``'s models, then the lint of the result."""
+    """An Alembic revision for ``service``'s models, proven to run, then the lint of the
+    result (``path`` None: the models add nothing, and nothing was written)."""
     from schemakit.lint import generate as autogenerate
 
-    path, result = autogenerate(load_config(start), service, message, say)
-    folder = str(path.parent.parent)
-    mine = [
-        f
-        for f in result.findings
-        if f.service == service
-        or (f.location is not None and str(f.location.path).startswith(folder))
-    ]
-    return Generated(path, mine)
+    return autogenerate(load_config(start), service, message, say)
 
 
 @dataclass(frozen=True)

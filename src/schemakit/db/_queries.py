@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, TypeVarTuple, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as _Session
@@ -14,7 +14,19 @@ from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from schemakit.db._cursor import decode_cursor, encode_cursor
 from schemakit.models import INCLUDE_DELETED, SOFT_DELETE_CRITERIA
 
-__all__ = ["KeysetPage", "Page", "fetch_rows", "keyset_page", "paginate"]
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+__all__ = [
+    "KeysetPage",
+    "Page",
+    "afetch_rows",
+    "akeyset_page",
+    "apaginate",
+    "fetch_rows",
+    "keyset_page",
+    "paginate",
+]
 
 T = TypeVar("T")
 T2 = TypeVar("T2")
@@ -112,11 +124,56 @@ def paginate(
     return Page(items=items, total=total, page=page, limit=limit)
 
 
+@overload
+async def apaginate(
+    session: AsyncSession,
+    stmt: sa.Select[T],
+    page: int = 1,
+    limit: int = 20,
+    *,
+    with_total: bool = True,
+) -> Page[T]: ...
+@overload
+async def apaginate(
+    session: AsyncSession,
+    stmt: sa.Select[T, T2, *Ts],
+    page: int = 1,
+    limit: int = 20,
+    *,
+    with_total: bool = True,
+) -> Page[sa.Row[T, T2, *Ts]]: ...
+async def apaginate(
+    session: AsyncSession,
+    stmt: _AnySelect,
+    page: int = 1,
+    limit: int = 20,
+    *,
+    with_total: bool = True,
+) -> Page[Any]:
+    """:func:`paginate` on an ``AsyncSession``."""
+    return await session.run_sync(_paginate_any, stmt, page, limit, with_total)
+
+
+def _paginate_any(
+    session: _Session, stmt: _AnySelect, page: int, limit: int, with_total: bool
+) -> Page[Any]:
+    return paginate(session, stmt, page, limit, with_total=with_total)
+
+
 @dataclass(frozen=True)
 class _Key:
     column: ColumnElement[Any]
     descending: bool
     name: str
+    nullable: bool
+    """Can hold NULL: a nullable column, or an expression we cannot tell about."""
+
+    def ordered(self) -> ColumnElement[Any]:
+        # PostgreSQL's defaults (NULLS LAST ascending, NULLS FIRST descending), spelled out so
+        # the ORDER BY and the WHERE below agree; a plain btree index still serves them.
+        if self.descending:
+            return self.column.desc().nulls_first() if self.nullable else self.column.desc()
+        return self.column.asc().nulls_last() if self.nullable else self.column.asc()
 
 
 def _keys(order_by: Sequence[Any]) -> list[_Key]:
@@ -135,23 +192,40 @@ def _keys(order_by: Sequence[Any]) -> list[_Key]:
         if not isinstance(expr, ColumnElement):
             raise ValueError(f"order_by entries must be columns or col.desc(), not {item!r}")
         name = getattr(expr, "key", None) or str(expr)
-        keys.append(_Key(expr, descending, f"{name}:{'d' if descending else 'a'}"))
+        nullable = bool(expr.nullable) if isinstance(expr, sa.Column) else True
+        keys.append(_Key(expr, descending, f"{name}:{'d' if descending else 'a'}", nullable))
     return keys
 
 
 def _after(keys: list[_Key], values: list[Any]) -> ColumnElement[bool]:
     binds = [sa.bindparam(None, v, type_=k.column.type) for k, v in zip(keys, values, strict=True)]
-    if len({k.descending for k in keys}) == 1:
-        # One direction: a row comparison, which a btree index on the key columns serves.
+    if len({k.descending for k in keys}) == 1 and not any(k.nullable for k in keys):
+        # One direction, no NULLs: a row comparison, which a btree index on the key columns
+        # serves.
         left, right = sa.tuple_(*(k.column for k in keys)), sa.tuple_(*binds)
         return left < right if keys[0].descending else left > right
-    # Mixed directions: (a > x) OR (a = x AND b < y) OR ...
+    # Mixed directions or NULLs: (a > x) OR (a = x AND b < y) OR ..., where "=" and ">" know
+    # where NULL sorts (a comparison with NULL is never true, which would end the walk early).
     ors = []
     for i, key in enumerate(keys):
-        ands = [keys[j].column == binds[j] for j in range(i)]
-        ands.append(key.column < binds[i] if key.descending else key.column > binds[i])
+        ands = [_same(keys[j], values[j], binds[j]) for j in range(i)]
+        ands.append(_beyond(key, values[i], binds[i]))
         ors.append(sa.and_(*ands))
     return sa.or_(*ors)
+
+
+def _same(key: _Key, value: Any, bind: Any) -> ColumnElement[bool]:
+    return key.column.is_(None) if value is None else key.column == bind
+
+
+def _beyond(key: _Key, value: Any, bind: Any) -> ColumnElement[bool]:
+    """The rows that sort strictly after ``value`` in ``key``'s column."""
+    if key.descending:  # NULLS FIRST, then high to low
+        return key.column.is_not(None) if value is None else key.column < bind
+    if value is None:  # ascending NULLS LAST: nothing sorts after NULL
+        return sa.false()
+    beyond = key.column > bind
+    return sa.or_(beyond, key.column.is_(None)) if key.nullable else beyond
 
 
 @overload
@@ -179,8 +253,11 @@ def keyset_page(
 ) -> KeysetPage[Any]:
     """The ``limit`` rows of ``stmt`` that follow cursor ``after`` in ``order_by`` order.
 
-    ``order_by`` replaces the statement's ORDER BY; it must be a unique, non-null key (end it
-    with the primary key), e.g. ``(File.created_at.desc(), File.id.desc())``. Every page costs
+    ``order_by`` replaces the statement's ORDER BY; it must be a unique key (end it with the
+    primary key), e.g. ``(File.created_at.desc(), File.id.desc())``. Nullable columns (and
+    expressions) sort as PostgreSQL sorts them, NULLS LAST ascending and NULLS FIRST
+    descending, and the walk goes through their NULLs; NOT NULL columns in one direction get a
+    row comparison ``(a, b) > (:a, :b)`` that an index on them serves best. Every page costs
     the same however deep it is: ``WHERE (key) > (:last)`` walks the index instead of skipping
     rows. A cursor that does not decode, or was made for another ``order_by``, raises
     :class:`CursorError`.
@@ -190,9 +267,7 @@ def keyset_page(
     names = [k.name for k in keys]
     single = _is_single(stmt)
     width = len(stmt.column_descriptions)
-    query = stmt.order_by(None).order_by(
-        *(k.column.desc() if k.descending else k.column.asc() for k in keys)
-    )
+    query = stmt.order_by(None).order_by(*(k.ordered() for k in keys))
     if after is not None:
         query = query.where(_after(keys, decode_cursor(after, names)))
     # The key values ride along as extra columns, so any entity or column select works.
@@ -203,6 +278,46 @@ def keyset_page(
     items: list[Any] = [row[0] if single else tuple(row[:width]) for row in rows]
     cursor = encode_cursor(list(rows[-1][width:]), names) if more and rows else None
     return KeysetPage(items=items, next_cursor=cursor)
+
+
+@overload
+async def akeyset_page(
+    session: AsyncSession,
+    stmt: sa.Select[T],
+    order_by: Sequence[Any],
+    after: str | None = None,
+    limit: int = 20,
+) -> KeysetPage[T]: ...
+@overload
+async def akeyset_page(
+    session: AsyncSession,
+    stmt: sa.Select[T, T2, *Ts],
+    order_by: Sequence[Any],
+    after: str | None = None,
+    limit: int = 20,
+) -> KeysetPage[tuple[T, T2, *Ts]]: ...
+async def akeyset_page(
+    session: AsyncSession,
+    stmt: _AnySelect,
+    order_by: Sequence[Any],
+    after: str | None = None,
+    limit: int = 20,
+) -> KeysetPage[Any]:
+    """:func:`keyset_page` on an ``AsyncSession``."""
+    return await session.run_sync(_keyset_any, stmt, order_by, after, limit)
+
+
+def _keyset_any(
+    session: _Session, stmt: _AnySelect, order_by: Sequence[Any], after: str | None, limit: int
+) -> KeysetPage[Any]:
+    return keyset_page(session, stmt, order_by, after, limit)
+
+
+async def afetch_rows(
+    session: AsyncSession, stmt: _AnySelect
+) -> Sequence[sa.Row[*tuple[Any, ...]]]:
+    """:func:`fetch_rows` on an ``AsyncSession``."""
+    return await session.run_sync(fetch_rows, stmt)
 
 
 def fetch_rows(session: _Session, stmt: _AnySelect) -> Sequence[sa.Row[*tuple[Any, ...]]]:

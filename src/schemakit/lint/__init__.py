@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from schemakit.lint._common import LintOptions, LintResult
     from schemakit.lint._drift import Difference, compare, drift
     from schemakit.lint._files import lint_files
-    from schemakit.lint._generate import generate
+    from schemakit.lint._generate import Generated, generate
     from schemakit.lint._lock_report import LockReport, explain_file, write_json, write_text
     from schemakit.lint._run import lint, read_live
 
@@ -25,6 +25,7 @@ _LAZY = {
     "write_json": "schemakit.lint._lock_report",
     "write_text": "schemakit.lint._lock_report",
     "lint_files": "schemakit.lint._files",
+    "Generated": "schemakit.lint._generate",
     "generate": "schemakit.lint._generate",
     "LintOptions": "schemakit.lint._common",
     "LintResult": "schemakit.lint._common",
@@ -38,6 +39,7 @@ __getattr__ = lazy_getattr(__name__, globals(), {n: (m, n) for n, m in _LAZY.ite
 
 __all__ = [
     "Difference",
+    "Generated",
     "LintOptions",
     "LintResult",
     "LockReport",

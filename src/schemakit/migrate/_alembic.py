@@ -288,22 +288,25 @@ def _only_schemas_of(service: Service) -> Callable[[str | None, str, Any], bool]
 
 def generate_revision(
     service: Service, message: str, compare_url: str, *, rev_id: str | None = None
-) -> Path:
+) -> Path | None:
     """Autogenerate a revision of ``service``'s models against ``compare_url`` (a database with
-    the service's current migrations applied); only the service's schemas are compared."""
+    the service's current migrations applied); only the service's schemas are compared.
+
+    Returns the written file, or None when the models add nothing (no file is written). The
+    revision is rendered for PostgreSQL (server defaults compiled by its dialect, not
+    Alembic's stand-in), imports every module it names, and is checked for names it uses
+    without defining before it is kept: a file that could not run is removed, not left behind.
+    """
     import uuid
 
-    from alembic.autogenerate import produce_migrations, render_python_code
+    from alembic.autogenerate import produce_migrations
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.autogenerate.render import _indent, _render_cmd_body
     from alembic.runtime.migration import MigrationContext
 
     assert service.migrations is not None
     metadata = load_metadata(service)
     folder = service.migrations
-    (folder / "versions").mkdir(parents=True, exist_ok=True)
-    if not (folder / _TEMPLATE).exists():
-        import alembic
-
-        shutil.copy(Path(alembic.__file__).parent / "templates" / "generic" / _TEMPLATE, folder)
     engine = _engine(compare_url)
     try:
         with _ALEMBIC_GLOBALS, engine.connect() as conn:
@@ -320,10 +323,33 @@ def generate_revision(
             script = produce_migrations(context, metadata)
             assert script.upgrade_ops is not None
             assert script.downgrade_ops is not None
-            upgrades = render_python_code(script.upgrade_ops)
-            downgrades = render_python_code(script.downgrade_ops)
+            if script.upgrade_ops.is_empty():
+                return None
+            _enum_types(conn, script.upgrade_ops, script.downgrade_ops)
+            # Rendered with the live PostgreSQL migration context: render_python_code() would
+            # use a SQLite one (sa.false() rendered as '0', JSONB's Text() unprefixed).
+            autogen = AutogenContext(
+                context,
+                metadata,
+                opts={
+                    "sqlalchemy_module_prefix": "sa.",
+                    "alembic_module_prefix": "op.",
+                    "render_item": _render_item,
+                    "render_as_batch": False,
+                    "user_module_prefix": None,
+                },
+            )
+            autogen.imports = set()
+            upgrades = _indent(_render_cmd_body(script.upgrade_ops, autogen))
+            downgrades = _indent(_render_cmd_body(script.downgrade_ops, autogen))
+            imports = "\n".join(sorted(autogen.imports))
     finally:
         engine.dispose()
+    (folder / "versions").mkdir(parents=True, exist_ok=True)
+    if not (folder / _TEMPLATE).exists():
+        import alembic
+
+        shutil.copy(Path(alembic.__file__).parent / "templates" / "generic" / _TEMPLATE, folder)
     directory = _script(folder)
     heads = directory.get_heads()
     created = directory.generate_revision(
@@ -332,9 +358,98 @@ def generate_revision(
         head=heads[0] if heads else "base",
         upgrades=upgrades,
         downgrades=downgrades,
+        imports=imports,
     )
     assert created is not None
-    return Path(created.path)
+    path = Path(created.path)
+    undefined = _undefined_names(path.read_text())
+    if undefined:
+        path.unlink()
+        raise MigrationError(
+            f"the revision rendered for service {service.name} uses "
+            f"{', '.join(sorted(undefined))} without defining or importing it; nothing was "
+            "written",
+            path=folder,
+            hint="a model uses a column type schemakit cannot render: use a SQLAlchemy type, "
+            "or write this revision by hand",
+        )
+    return path
+
+
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Enums as ``postgresql.ENUM(..., create_type=False)``: the revision creates (and drops)
+    its new types itself (see _enum_types), so a type another table already uses is not
+    created twice, and an added column's type exists. ``ServiceEnum``'s own class is not
+    importable from a revision (and need not be)."""
+    import sqlalchemy as sa
+
+    if type_ == "type" and isinstance(obj, sa.Enum) and obj.name:
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        labels = ", ".join(repr(label) for label in obj.enums)
+        schema = f", schema={obj.schema!r}" if obj.schema else ""
+        return f"postgresql.ENUM({labels}, name={obj.name!r}{schema}, create_type=False)"
+    return False
+
+
+def _enum_types(conn: Any, upgrade_ops: Any, downgrade_ops: Any) -> None:
+    """``CREATE TYPE`` first for each enum the new tables and columns use that the database
+    lacks; the downgrade drops them last."""
+    import sqlalchemy as sa
+    from alembic.operations import ops as alembic_ops
+
+    existing = {
+        (schema, name)
+        for schema, name in conn.exec_driver_sql(
+            "SELECT n.nspname, t.typname FROM pg_type t "
+            "JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'e'"
+        )
+    }
+    wanted: dict[tuple[str, str], sa.Enum] = {}
+    for op in _flatten(upgrade_ops.ops):
+        if isinstance(op, alembic_ops.CreateTableOp):
+            columns = [c for c in op.columns if isinstance(c, sa.Column)]
+        elif isinstance(op, alembic_ops.AddColumnOp):
+            columns = [op.column]
+        else:
+            continue
+        for column in columns:
+            type_ = column.type
+            if isinstance(type_, sa.Enum) and type_.name:
+                schema = type_.schema or op.schema or "public"
+                if (schema, type_.name) not in existing:
+                    wanted.setdefault((schema, type_.name), type_)
+    creates, drops = [], []
+    for (schema, name), type_ in wanted.items():
+        qualified = f'"{schema}"."{name}"'
+        labels = ", ".join("'" + label.replace("'", "''") + "'" for label in type_.enums)
+        creates.append(alembic_ops.ExecuteSQLOp(f"CREATE TYPE {qualified} AS ENUM ({labels})"))
+        drops.append(alembic_ops.ExecuteSQLOp(f"DROP TYPE IF EXISTS {qualified}"))
+    upgrade_ops.ops[:0] = creates
+    downgrade_ops.ops.extend(drops)
+
+
+def _undefined_names(source: str) -> set[str]:
+    """Names a revision's functions read that neither the module nor Python defines."""
+    import ast
+    import builtins
+
+    tree = ast.parse(source)
+    defined = set(dir(builtins))
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            defined.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            defined.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            defined.update(t.id for t in targets if isinstance(t, ast.Name))
+    used = set()
+    for inner in ast.walk(tree):
+        if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
+            used.add(inner.id)
+        elif isinstance(inner, ast.Name | ast.arg):
+            defined.add(inner.id if isinstance(inner, ast.Name) else inner.arg)
+    return used - defined
 
 
 def _flatten(ops: Any) -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 import re
 from pathlib import Path
@@ -69,9 +70,13 @@ def _registry(config: Config | None, start: Path | None) -> Config | None:
     return found if found.path is not None else None
 
 
-TYPE_ANNOTATION_MAP: dict[Any, Any] = {enum.Enum: ServiceEnum(enum.Enum)}
+TYPE_ANNOTATION_MAP: dict[Any, Any] = {
+    enum.Enum: ServiceEnum(enum.Enum),
+    datetime.datetime: sa.DateTime(timezone=True),
+}
 """``type_annotation_map`` for a base: ``Mapped[SomeEnum]`` becomes a native enum named in
-snake_case inside the table's schema."""
+snake_case inside the table's schema, and ``Mapped[datetime]`` is ``timestamptz`` (the
+guideline's timestamp type; a naive ``timestamp`` is what lint's TYP002 flags)."""
 
 
 def service_metadata(

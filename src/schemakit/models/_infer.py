@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import types
+import typing
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -28,15 +30,25 @@ _IMPORTS = {
 }
 
 
-def _python_type(column: sa.Column[Any], imports: set[str]) -> str:
+def _python_type(column: sa.Column[Any], imports: set[str], hint: Any = None) -> str:
     try:
         python = column.type.python_type
     except NotImplementedError:
         return "Any"
+    if python in (dict, list, object) and hint is not None:
+        # JSONB and arrays: the column type says only dict or list; the model's Mapped[...]
+        # says what is in it (list[str], dict[str, Any]).
+        rendered = _render_hint(hint, imports)
+        if rendered is not None:
+            return rendered
     if python is object:
         return "Any"
     if python in (dict, list):
         return f"{python.__name__}[Any, Any]" if python is dict else "list[Any]"
+    return _render_class(python, imports)
+
+
+def _render_class(python: type, imports: set[str]) -> str:
     module = _IMPORTS.get(python)
     if module:
         imports.add(module)
@@ -45,6 +57,42 @@ def _python_type(column: sa.Column[Any], imports: set[str]) -> str:
         return python.__name__
     imports.add(python.__module__)
     return f"{python.__module__}.{python.__qualname__}"
+
+
+def _render_hint(hint: Any, imports: set[str]) -> str | None:
+    """Source for a type hint, without ``None`` (nullability comes from the column); None for
+    what it cannot spell."""
+    if hint is Any:
+        return "Any"
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        parts = [_render_hint(a, imports) for a in args if a is not type(None)]
+        if not parts or None in parts:
+            return None
+        return " | ".join(p for p in parts if p is not None)
+    if origin in (list, dict, set, frozenset, tuple):
+        inner = [_render_hint(a, imports) if a is not type(None) else "None" for a in args]
+        if None in inner:
+            return None
+        return f"{origin.__name__}[{', '.join(i for i in inner if i is not None)}]"
+    if isinstance(hint, type) and typing.get_origin(hint) is None:
+        return _render_class(hint, imports)
+    return None
+
+
+def _mapped_hints(model: type[DeclarativeBase]) -> dict[str, Any]:
+    """What each attribute's ``Mapped[...]`` holds; {} when the annotations do not resolve."""
+    try:
+        hints = typing.get_type_hints(model)
+    except Exception:  # a forward reference that does not resolve: fall back to column types
+        return {}
+    out = {}
+    for key, hint in hints.items():
+        args = typing.get_args(hint)
+        if args and getattr(typing.get_origin(hint), "__name__", "") == "Mapped":
+            out[key] = args[0]
+    return out
 
 
 def _insert_optional(column: sa.Column[Any]) -> bool:
@@ -69,8 +117,14 @@ def render_types(models: Iterable[type[DeclarativeBase]], *, module_doc: str = "
         row_fields: list[str] = []
         required: list[str] = []
         optional: list[str] = []
+        hints = _mapped_hints(model)
+        mapper = sa.inspect(model)
         for column in table.columns:
-            annotation = _python_type(column, imports)
+            try:
+                hint = hints.get(mapper.get_property_by_column(column).key)
+            except sa.orm.exc.UnmappedColumnError:
+                hint = None
+            annotation = _python_type(column, imports, hint)
             if column.nullable:
                 annotation += " | None"
             key = column.key
@@ -106,7 +160,8 @@ def render_types(models: Iterable[type[DeclarativeBase]], *, module_doc: str = "
 
 
 def models_in(module_name: str) -> list[type[DeclarativeBase]]:
-    """Every mapped class defined in ``module_name`` (imported)."""
+    """Every mapped class defined in ``module_name`` (imported), or, for a package, in its
+    submodules and named in it."""
     import importlib
 
     module = importlib.import_module(module_name)
@@ -116,7 +171,13 @@ def models_in(module_name: str) -> list[type[DeclarativeBase]]:
             isinstance(value, type)
             and issubclass(value, DeclarativeBase)
             and "__table__" in vars(value)
-            and value.__module__ == module.__name__
+            and (value.__module__ == module.__name__ or _inside(value.__module__, module))
         ):
             found.append(value)
     return found
+
+
+def _inside(defined_in: str, module: Any) -> bool:
+    # A package that re-exports its own submodules' models (storage.db.schema importing
+    # from storage.db.schema.files) counts them as its own; imports from elsewhere do not.
+    return hasattr(module, "__path__") and defined_in.startswith(module.__name__ + ".")

@@ -11,6 +11,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.orm import relationship as _relationship
 
+# Column order in CREATE TABLE, whatever order the mixins are listed in: the guideline's
+# table pattern puts id and user_id first and the bookkeeping columns after the model's own.
+_FIRST, _OWNER, _TAIL, _LAST = -20, -10, 10, 20
+
 __all__ = [
     "SoftDelete",
     "Timestamps",
@@ -26,14 +30,17 @@ class UUIDPrimaryKey:
     """``id uuid PRIMARY KEY DEFAULT gen_random_uuid()``: the guideline's primary key."""
 
     id: Mapped[uuid.UUID] = mapped_column(
-        sa.Uuid, primary_key=True, server_default=sa.text("gen_random_uuid()")
+        sa.Uuid,
+        primary_key=True,
+        server_default=sa.text("gen_random_uuid()"),
+        sort_order=_FIRST,
     )
 
 
 class UserOwned:
     """``user_id text NOT NULL`` with an index: Better Auth ids are not UUIDs."""
 
-    user_id: Mapped[str] = mapped_column(sa.Text, nullable=False, index=True)
+    user_id: Mapped[str] = mapped_column(sa.Text, nullable=False, index=True, sort_order=_OWNER)
 
 
 class Timestamps:
@@ -44,13 +51,17 @@ class Timestamps:
     """
 
     created_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        sa.DateTime(timezone=True),
+        nullable=False,
+        server_default=sa.func.now(),
+        sort_order=_LAST,
     )
     updated_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True),
         nullable=False,
         server_default=sa.func.now(),
         onupdate=sa.func.now(),
+        sort_order=_LAST,
     )
 
 
@@ -63,9 +74,11 @@ class SoftDelete:
     """
 
     is_deleted: Mapped[bool] = mapped_column(
-        sa.Boolean, nullable=False, server_default=sa.false(), default=False
+        sa.Boolean, nullable=False, server_default=sa.false(), default=False, sort_order=_TAIL
     )
-    deleted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), sort_order=_TAIL
+    )
 
 
 class Versioned:
@@ -76,7 +89,7 @@ class Versioned:
     """
 
     version: Mapped[int] = mapped_column(
-        sa.Integer, nullable=False, server_default=sa.text("1"), default=1
+        sa.Integer, nullable=False, server_default=sa.text("1"), default=1, sort_order=_TAIL
     )
 
     @declared_attr.directive
@@ -85,12 +98,17 @@ class Versioned:
 
 
 def jsonb_column(*, default: Any = None, nullable: bool = True) -> Any:
-    """A ``jsonb`` column (never ``json``); type it with ``Mapped[dict[str, Any]]`` and so on."""
+    """A ``jsonb`` column (never ``json``); type it with ``Mapped[dict[str, Any]]`` and so on.
+
+    In a nullable column Python ``None`` is SQL NULL (``WHERE col IS NULL`` finds it); write
+    JSON ``null`` with ``sqlalchemy.JSON.NULL``. In a NOT NULL column ``None`` is JSON
+    ``null``, as in SQLAlchemy's plain ``JSONB``.
+    """
     kwargs: dict[str, Any] = {"nullable": nullable}
     if default is not None:
         kwargs["server_default"] = sa.text(f"'{_json_literal(default)}'::jsonb")
         kwargs["default"] = default
-    return mapped_column(JSONB, **kwargs)
+    return mapped_column(JSONB(none_as_null=nullable), **kwargs)
 
 
 def _json_literal(value: Any) -> str:

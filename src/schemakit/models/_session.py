@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -14,10 +14,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from schemakit.errors import ConflictError
 from schemakit.models._mixins import SoftDelete
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
 __all__ = [
     "INCLUDE_DELETED",
     "SOFT_DELETE_CRITERIA",
     "Session",
+    "ahard_delete",
+    "arestore",
+    "asoft_delete",
     "hard_delete",
     "restore",
     "soft_delete",
@@ -28,7 +34,25 @@ INCLUDE_DELETED = "include_deleted"
 
 
 class Session(_Session):
-    """A Session that turns SQLAlchemy's StaleDataError into :class:`ConflictError`."""
+    """A Session that turns SQLAlchemy's StaleDataError into :class:`ConflictError` and whose
+    :meth:`get` does not hand back a soft-deleted object it already holds."""
+
+    def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
+        """:meth:`sqlalchemy.orm.Session.get`, but ``None`` for a soft-deleted row.
+
+        A row loaded from the database is filtered by the session hook; this also covers the
+        identity map, which would otherwise return an object :func:`soft_delete` marked
+        deleted without asking the database. ``execution_options={"include_deleted": True}``
+        returns it.
+        """
+        found = super().get(entity, ident, **kwargs)
+        if (
+            isinstance(found, SoftDelete)
+            and found.is_deleted
+            and not (kwargs.get("execution_options") or {}).get(INCLUDE_DELETED, False)
+        ):
+            return None
+        return found
 
     def flush(self, objects: Any = None) -> None:
         try:
@@ -53,9 +77,10 @@ included. The session hook below adds it to ORM selects; Core read paths add it 
 @event.listens_for(_Session, "do_orm_execute")
 def _hide_soft_deleted(state: ORMExecuteState) -> None:
     # SQLAlchemy's with_loader_criteria recipe: applies to selects and to lazy, eager and
-    # relationship loads of every SoftDelete entity, unless the statement opts out.
+    # relationship loads of every SoftDelete entity, and to ORM bulk update() and delete()
+    # (session.execute(update(Model)...)), unless the statement opts out.
     if (
-        state.is_select
+        (state.is_select or state.is_update or state.is_delete)
         and not state.is_column_load
         and not state.execution_options.get(INCLUDE_DELETED, False)
     ):
@@ -80,3 +105,18 @@ def hard_delete(session: _Session, obj: object) -> None:
     """Delete the row for good (the guideline's "permanent" delete)."""
     session.delete(obj)
     session.flush()
+
+
+async def asoft_delete(session: AsyncSession, obj: SoftDelete) -> None:
+    """:func:`soft_delete` on an ``AsyncSession``."""
+    await session.run_sync(soft_delete, obj)
+
+
+async def arestore(session: AsyncSession, obj: SoftDelete) -> None:
+    """:func:`restore` on an ``AsyncSession``."""
+    await session.run_sync(restore, obj)
+
+
+async def ahard_delete(session: AsyncSession, obj: object) -> None:
+    """:func:`hard_delete` on an ``AsyncSession``."""
+    await session.run_sync(hard_delete, obj)

@@ -13,10 +13,11 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import FastAPI, HTTPException, Response
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from schemakit.db import paginate, update_versioned, upsert
-from schemakit.db.fastapi import SyncDbSession, database_lifespan, install_error_handlers
-from schemakit.models import soft_delete
+from schemakit.db import apaginate, aupdate_versioned, aupsert
+from schemakit.db.fastapi import DbSession, database_lifespan, install_error_handlers
+from schemakit.models import asoft_delete
 from storage.db.schema import File, Theme, UserSetting
 
 
@@ -72,18 +73,22 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app = FastAPI(title="storage", lifespan=database_lifespan(url))
     install_error_handlers(app)
 
+    # Async endpoints on an AsyncSession per request (DbSession); every data-layer helper has
+    # an awaited a-twin. A sync service writes `def` endpoints with SyncDbSession and the
+    # plain helpers (paginate, update_versioned, upsert, soft_delete) instead.
+
     @app.get("/files")
-    def list_files(
-        session: SyncDbSession, user_id: str, page: int = 1, limit: int = 20
+    async def list_files(
+        session: DbSession, user_id: str, page: int = 1, limit: int = 20
     ) -> FilePage:
         stmt = (
             sa.select(File).where(File.user_id == user_id).order_by(File.created_at.desc(), File.id)
         )
-        result = paginate(session, stmt, page, limit)
+        result = await apaginate(session, stmt, page, limit)
         return FilePage(items=[FileOut.model_validate(f) for f in result.items], total=result.total)
 
     @app.post("/files", status_code=201)
-    def create_file(session: SyncDbSession, body: FileIn) -> FileOut:
+    async def create_file(session: DbSession, body: FileIn) -> FileOut:
         file = File(
             user_id=body.user_id,
             name=body.name,
@@ -93,44 +98,44 @@ def create_app(database_url: str | None = None) -> FastAPI:
             storage_path=f"/{body.user_id}/{body.storage_key}",
         )
         session.add(file)
-        session.commit()
+        await session.commit()
         return FileOut.model_validate(file)
 
-    def _get(session: SyncDbSession, file_id: uuid.UUID) -> File:
-        file = session.get(File, file_id)  # soft-deleted files are not found
+    async def _get(session: AsyncSession, file_id: uuid.UUID) -> File:
+        file = await session.get(File, file_id)  # soft-deleted files are not found
         if file is None:
             raise HTTPException(404, f"file {file_id} not found")
         return file
 
     @app.get("/files/{file_id}")
-    def get_file(session: SyncDbSession, file_id: uuid.UUID) -> FileOut:
-        return FileOut.model_validate(_get(session, file_id))
+    async def get_file(session: DbSession, file_id: uuid.UUID) -> FileOut:
+        return FileOut.model_validate(await _get(session, file_id))
 
     @app.delete("/files/{file_id}", status_code=204)
-    def delete_file(session: SyncDbSession, file_id: uuid.UUID) -> Response:
-        soft_delete(session, _get(session, file_id))
-        session.commit()
+    async def delete_file(session: DbSession, file_id: uuid.UUID) -> Response:
+        await asoft_delete(session, await _get(session, file_id))
+        await session.commit()
         return Response(status_code=204)
 
     @app.patch("/files/{file_id}")
-    def rename_file(session: SyncDbSession, file_id: uuid.UUID, body: FileRename) -> FileOut:
-        _get(session, file_id)
+    async def rename_file(session: DbSession, file_id: uuid.UUID, body: FileRename) -> FileOut:
+        await _get(session, file_id)
         # one UPDATE ... WHERE version = :read_version; a lost race raises ConflictError (409)
-        row = update_versioned(session, File, file_id, body.version, {"name": body.name})
-        session.commit()
-        return FileOut.model_validate(dict(row))
+        file = await aupdate_versioned(session, File, file_id, body.version, {"name": body.name})
+        await session.commit()
+        return FileOut.model_validate(file)
 
     @app.put("/users/{user_id}/settings")
-    def put_settings(session: SyncDbSession, user_id: str, body: SettingsIn) -> SettingsOut:
-        upsert(
+    async def put_settings(session: DbSession, user_id: str, body: SettingsIn) -> SettingsOut:
+        await aupsert(
             session,
             UserSetting,
             [{"user_id": user_id, "theme": body.theme, "preferences": body.preferences}],
             conflict=["user_id"],
         )
-        session.commit()
-        setting = session.scalars(
-            sa.select(UserSetting).where(UserSetting.user_id == user_id)
+        await session.commit()
+        setting = (
+            await session.scalars(sa.select(UserSetting).where(UserSetting.user_id == user_id))
         ).one()
         return SettingsOut.model_validate(setting)
 
