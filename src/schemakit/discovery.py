@@ -257,54 +257,29 @@ def _read_drizzle_config(path: Path) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         return data
-    import tree_sitter_typescript
-    from tree_sitter import Language, Parser
+    from schemakit.catalog._typescript import descendants, object_literal, parser
 
-    tree = Parser(Language(tree_sitter_typescript.language_typescript())).parse(text.encode())
+    tree = parser().parse(text.encode())
     best: dict[str, Any] = {}
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.type == "object":
-            settings = _object(node)
-            if ("schema" in settings or "out" in settings) and len(settings) > len(best):
-                best = settings
-        stack.extend(node.children)
+    for node in descendants(tree.root_node, "object"):
+        settings = {key: _literal(value) for key, value in object_literal(node).items()}
+        settings = {key: value for key, value in settings.items() if value is not None}
+        if ("schema" in settings or "out" in settings) and len(settings) > len(best):
+            best = settings
     if not best:
         raise ValueError("no object with schema or out in it")
     return best
 
 
-def _object(node: Any) -> dict[str, Any]:
-    settings: dict[str, Any] = {}
-    for pair in node.children:
-        if pair.type != "pair":
-            continue
-        key = pair.child_by_field_name("key")
-        value = pair.child_by_field_name("value")
-        if key is None or value is None:
-            continue
-        name = key.text.decode().strip("'\"`")
-        literal = _literal(value)
-        if literal is not None:
-            settings[name] = literal
-    return settings
-
-
 def _literal(node: Any) -> Any:
-    if node.type == "string" or (
-        node.type == "template_string"
-        and not any(c.type == "template_substitution" for c in node.children)
-    ):
-        return node.text.decode()[1:-1]
+    """A string, a list of strings or a boolean, as the config wrote it; else None."""
+    from schemakit.catalog._typescript import string, strings
+
     if node.type == "array":
-        items = [_literal(child) for child in node.named_children]
-        return [item for item in items if isinstance(item, str)]
+        return list(strings(node))
     if node.type in ("true", "false"):
         return node.type == "true"
-    if node.type == "object":
-        return _object(node)
-    return None
+    return string(node)
 
 
 def _alembic_service(project: Project, ini: Path, claimed: set[Path]) -> None:

@@ -7,26 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from schemakit.commands._common import Say, need_url, quiet
 from schemakit.config import Config, load_config
-from schemakit.errors import SchemakitError
 
 if TYPE_CHECKING:
     from schemakit.migrate import Baseline
 
 __all__ = ["Problem", "baseline", "repair", "validate"]
 
-Say = Callable[[str], None]
-
-
-def _quiet(message: str) -> None:
-    return None
-
 
 def _setup(start: Path, url: str | None) -> tuple[Config, str]:
-    config = load_config(start)
-    if not url:
-        raise SchemakitError("no database", hint="pass --database-url URL or set DATABASE_URL")
-    return config, url
+    return load_config(start), need_url(url, "no database")
 
 
 def baseline(
@@ -38,7 +29,7 @@ def baseline(
     check: bool = True,
     dry_run: bool = False,
     timeout: float = 300.0,
-    say: Say = _quiet,
+    say: Say = quiet,
 ) -> Baseline:
     """Record ``service``'s migrations (up to ``to``) as applied without running them, after
     checking (unless not ``check``) that the objects they create exist."""
@@ -60,7 +51,7 @@ def repair(
     *,
     dry_run: bool = False,
     timeout: float = 300.0,
-    say: Say = _quiet,
+    say: Say = quiet,
 ) -> tuple[list[Any], bool]:
     """The repairs ``service``'s ledger needs, and whether they were carried out (after
     ``confirm`` said yes)."""
@@ -87,7 +78,7 @@ def validate(
     *,
     database: str | None = None,
     timeout: float = 300.0,
-    say: Say = _quiet,
+    say: Say = quiet,
 ) -> list[Problem]:
     """What would stop ``migrate``: applied files gone or edited, pending files that sort
     before applied ones. Reads without locking or creating anything."""

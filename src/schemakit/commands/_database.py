@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from schemakit.commands._common import Say, need_url, quiet
 from schemakit.config import Config, load_config
 from schemakit.errors import SchemakitError, UsageError
 
@@ -33,18 +34,6 @@ __all__ = [
     "terminate_lock",
 ]
 
-Say = Callable[[str], None]
-
-
-def _quiet(message: str) -> None:
-    return None
-
-
-def _need_url(url: str | None, what: str) -> str:
-    if not url:
-        raise SchemakitError(what, hint="pass --database-url URL or set DATABASE_URL")
-    return url
-
 
 def _states(
     config: Config,
@@ -59,7 +48,7 @@ def _states(
     from schemakit.migrate import database_for_url
     from schemakit.migrate import migrate as run
 
-    url = _need_url(url, "no database to read" if status_only else "no database to migrate")
+    url = need_url(url, "no database to read" if status_only else "no database to migrate")
     target = database_for_url(config, url, database)
     return run(url, config, services, options, say, database=target, status_only=status_only)
 
@@ -73,7 +62,7 @@ def migrate(
     database: str | None = None,
     all_databases: bool = False,
     parallel: int = 4,
-    say: Say = _quiet,
+    say: Say = quiet,
 ) -> list[ServiceResult]:
     """Apply the pending migrations of ``services`` (default: every service of the URL's
     database), or of every configured database on the URL's server."""
@@ -98,7 +87,7 @@ def status(
     *,
     database: str | None = None,
     timeout: float = 300.0,
-    say: Say = _quiet,
+    say: Say = quiet,
 ) -> list[tuple[str, MigrationState]]:
     """Each migration of ``services`` with its state in the ledger, read without a lock."""
     from schemakit.migrate import MigrateOptions
@@ -116,7 +105,7 @@ def history(
     *,
     database: str | None = None,
     timeout: float = 300.0,
-    say: Say = _quiet,
+    say: Say = quiet,
 ) -> list[tuple[str, MigrationState]]:
     """The applied migrations, oldest first."""
     rows = status(start, url, services, database=database, timeout=timeout, say=say)
@@ -130,13 +119,13 @@ class Drift:
     differences: list[Difference]
 
 
-def drift(start: Path, url: str | None, *, database: str | None = None, say: Say = _quiet) -> Drift:
+def drift(start: Path, url: str | None, *, database: str | None = None, say: Say = quiet) -> Drift:
     """The live database against what its migrations produce in a throwaway server."""
     from schemakit.lint import drift as compare
     from schemakit.lint import read_live
     from schemakit.migrate import database_for_url
 
-    url = _need_url(url, "no database to compare")
+    url = need_url(url, "no database to compare")
     config = load_config(start)
     target = database_for_url(config, url, database)
     return Drift(target, compare(config, read_live(url), target, say))
@@ -146,7 +135,7 @@ def locks(start: Path, url: str | None) -> list[LockHolder]:
     """Who holds the services' migration locks."""
     from schemakit.migrate import lock_holders
 
-    url = _need_url(url, "no database")
+    url = need_url(url, "no database")
     return lock_holders(url, load_config(start))
 
 
@@ -159,7 +148,7 @@ def terminate_lock(
     """End the session of ``pid``, a migration lock's holder (``confirm`` may abort first)."""
     from schemakit.migrate import lock_holders, terminate
 
-    url = _need_url(url, "no database")
+    url = need_url(url, "no database")
     config = load_config(start)
     holder = next((h for h in lock_holders(url, config) if h.pid == pid), None)
     if holder is not None:
@@ -167,7 +156,7 @@ def terminate_lock(
     return terminate(url, config, pid)
 
 
-def generate(start: Path, service: str, message: str, *, say: Say = _quiet) -> Generated:
+def generate(start: Path, service: str, message: str, *, say: Say = quiet) -> Generated:
     """An Alembic revision for ``service``'s models, proven to run, then the lint of the
     result (``path`` None: the models add nothing, and nothing was written)."""
     from schemakit.lint import generate as autogenerate
@@ -193,7 +182,7 @@ def push(
     """Development only: make the database match ``service``'s models, without a migration."""
     from schemakit.migrate import push_models
 
-    url = _need_url(url, "no database")
+    url = need_url(url, "no database")
     config = load_config(start)
     if service not in config.services:
         raise SchemakitError(f"unknown service {service!r}")
@@ -230,7 +219,7 @@ def provision(
     from schemakit.provision import apply, foreign_owned, plan
 
     config = load_config(start)
-    url = _need_url(url, "no database to provision")
+    url = need_url(url, "no database to provision")
     target = database_for_url(config, url, database)
     with connect(url) as conn:
         steps = plan(conn, config, target)
