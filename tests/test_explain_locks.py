@@ -491,7 +491,7 @@ def test_option_values_decide_transaction_blocks() -> None:
 
 
 def test_lock_timeout_messages_name_their_object() -> None:
-    from schemakit.rules._sql import MigrationStep, run_sql_rules
+    from schemakit.rules._statements import MigrationStep, run_sql_rules
     from schemakit.rules.mig.missing_lock_timeout import MissingLockTimeout
 
     def messages(sql: str) -> list[str]:

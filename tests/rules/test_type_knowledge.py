@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from schemakit.catalog import from_database
-from schemakit.rules._sql import MigrationStep, known_types_of, run_sql_rules
+from schemakit.rules._statements import MigrationStep, known_types_of, run_sql_rules
 from schemakit.rules.mig.column_type_rewrite import ColumnTypeRewrite
 from schemakit.sql import ColumnType, split_statements
 

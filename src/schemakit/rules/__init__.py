@@ -30,7 +30,7 @@ from schemakit.rules._pipeline import (
     choose_rules,
 )
 from schemakit.rules._registry import RULES, get_rule, matches, meta_rule, select_rules
-from schemakit.rules._sql import MigrationStep, SqlContext, SqlRule, run_sql_rules
+from schemakit.rules._statements import MigrationStep, SqlContext, SqlRule, run_sql_rules
 
 __all__ = [
     "DOC_SECTIONS",

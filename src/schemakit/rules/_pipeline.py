@@ -27,7 +27,7 @@ from schemakit.rules._engine import (
     service_of,
 )
 from schemakit.rules._registry import RULES, matches, meta_rule, select_rules
-from schemakit.rules._sql import MigrationStep, run_sql_rules
+from schemakit.rules._statements import MigrationStep, run_sql_rules
 from schemakit.sql import SqlSyntaxError, Statement, attached_span, read_suppressions
 
 __all__ = [

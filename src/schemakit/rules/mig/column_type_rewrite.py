@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from schemakit.rules._base import Finding, Severity
-from schemakit.rules._sql import SqlContext, SqlRule, relation_path
+from schemakit.rules._statements import SqlContext, SqlRule, relation_path
 from schemakit.sql import ColumnType, Statement, plain_using, type_change_rewrites
 
 # Types that some other type changes into without a rewrite: when the old type is unknown

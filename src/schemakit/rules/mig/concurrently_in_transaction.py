@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemakit.rules._base import Finding
-from schemakit.rules._sql import SqlContext, SqlRule
+from schemakit.rules._statements import SqlContext, SqlRule
 from schemakit.sql import Statement, is_concurrent
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemakit.rules._base import Finding, Severity
-from schemakit.rules._sql import (
+from schemakit.rules._statements import (
     LOCKING_KINDS,
     Lock,
     SqlContext,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from schemakit.conventions import quote_qualified
 from schemakit.rules._base import Finding, Severity
-from schemakit.rules._sql import SqlContext, SqlRule, names, object_path, relation_path
+from schemakit.rules._statements import SqlContext, SqlRule, names, object_path, relation_path
 from schemakit.sql import Statement
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemakit.rules._base import Finding, Severity
-from schemakit.rules._sql import LOCKING_KINDS, SqlContext, SqlRule, lock_timeout_set, verb
+from schemakit.rules._statements import LOCKING_KINDS, SqlContext, SqlRule, lock_timeout_set, verb
 from schemakit.sql import Statement, lock_strength
 
 _WRITES_WAIT = lock_strength("ShareLock")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from schemakit.rules._base import Finding, Severity
-from schemakit.rules._sql import SqlContext, SqlRule, names, relation_path
+from schemakit.rules._statements import SqlContext, SqlRule, names, relation_path
 from schemakit.sql import Statement
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemakit.rules._base import Finding
-from schemakit.rules._sql import SqlContext, SqlRule, verb
+from schemakit.rules._statements import SqlContext, SqlRule, verb
 from schemakit.sql import Statement, cannot_run_in_transaction, is_concurrent
 
 

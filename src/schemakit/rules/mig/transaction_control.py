@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemakit.rules._base import Finding, Location
-from schemakit.rules._sql import SqlContext, SqlRule
+from schemakit.rules._statements import SqlContext, SqlRule
 from schemakit.sql import Statement
 
 _OPEN = frozenset({"TRANS_STMT_BEGIN", "TRANS_STMT_START"})

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterator
 
 from schemakit.rules._base import Finding, Severity
-from schemakit.rules._sql import SqlContext, SqlRule, relation_path
+from schemakit.rules._statements import SqlContext, SqlRule, relation_path
 from schemakit.sql import Statement
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from schemakit.rules._base import Finding, Severity
-from schemakit.rules._sql import SqlContext, SqlRule, names, verb
+from schemakit.rules._statements import SqlContext, SqlRule, names, verb
 from schemakit.sql import Statement
 
 _TABLE_KINDS = frozenset({"OBJECT_TABLE", "OBJECT_COLUMN"})
