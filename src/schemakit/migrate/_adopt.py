@@ -237,12 +237,9 @@ def repair_actions(
         for s in states
         if s.state == "edited"
     ]
-    rows = conn.execute(
-        "SELECT n.nspname, c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE NOT i.indisvalid AND n.nspname = ANY(%s) ORDER BY 1, 2",
-        (list(service.schemas),),
-    ).fetchall()
+    from schemakit.catalog import query
+
+    rows = conn.execute(query("invalid_indexes"), {"schemas": list(service.schemas)}).fetchall()
     actions += [
         Action(
             "drop-index",

@@ -36,14 +36,9 @@ def advisory_holders(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
     """Sessions holding a one-key advisory lock in this database (``schemakit locks`` and the
     runner's wait message read the same): (key, pid, application_name, client address,
     backend_start, state, query) each."""
-    rows = conn.execute(
-        "SELECT (l.classid::bigint << 32) | l.objid::bigint, l.pid, "
-        "coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), "
-        "a.backend_start, coalesce(a.state, ''), coalesce(a.query, '') "
-        "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.database = "
-        "(SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY l.pid"
-    ).fetchall()
+    from schemakit.catalog import query
+
+    rows = conn.execute(query("advisory_holders")).fetchall()
     # pg_locks splits the int8 key into two oids: put it back together, signed
     return [(k - (1 << 64) if k >= (1 << 63) else k, *rest) for k, *rest in rows]
 

@@ -361,11 +361,10 @@ def _batches(
 
 
 def _invalid_indexes(conn: psycopg.Connection[Any]) -> list[str]:
-    rows = conn.execute(
-        "SELECT n.nspname || '.' || c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid ORDER BY 1"
-    ).fetchall()
-    return [r[0] for r in rows]
+    from schemakit.catalog import query
+
+    rows = conn.execute(query("invalid_indexes"), {"schemas": None}).fetchall()
+    return [f"{schema}.{name}" for schema, name in rows]
 
 
 def _run(
