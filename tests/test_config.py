@@ -291,3 +291,24 @@ def test_a_service_role_postgres_reserves_is_refused(tmp_path: Path, role: str) 
     write(tmp_path / "schemakit.toml", f'[services.app]\nschemas = ["app"]\nrole = "{role}"\n')
     with pytest.raises(ConfigError, match=rf"services\.app\.role: '{role}' is a name PostgreSQL"):
         load_config(tmp_path)
+
+
+def test_a_migrations_folder_whose_migrations_are_below_it_is_an_error(tmp_path: Path) -> None:
+    """drizzle-kit's one folder per schema, configured as their parent: said, not silent."""
+    from schemakit.config import load_config as load
+    from schemakit.migrate import discover
+
+    write(tmp_path / "schemakit.toml", '[services.a]\nschemas = ["auth"]\nmigrations = "d"\n')
+    write(tmp_path / "d" / "auth" / "meta" / "_journal.json", '{"entries": []}')
+    write(tmp_path / "d" / "public" / "0000_x.sql", "SELECT 1;\n")
+    config = load(tmp_path)
+    with pytest.raises(ConfigError, match=r"services\.a\.migrations") as raised:
+        discover(config.services["a"], config.path)
+    assert "its subfolders hold migrations: auth, public" in str(raised.value)
+    # an empty folder is a new service's history, not an error
+    (tmp_path / "e").mkdir()
+    write(tmp_path / "schemakit.toml", '[services.a]\nschemas = ["auth"]\nmigrations = "e"\n')
+    config = load(tmp_path)
+    found = discover(config.services["a"], config.path)
+    assert found is not None
+    assert found.files == ()

@@ -155,7 +155,33 @@ def discover(service: Service, config_path: Path | None = None) -> MigrationSet 
         read_sql_file(path, service.name)
         for path in sorted(folder.glob("*.sql"), key=lambda p: migration_id(p.name))
     )
+    if not files:
+        _nothing_here(service, folder, config_path)
     return MigrationSet(service.name, "sql", folder, files)
+
+
+def _nothing_here(service: Service, folder: Path, config_path: Path | None) -> None:
+    """A folder with no migrations of its own but migrations below it (drizzle-kit's one
+    folder per schema, ``drizzle/<schema>/``) is a mistake to say, not an empty history; an
+    empty folder is a new service's."""
+    nested = sorted(
+        {
+            p.parent.parent if p.name == "_journal.json" else p.parent
+            for p in folder.rglob("*")
+            if p.suffix == ".sql" or (p.name == "_journal.json" and p.parent.name == "meta")
+        }
+    )
+    if nested:
+        shown = ", ".join(str(p.relative_to(folder)) for p in nested[:5])
+        raise ConfigError(
+            f"migrations folder {folder} has no .sql files, drizzle-kit journal "
+            f"(meta/_journal.json) or Alembic versions/ of its own, but its subfolders hold "
+            f"migrations: {shown}",
+            path=config_path,
+            key=f"services.{service.name}.migrations",
+            hint="point migrations at one of them; a service with one folder per schema is "
+            "one service per folder in schemakit.toml for now",
+        )
 
 
 def _drizzle(service: Service, folder: Path) -> MigrationSet:
