@@ -49,6 +49,7 @@ class ReindexWithoutConcurrently(SqlRule):
 
     code = "MIG014"
     name = "reindex-without-concurrently"
+    object_kind = "index"
     severity = Severity.WARNING
 
     kinds = frozenset({"ReindexStmt"})
@@ -67,6 +68,7 @@ class ReindexWithoutConcurrently(SqlRule):
             f"REINDEX {what} {target} without CONCURRENTLY holds {locks} while it rebuilds",
             "Use REINDEX ... CONCURRENTLY (PostgreSQL 12+), in a migration of its own.",
             object=target,
+            kind=what.lower(),
             location=self.at(statement),
             service=ctx.service,
         )
