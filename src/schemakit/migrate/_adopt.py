@@ -187,13 +187,10 @@ def _check_objects(conn: psycopg.Connection[Any], files: Sequence[MigrationFile]
     schemas, relations, types = _created(files)
     split = [r.split(".", 1) for r in sorted(relations)]
     split_types = [t.split(".", 1) for t in sorted(types)]
+    from schemakit.catalog import query
+
     row = conn.execute(
-        "SELECT array(SELECT s FROM unnest(%s::text[]) s "
-        "  WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s)),"
-        " array(SELECT r.s || '.' || r.n FROM unnest(%s::text[], %s::text[]) r(s, n)"
-        "  WHERE to_regclass(format('%%I.%%I', r.s, r.n)) IS NULL),"
-        " array(SELECT t.s || '.' || t.n FROM unnest(%s::text[], %s::text[]) t(s, n)"
-        "  WHERE to_regtype(format('%%I.%%I', t.s, t.n)) IS NULL)",
+        query("missing_objects"),
         (
             sorted(schemas),
             [s for s, _ in split],

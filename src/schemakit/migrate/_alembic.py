@@ -397,13 +397,9 @@ def _enum_types(conn: Any, upgrade_ops: Any, downgrade_ops: Any) -> None:
     import sqlalchemy as sa
     from alembic.operations import ops as alembic_ops
 
-    existing = {
-        (schema, name)
-        for schema, name in conn.exec_driver_sql(
-            "SELECT n.nspname, t.typname FROM pg_type t "
-            "JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'e'"
-        )
-    }
+    from schemakit.catalog import query
+
+    existing = {(schema, name) for schema, name in conn.exec_driver_sql(query("enum_types"))}
     wanted: dict[tuple[str, str], sa.Enum] = {}
     for op in _flatten(upgrade_ops.ops):
         if isinstance(op, alembic_ops.CreateTableOp):
