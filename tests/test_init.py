@@ -82,10 +82,12 @@ def test_init_writes_a_config_lint_runs(monorepo: Path, capsys: pytest.CaptureFi
             ("MIG010", "apps/files/migrations/0001_add_mime.sql", 2, "files"),
             # the module-level pgEnum, at its line
             ("ISO002", "apps/credits/src/schema/enums.ts", 4, "credits"),
-            # Better Auth's tables keep their names and types, but get their indexes checked
-            ("IDX001", "apps/auth/src/db/schema/auth.ts", 16, "auth"),
-            ("IDX003", "apps/auth/src/db/schema/auth.ts", 16, "auth"),
-            ("IDX003", "apps/files/src/db/schema.ts", 5, "files"),
+            # Better Auth's tables keep their names and types, but get their indexes checked,
+            # at the column's line
+            ("IDX001", "apps/auth/src/db/schema/auth.ts", 20, "auth"),
+            ("IDX003", "apps/auth/src/db/schema/auth.ts", 20, "auth"),
+            # drizzle-kit pull's index form is read (no IDX003), its name judged at its line
+            ("NAM008", "apps/files/src/db/schema.ts", 14, "files"),
         ]
     )
 

@@ -134,6 +134,9 @@ class _TableDraft:
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     references: list[tuple[str, Node, str]] = field(default_factory=list)
     """(column, arrow body ``t.col``, on delete code) awaiting resolution."""
+    lines: dict[str, int] = field(default_factory=dict)
+    """Column, index, constraint and foreign key name -> the line that declares it, so a
+    finding about one points there, not at the table."""
 
     @property
     def path(self) -> str:
@@ -234,9 +237,12 @@ def from_drizzle(
             if resolved is None:
                 continue
             ref, ref_column = resolved
+            fk_name = f"{draft.name}_{column}_{ref.name}_{ref_column}_fk"
+            if column in draft.lines:
+                draft.lines.setdefault(fk_name, draft.lines[column])
             draft.foreign_keys.append(
                 ForeignKey(
-                    f"{draft.name}_{column}_{ref.name}_{ref_column}_fk",
+                    fk_name,
                     (column,),
                     ref.schema,
                     ref.name,
@@ -245,6 +251,14 @@ def from_drizzle(
                 )
             )
 
+    for draft in drafts.values():
+        for name, line in draft.lines.items():
+            where.setdefault(f"{draft.path}.{name}", (draft.file, line))
+        for index in draft.indexes:  # index findings name schema.index
+            where.setdefault(
+                f"{draft.schema}.{index.name}",
+                (draft.file, draft.lines.get(index.name, draft.line)),
+            )
     tables = {
         path: Table(
             d.schema,
@@ -340,6 +354,7 @@ def _columns(
             type_, type_name = _type(builder, options)
             type_schema = "pg_catalog"
         draft.keys[key] = name
+        draft.lines.setdefault(name, ts.line(value))
         nullable = True
         default: str | None = None
         identity = ""
@@ -493,6 +508,25 @@ def _extra(
     if base.type != "call_expression":
         return
     kind = file.api(function) if function is not None else None
+    before = {*draft.lines, *(i.name for i in draft.indexes), *(c.name for c in draft.constraints)}
+    before |= {f.name for f in draft.foreign_keys}
+    _extra_kind(file, draft, kind, base, methods, table_param, table_vars)
+    # whatever the extra declared (an index, a constraint, a foreign key) is at its line
+    declared = {i.name for i in draft.indexes} | {c.name for c in draft.constraints}
+    declared |= {f.name for f in draft.foreign_keys}
+    for name in declared - before:
+        draft.lines.setdefault(name, ts.line(item))
+
+
+def _extra_kind(
+    file: _File,
+    draft: _TableDraft,
+    kind: str | None,
+    base: Node,
+    methods: list[tuple[str, Node]],
+    table_param: str,
+    table_vars: dict[str, _TableDraft],
+) -> None:
     if kind in ("index", "uniqueIndex"):
         _index(draft, base, methods, table_param, unique=kind == "uniqueIndex")
     elif kind == "unique":
