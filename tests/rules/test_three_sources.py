@@ -203,7 +203,13 @@ def test_sql_models_and_drizzle_agree(
     (finding,) = from_models.findings
     assert finding.location is not None
     assert finding.location.path.resolve() == (tmp_path / "models" / f"{module}.py").resolve()
-    assert finding.location.line == MODEL.splitlines().index("class Model(Base):") + 1
+    model = finding.location.path.read_text().splitlines()
+    expected = (
+        model.index("class Model(Base):") + 1
+        if column is None
+        else next(n for n, text in enumerate(model, 1) if text.strip().startswith(f"{column}:"))
+    )
+    assert finding.location.line == expected
     assert f"{module}:Base" in from_models.sources
 
 

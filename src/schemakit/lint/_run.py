@@ -403,8 +403,17 @@ def _model_locator(base: Any) -> Callable[[str], Location | None]:
         location = _source_of(mapper.class_)
         if location is None:
             continue
+        lines = _attribute_lines(mapper.class_, location)
         for table in mapper.tables:
-            where.setdefault(f"{table.schema or 'public'}.{table.name}", location)
+            path = f"{table.schema or 'public'}.{table.name}"
+            where.setdefault(path, location)
+            # a column's finding at the line that declares its attribute (mixins' columns,
+            # declared elsewhere, stay at the class)
+            for prop in mapper.column_attrs:
+                line = lines.get(prop.key)
+                for column in prop.columns:
+                    if line is not None and getattr(column, "table", None) is table:
+                        where.setdefault(f"{path}.{column.name}", Location(location.path, line))
     fallback = _source_of(base)
 
     def locate(path: str) -> Location | None:
@@ -414,6 +423,31 @@ def _model_locator(base: Any) -> Callable[[str], Location | None]:
         return fallback
 
     return locate
+
+
+def _attribute_lines(cls: type, location: Location) -> dict[str, int]:
+    """Attribute name -> the line of ``cls``'s body that assigns it (``x: Mapped[...] = ...``)."""
+    import ast
+    import textwrap
+
+    try:
+        source, _ = inspect.getsourcelines(cls)
+        tree = ast.parse(textwrap.dedent("".join(source)))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    lines: dict[str, int] = {}
+    for node in tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else ():
+        targets = (
+            [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else node.targets
+            if isinstance(node, ast.Assign)
+            else []
+        )
+        for target in targets:
+            if isinstance(target, ast.Name):
+                lines.setdefault(target.id, location.line + node.lineno - 1)
+    return lines
 
 
 def _source_of(cls: type) -> Location | None:
