@@ -46,6 +46,22 @@ def _on_path(paths: tuple[Path, ...]) -> Iterator[None]:
                 sys.path.remove(item)
 
 
+def _forget_foreign(module_name: str, paths: tuple[Path, ...]) -> None:
+    """Drop a package of the same name that another service imported from elsewhere: three
+    services whose models are all ``database.models`` must each read their own, not the
+    first one's (Python caches modules by name)."""
+    top = module_name.split(".", 1)[0]
+    loaded = sys.modules.get(top)
+    if loaded is None or not paths:
+        return
+    files = [getattr(loaded, "__file__", None), *(getattr(loaded, "__path__", None) or ())]
+    roots = [p.resolve() for p in paths]
+    if any(f and any(Path(f).resolve().is_relative_to(r) for r in roots) for f in files):
+        return  # this service's own
+    for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+        del sys.modules[name]
+
+
 def load_metadata(service: Service) -> Any:
     """The MetaData of ``service.models`` (``package.module:Base``)."""
     if service.models is None:
@@ -56,13 +72,35 @@ def load_metadata(service: Service) -> Any:
         )
     module_name, _, attr = service.models.partition(":")
     with _on_path(service.python_path):
+        _forget_foreign(module_name, service.python_path)
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
+            missing = getattr(exc, "name", None) or ""
+            ours = module_name == missing or module_name.startswith(missing + ".")
             raise ConfigError(
                 f"cannot import {module_name} for service {service.name}: {exc}",
                 key=f"services.{service.name}.models",
-                hint="set python-path to the folder that holds the package",
+                hint="set python-path to the folder that holds the package"
+                if ours or not missing
+                else f"the models import {missing}, which is not installed in this "
+                "environment: install the service's dependencies",
+            ) from exc
+        except Exception as exc:
+            import traceback
+
+            roots = [p.resolve() for p in service.python_path]
+            frames = traceback.extract_tb(exc.__traceback__)
+            # the service's own line that raised, not the library's that it called
+            own = [f for f in frames if any(Path(f.filename).is_relative_to(r) for r in roots)]
+            frame = (own or frames)[-1] if frames else None
+            where = f" ({frame.filename}:{frame.lineno})" if frame else ""
+            raise ConfigError(
+                f"importing {module_name} for service {service.name} raised "
+                f"{type(exc).__name__}: {exc}{where}",
+                key=f"services.{service.name}.models",
+                hint="the module itself fails on import: fix it, or run schemakit where "
+                "its settings (environment variables) are set",
             ) from exc
     base = getattr(module, attr, None)
     metadata = getattr(base, "metadata", None)
