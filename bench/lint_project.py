@@ -113,10 +113,13 @@ def run_floor(files: list[Path], storage: Path) -> float:
             **kwargs,  # type: ignore[arg-type]
         )
         options = f"-k {socket} -c listen_addresses= -c fsync=off -c full_page_writes=off"
+        # the server inherits pg_ctl's output: a log file, not a pipe run() would wait on
+        start_cmd = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log")]
         subprocess.run(
-            [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-s", "start"],
+            [*start_cmd, "-o", options, "-w", "-s", "start"],
             check=True,
-            capture_output=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             **kwargs,  # type: ignore[arg-type]
         )
         psql = [str(bindir / "psql"), "-X", "-q", "-h", str(socket), "-U", "postgres"]
