@@ -88,6 +88,10 @@ def test_init_writes_a_config_lint_runs(monorepo: Path, capsys: pytest.CaptureFi
             ("IDX003", "apps/auth/src/db/schema/auth.ts", 20, "auth"),
             # drizzle-kit pull's index form is read (no IDX003), its name judged at its line
             ("NAM008", "apps/files/src/db/schema.ts", 14, "files"),
+            # a shared package's file that does not parse: said, and its raw pgTable( found
+            # as the guideline's rg finds it
+            ("ISO001", "packages/ui/src/broken.ts", 4, None),
+            ("SYN002", "packages/ui/src/broken.ts", 5, None),
         ]
     )
 

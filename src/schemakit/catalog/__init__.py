@@ -20,7 +20,7 @@ from schemakit.catalog._model import (
 )
 
 if TYPE_CHECKING:
-    from schemakit.catalog._drizzle import from_drizzle
+    from schemakit.catalog._drizzle import from_drizzle, syntax_errors
     from schemakit.catalog._live import QUERIES, from_database
     from schemakit.catalog._metadata import from_metadata
     from schemakit.catalog._queries import query
@@ -31,6 +31,7 @@ _LAZY = {
     "QUERIES": "schemakit.catalog._live",
     "from_database": "schemakit.catalog._live",
     "from_drizzle": "schemakit.catalog._drizzle",
+    "syntax_errors": "schemakit.catalog._drizzle",
     "from_metadata": "schemakit.catalog._metadata",
     "query": "schemakit.catalog._queries",
 }
@@ -58,4 +59,5 @@ __all__ = [
     "from_drizzle",
     "from_metadata",
     "query",
+    "syntax_errors",
 ]

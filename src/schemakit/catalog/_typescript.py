@@ -19,6 +19,7 @@ __all__ = [
     "chain",
     "descendants",
     "first_string",
+    "first_syntax_error",
     "line",
     "object_literal",
     "parser",
@@ -156,3 +157,24 @@ def chain(node: Node) -> tuple[Node, list[tuple[str, Node]]] | None:
 
 
 # --- columns --------------------------------------------------------------------------------
+
+
+def first_syntax_error(root: Node) -> tuple[int, int, str] | None:
+    """(line, column, what) of the first place tree-sitter could not parse, or None."""
+    if not root.has_error:
+        return None
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_missing:
+            row, col = node.start_point
+            return row + 1, col + 1, f"missing {node.type!r}"
+        if node.type == "ERROR":
+            # tree-sitter wraps what it could not fit; it gave up where that ends
+            start = node.start_point[0] + 1
+            row, col = node.end_point
+            near = text(node).split("\n", 1)[0][:40]
+            since = f" since line {start} ({near})" if start != row + 1 else f" ({near})"
+            return row + 1, col + 1, "the code does not parse" + since
+        stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
+    return None

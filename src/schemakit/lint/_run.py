@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -123,6 +124,7 @@ def lint(
     source_runs, source_files = _lint_drizzle_sources(config, rules, say)
     catalogs += source_runs
     sources += source_files
+    given += _typescript_errors(config, [Path(f) for f in source_files])
     checked = check(
         config, rules, catalogs=catalogs, statements=statements, texts=texts, given=given
     )
@@ -133,6 +135,53 @@ def lint(
         sources=sources,
         suppressed=checked.suppressed,
     )
+
+
+def _typescript_errors(config: Config, files: list[Path]) -> list[Finding]:
+    """SYN002 at the first syntax error of each Drizzle file read."""
+    if not files:
+        return []
+    from schemakit.catalog import syntax_errors
+    from schemakit.rules import meta_rule
+
+    rule = meta_rule("typescript-syntax")()
+    findings = []
+    for path, line, column, what in syntax_errors(files):
+        owner = config.service_at(path.resolve())
+        findings.append(
+            rule.finding(
+                f"TypeScript syntax error: {what}",
+                "Fix the file: what it declares after this point may be missing from the "
+                "checks (tsc and drizzle-kit generate reject it too).",
+                location=Location(path, line, column),
+                service=owner.name if owner is not None else None,
+            )
+        )
+        findings += _raw_pgtables(path, owner.name if owner is not None else None)
+    return findings
+
+
+_RAW_PGTABLE = re.compile(r"""\bpgTable\(\s*['"`]([^'"`]+)['"`]""")
+
+
+def _raw_pgtables(path: Path, service: str | None) -> list[Finding]:
+    """ISO001 for each raw ``pgTable('name'`` of a file that does not parse, found by text
+    as the guideline's ``rg "pgTable\\("`` finds it (the parse tree may have lost the call)."""
+    from schemakit.rules.iso.table_in_public import TableInPublic
+
+    rule = TableInPublic()
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return [
+        rule.finding(
+            f"Table public.{match.group(1)} is in the public schema (a raw pgTable( in a file "
+            "that does not parse)",
+            "Declare it on the service's pgSchema(...) instead: schema.table(...).",
+            object=f"public.{match.group(1)}",
+            location=Location(path, text.count("\n", 0, match.start()) + 1),
+            service=service,
+        )
+        for match in _RAW_PGTABLE.finditer(text)
+    ]
 
 
 def _not_missing_after_cut(cut: set[str], finding: Finding) -> bool:

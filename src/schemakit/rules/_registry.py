@@ -64,6 +64,7 @@ from schemakit.rules.typ.json_column import JsonColumn
 from schemakit.rules.typ.non_uuid_primary_key import NonUuidPrimaryKey
 from schemakit.rules.typ.timestamp_without_time_zone import TimestampWithoutTimeZone
 from schemakit.rules.typ.user_id_not_text import UserIdNotText
+from schemakit.rules.typescript_syntax_error import TypeScriptSyntaxError
 from schemakit.rules.unused_suppression import UnusedSuppression
 
 __all__ = ["RULES", "get_rule", "matches", "meta_rule", "select_rules"]
@@ -127,6 +128,7 @@ RULES: tuple[type[Rule], ...] = (
     MissingStatementTimeout,
     MigrationDoesNotApply,
     SyntaxError_,
+    TypeScriptSyntaxError,
     UnusedSuppression,
     InvalidSuppression,
 )
