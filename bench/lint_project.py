@@ -76,7 +76,8 @@ def write_platform(root: Path, services: int, files: int) -> list[Path]:
     return ordered
 
 
-def run_schemakit(project: Path, env: dict[str, str]) -> float:
+def run_schemakit(project: Path, env: dict[str, str]) -> tuple[float, bytes]:
+    """Seconds taken, and the findings printed."""
     exe = Path(sys.executable).parent / "schemakit"
     start = time.perf_counter()
     done = subprocess.run(
@@ -85,7 +86,7 @@ def run_schemakit(project: Path, env: dict[str, str]) -> float:
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"schemakit failed: {done.stderr.decode()[-2000:]}")
-    return elapsed
+    return elapsed, done.stdout
 
 
 def run_floor(files: list[Path], storage: Path) -> float:
@@ -159,11 +160,19 @@ def main() -> int:
         help="default: where the embedded server puts its files (memory when it has room); "
         "disk: the temporary folder",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another schemakit source folder (a checkout's src/) to time in the same runs, "
+        "interleaved; its findings must be byte-identical",
+    )
     args = parser.parse_args()
     storage = storage_root() if args.storage == "default" else Path(tempfile.gettempdir())
     env = {**os.environ, "SCHEMAKIT_PG_TMPDIR": str(storage), "DATABASE_URL": ""}
     print(f"server files in {storage}; medians of {args.repeat} runs")
-    print(f"{'size':<10} {'files':>6} {'schemakit':>10} {'floor':>8} {'ratio':>7}  target")
+    peer_env = {**env, "PYTHONPATH": str(args.against)} if args.against else None
+    head = f"{'size':<10} {'files':>6} {'schemakit':>10} {'floor':>8} {'ratio':>7}"
+    print(head + (f" {'against':>8} {'ratio':>7}" if peer_env else "") + "  target")
     failed = False
     for size in args.sizes.split(","):
         services, files = (int(n) for n in size.split("x"))
@@ -175,17 +184,28 @@ def main() -> int:
                 path.chmod(0o755 if path.is_dir() else 0o644)
             ours: list[float] = []
             floor: list[float] = []
+            peer: list[float] = []
             for run in range(args.repeat):
                 _log(f"{size}: run {run + 1} of {args.repeat}")
-                ours.append(run_schemakit(root, env))
+                seconds, findings = run_schemakit(root, env)
+                ours.append(seconds)
                 floor.append(run_floor(ordered, storage))
+                if peer_env is not None:
+                    seconds, theirs = run_schemakit(root, peer_env)
+                    peer.append(seconds)
+                    if theirs != findings:
+                        raise SystemExit(f"{size}: the findings differ from --against's")
         ratio = statistics.median(ours) / statistics.median(floor)
+        against = ""
+        if peer:
+            against = f" {statistics.median(peer):>7.2f}s "
+            against += f"{statistics.median(peer) / statistics.median(floor):>6.2f}x"
         target = TARGETS.get((services, files))
         verdict = "" if target is None else f"<= {target}x {'PASS' if ratio <= target else 'FAIL'}"
         failed |= target is not None and ratio > target
         print(
             f"{size:<10} {services * files:>6} {statistics.median(ours):>9.2f}s "
-            f"{statistics.median(floor):>7.2f}s {ratio:>6.2f}x  {verdict}"
+            f"{statistics.median(floor):>7.2f}s {ratio:>6.2f}x{against}  {verdict}"
         )
     print("warm runs (a cache of the replayed state): not built yet, no figure")
     return 1 if failed else 0
