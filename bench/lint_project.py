@@ -114,8 +114,22 @@ def run_floor(files: list[Path], storage: Path) -> float:
             **kwargs,  # type: ignore[arg-type]
         )
         options = f"-k {socket} -c listen_addresses= -c fsync=off -c full_page_writes=off"
+        # -l: without a log file the server keeps pg_ctl's output pipe open, and run() waits
+        # for it forever
+        log = base / "server.log"
         subprocess.run(
-            [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-s", "start"],
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-o",
+                options,
+                "-w",
+                "-s",
+                "start",
+            ],
             check=True,
             capture_output=True,
             **kwargs,  # type: ignore[arg-type]
@@ -141,6 +155,12 @@ def run_floor(files: list[Path], storage: Path) -> float:
             **kwargs,  # type: ignore[arg-type]
         )
     finally:
+        if (data / "postmaster.pid").exists():  # a step failed: stop the server all the same
+            subprocess.run(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "-s", "stop"],
+                capture_output=True,
+                **kwargs,  # type: ignore[arg-type]
+            )
         shutil.rmtree(base, ignore_errors=True)
     return time.perf_counter() - start
 
