@@ -5,6 +5,11 @@ Provenance comes from the server, not from reading the SQL: an event trigger on
 statement creates or moves, tagged with the statement's number. So ``DO`` blocks,
 ``ALTER ... SET SCHEMA``, ``SET LOCAL search_path`` and unnamed constraints are attributed to
 the statement that really made them.
+
+Statements travel in batches, one message each, every statement after the ``set_config`` that
+numbers it: one round trip per batch instead of two per statement (issue 19 measured the
+replay at 0.72x that way). What it finds is exactly what replaying statement by statement
+finds (``BATCHED = False``; a test compares both).
 """
 
 from __future__ import annotations
