@@ -113,7 +113,9 @@ def run_floor(files: list[Path], storage: Path) -> float:
             capture_output=True,
             **kwargs,  # type: ignore[arg-type]
         )
+        # the embedded server's lock table: one transaction over 5,000 files outgrows the default
         options = f"-k {socket} -c listen_addresses= -c fsync=off -c full_page_writes=off"
+        options += " -c max_locks_per_transaction=1024"
         # -l: without a log file the server keeps pg_ctl's output pipe open, and run() waits
         # for it forever
         log = base / "server.log"
