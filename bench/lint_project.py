@@ -76,7 +76,8 @@ def write_platform(root: Path, services: int, files: int) -> list[Path]:
     return ordered
 
 
-def run_schemakit(project: Path, env: dict[str, str]) -> float:
+def run_schemakit(project: Path, env: dict[str, str]) -> tuple[float, bytes]:
+    """Seconds taken, and the findings printed."""
     exe = Path(sys.executable).parent / "schemakit"
     start = time.perf_counter()
     done = subprocess.run(
@@ -85,7 +86,7 @@ def run_schemakit(project: Path, env: dict[str, str]) -> float:
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"schemakit failed: {done.stderr.decode()[-2000:]}")
-    return elapsed
+    return elapsed, done.stdout
 
 
 def run_floor(files: list[Path], storage: Path) -> float:
@@ -112,14 +113,27 @@ def run_floor(files: list[Path], storage: Path) -> float:
             capture_output=True,
             **kwargs,  # type: ignore[arg-type]
         )
+        # the embedded server's lock table: one transaction over 5,000 files outgrows the default
         options = f"-k {socket} -c listen_addresses= -c fsync=off -c full_page_writes=off"
-        # the server inherits pg_ctl's output: a log file, not a pipe run() would wait on
-        start_cmd = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log")]
+        options += " -c max_locks_per_transaction=1024"
+        # -l: without a log file the server keeps pg_ctl's output pipe open, and run() waits
+        # for it forever
+        log = base / "server.log"
         subprocess.run(
-            [*start_cmd, "-o", options, "-w", "-s", "start"],
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-o",
+                options,
+                "-w",
+                "-s",
+                "start",
+            ],
             check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            capture_output=True,
             **kwargs,  # type: ignore[arg-type]
         )
         psql = [str(bindir / "psql"), "-X", "-q", "-h", str(socket), "-U", "postgres"]
@@ -143,6 +157,12 @@ def run_floor(files: list[Path], storage: Path) -> float:
             **kwargs,  # type: ignore[arg-type]
         )
     finally:
+        if (data / "postmaster.pid").exists():  # a step failed: stop the server all the same
+            subprocess.run(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "-s", "stop"],
+                capture_output=True,
+                **kwargs,  # type: ignore[arg-type]
+            )
         shutil.rmtree(base, ignore_errors=True)
     return time.perf_counter() - start
 
@@ -162,11 +182,19 @@ def main() -> int:
         help="default: where the embedded server puts its files (memory when it has room); "
         "disk: the temporary folder",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another schemakit source folder (a checkout's src/) to time in the same runs, "
+        "interleaved; its findings must be byte-identical",
+    )
     args = parser.parse_args()
     storage = storage_root() if args.storage == "default" else Path(tempfile.gettempdir())
     env = {**os.environ, "SCHEMAKIT_PG_TMPDIR": str(storage), "DATABASE_URL": ""}
     print(f"server files in {storage}; medians of {args.repeat} runs")
-    print(f"{'size':<10} {'files':>6} {'schemakit':>10} {'floor':>8} {'ratio':>7}  target")
+    peer_env = {**env, "PYTHONPATH": str(args.against)} if args.against else None
+    head = f"{'size':<10} {'files':>6} {'schemakit':>10} {'floor':>8} {'ratio':>7}"
+    print(head + (f" {'against':>8} {'ratio':>7}" if peer_env else "") + "  target")
     failed = False
     for size in args.sizes.split(","):
         services, files = (int(n) for n in size.split("x"))
@@ -178,17 +206,28 @@ def main() -> int:
                 path.chmod(0o755 if path.is_dir() else 0o644)
             ours: list[float] = []
             floor: list[float] = []
+            peer: list[float] = []
             for run in range(args.repeat):
                 _log(f"{size}: run {run + 1} of {args.repeat}")
-                ours.append(run_schemakit(root, env))
+                seconds, findings = run_schemakit(root, env)
+                ours.append(seconds)
                 floor.append(run_floor(ordered, storage))
+                if peer_env is not None:
+                    seconds, theirs = run_schemakit(root, peer_env)
+                    peer.append(seconds)
+                    if theirs != findings:
+                        raise SystemExit(f"{size}: the findings differ from --against's")
         ratio = statistics.median(ours) / statistics.median(floor)
+        against = ""
+        if peer:
+            against = f" {statistics.median(peer):>7.2f}s "
+            against += f"{statistics.median(peer) / statistics.median(floor):>6.2f}x"
         target = TARGETS.get((services, files))
         verdict = "" if target is None else f"<= {target}x {'PASS' if ratio <= target else 'FAIL'}"
         failed |= target is not None and ratio > target
         print(
             f"{size:<10} {services * files:>6} {statistics.median(ours):>9.2f}s "
-            f"{statistics.median(floor):>7.2f}s {ratio:>6.2f}x  {verdict}"
+            f"{statistics.median(floor):>7.2f}s {ratio:>6.2f}x{against}  {verdict}"
         )
     print("warm runs (a cache of the replayed state): not built yet, no figure")
     return 1 if failed else 0

@@ -21,8 +21,9 @@ from typing import Any
 
 import psycopg
 
+from schemakit import catalog as catalogs  # its SQLAlchemy and Drizzle readers load on use
 from schemakit._pg import connect
-from schemakit.catalog import Catalog, from_database, from_drizzle, from_metadata
+from schemakit.catalog import Catalog, from_database
 from schemakit.config import Config, Service, load_config
 from schemakit.errors import DatabaseError, SchemakitError, redact
 from schemakit.lint._common import (
@@ -295,7 +296,7 @@ def _lint_models(
         assert service.models is not None
         say(f"reading the models of service {service.name} ({service.models})")
         metadata = load_metadata(service)
-        catalog = from_metadata(metadata, service.database)
+        catalog = catalogs.from_metadata(metadata, service.database)
         ctx = CatalogContext(
             catalog,
             config,
@@ -345,7 +346,7 @@ def _lint_drizzle_sources(
         if not files:
             continue
         say(f"parsing {len(files)} Drizzle files of service {service.name}")
-        catalog, where = from_drizzle(files, service.database)
+        catalog, where = catalogs.from_drizzle(files, service.database)
         ctx = CatalogContext(
             catalog,
             config,
@@ -361,7 +362,7 @@ def _lint_drizzle_sources(
         # the guideline's check, `rg "pgTable\(" services/ ...`, over the files no service
         # lists: a raw pgTable( there lands in public like any other
         say(f"parsing {len(stray)} Drizzle files that no service lists")
-        catalog, where = from_drizzle(stray, config.default_database)
+        catalog, where = catalogs.from_drizzle(stray, config.default_database)
         ctx = CatalogContext(catalog, config, config.default_database, has_registry=False)
         runs.append(
             CatalogRun(
