@@ -52,13 +52,13 @@ def apply_pending(
     for file in pending:
         _refuse_transaction_control(file)  # parse errors, too, surface before any change
     gate(service, migrations, states, options, config)
-    for file in pending:
-        _own_schema_may_exist(file.statements, service.schemas)
     if options.dry_run:
         result.sql += [s.text for file in pending for s in file.statements]
         return
     if not pending:
         return
+    for file in pending:
+        _own_schema_may_exist(file.statements, service.schemas)
     recorder = ledger.Recorder(conn, migrations.service, drizzle_table)
     by_state = {s.id: s for s in states}
     total = len(pending)
