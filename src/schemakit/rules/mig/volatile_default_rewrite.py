@@ -48,6 +48,7 @@ class VolatileDefaultRewrite(SqlRule):
 
     code = "MIG012"
     name = "volatile-default-rewrite"
+    object_kind = "column"
 
     kinds = frozenset({"AlterTableStmt"})
     alter_subtypes = frozenset({"AT_AddColumn"})
