@@ -39,6 +39,7 @@ class DetachPartitionWithoutConcurrently(SqlRule):
 
     code = "MIG021"
     name = "detach-partition-without-concurrently"
+    object_kind = "table"
     severity = Severity.WARNING
 
     kinds = frozenset({"AlterTableStmt"})

@@ -43,6 +43,7 @@ class DomainConstraint(SqlRule):
 
     code = "MIG020"
     name = "domain-constraint"
+    object_kind = "type"
     severity = Severity.WARNING
 
     kinds = frozenset({"CreateDomainStmt", "AlterDomainStmt"})

@@ -41,6 +41,7 @@ class DropIndexWithoutConcurrently(SqlRule):
 
     code = "MIG013"
     name = "drop-index-without-concurrently"
+    object_kind = "index"
     severity = Severity.WARNING
 
     kinds = frozenset({"IndexStmt", "DropStmt"})

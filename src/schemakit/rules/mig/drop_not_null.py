@@ -38,6 +38,7 @@ class DropNotNull(SqlRule):
 
     code = "MIG015"
     name = "drop-not-null"
+    object_kind = "column"
     severity = Severity.WARNING
 
     kinds = frozenset({"AlterTableStmt"})

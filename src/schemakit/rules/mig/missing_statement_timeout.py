@@ -51,6 +51,7 @@ class MissingStatementTimeout(SqlRule):
 
     code = "MIG022"
     name = "missing-statement-timeout"
+    object_kind = "table"
     severity = Severity.WARNING
 
     kinds = LOCKING_KINDS

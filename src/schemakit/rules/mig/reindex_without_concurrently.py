@@ -49,6 +49,7 @@ class ReindexWithoutConcurrently(SqlRule):
 
     code = "MIG014"
     name = "reindex-without-concurrently"
+    object_kind = "index"
     severity = Severity.WARNING
 
     kinds = frozenset({"ReindexStmt"})

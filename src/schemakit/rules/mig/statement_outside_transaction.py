@@ -40,6 +40,7 @@ class StatementOutsideTransaction(SqlRule):
 
     code = "MIG018"
     name = "statement-outside-transaction"
+    object_kind = "migration"
 
     kinds = frozenset(
         {

@@ -49,6 +49,7 @@ class TransactionControl(SqlRule):
 
     code = "MIG017"
     name = "transaction-control"
+    object_kind = "migration"
 
     kinds = frozenset({"TransactionStmt"})
 

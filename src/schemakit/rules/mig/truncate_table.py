@@ -40,6 +40,7 @@ class TruncateTable(SqlRule):
 
     code = "MIG016"
     name = "truncate-table"
+    object_kind = "table"
     severity = Severity.WARNING
 
     kinds = frozenset({"TruncateStmt"})

@@ -44,6 +44,7 @@ class UnqualifiedAlter(SqlRule):
 
     code = "MIG019"
     name = "unqualified-alter"
+    object_kind = "table"
     severity = Severity.WARNING
 
     kinds = frozenset({"AlterTableStmt", "DropStmt", "CommentStmt", "RenameStmt"})
