@@ -132,9 +132,10 @@ def test_an_existing_schema_is_handed_over_in_one_run(
     pg_conn.execute("RESET ROLE")
     assert provision(tmp_path, url).stdout.strip().endswith("already provisioned")
 
-    # and the lint agrees
+    # and the lint agrees: what provision listed, and nothing else
     options = LintOptions(database_url=url, select=("SEC", "ISO007"))
-    assert lint(tmp_path, options).findings == []
+    found = lint(tmp_path, options).findings
+    assert [(f.code, f.object) for f in found] == [("SEC008", "legacy.theirs")]
 
 
 def test_provision_errors_change_nothing_and_hide_the_password(tmp_path: Path) -> None:

@@ -245,16 +245,33 @@ class _Builder:
             self.sequences[sequence.path] = sequence
 
     def _add_functions(self, rows: list[tuple[Any, ...]]) -> None:
-        for schema, name, args, kind, owner, language in rows:
-            function = Function(schema, name, args, _PROKINDS.get(kind, kind), owner, language)
+        for schema, name, args, kind, owner, language, definer, config in rows:
+            function = Function(
+                schema,
+                name,
+                args,
+                _PROKINDS.get(kind, kind),
+                owner,
+                language,
+                definer,
+                tuple(config or ()),
+            )
             self.functions[function.path] = function
 
     def _add_grants(self, rows: list[tuple[Any, ...]]) -> None:
         self.grants = tuple(Grant(*row) for row in rows)
 
     def _add_roles(self, rows: list[tuple[Any, ...]]) -> None:
-        for name, superuser, privileges_of, current in rows:
-            self.roles[name] = Role(name, superuser, frozenset(privileges_of))
+        for name, superuser, privileges_of, current, createrole, createdb, bypass, of in rows:
+            self.roles[name] = Role(
+                name,
+                superuser,
+                frozenset(privileges_of),
+                createrole,
+                createdb,
+                bypass,
+                frozenset(of),
+            )
             if current:
                 self.user = name
 

@@ -158,6 +158,9 @@ class Function:
     kind: str = "function"
     owner: str | None = None
     language: str = "sql"
+    security_definer: bool = False
+    config: tuple[str, ...] = ()
+    """Its ``SET`` settings (``pg_proc.proconfig``): ``("search_path=auth, pg_temp",)``."""
 
     @property
     def path(self) -> str:
@@ -197,6 +200,11 @@ class Role:
     superuser: bool = False
     privileges_of: frozenset[str] = frozenset()
     """The roles whose privileges it has (``pg_has_role(name, r, 'USAGE')``), itself too."""
+    createrole: bool = False
+    createdb: bool = False
+    bypassrls: bool = False
+    member_of: frozenset[str] = frozenset()
+    """The roles it was granted directly (``GRANT r TO name``), which a REVOKE undoes."""
 
 
 @dataclass(frozen=True)

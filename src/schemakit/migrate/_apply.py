@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import psycopg
 
 from schemakit.config import Config, Service
+from schemakit.conventions import quote_ident
 from schemakit.errors import MigrationError, first_line
 from schemakit.migrate import _ledger as ledger
 from schemakit.migrate._alembic import alembic_upgrade
@@ -19,6 +21,7 @@ from schemakit.migrate._gate import gate
 from schemakit.migrate._options import MigrateOptions, Say, timeouts_sql
 from schemakit.migrate._sources import MigrationFile, MigrationSet
 from schemakit.migrate._states import MigrationState, ServiceResult
+from schemakit.sql import Statement
 
 __all__ = ["apply_pending"]
 
@@ -54,6 +57,8 @@ def apply_pending(
         return
     if not pending:
         return
+    for file in pending:
+        _own_schema_may_exist(file.statements, service.schemas)
     recorder = ledger.Recorder(conn, migrations.service, drizzle_table)
     by_state = {s.id: s for s in states}
     total = len(pending)
@@ -75,6 +80,19 @@ def apply_pending(
         else:
             _apply_file(conn, migrations, batch[0], options, recorder)
             applied(batch[0])
+
+
+def _own_schema_may_exist(statements: list[Statement], schemas: Sequence[str]) -> None:
+    """drizzle-kit writes ``CREATE SCHEMA "x"`` with no IF NOT EXISTS, and ``provision`` may
+    have created the service's schema first: a bare CREATE SCHEMA of one of the service's own
+    schemas runs as ``CREATE SCHEMA IF NOT EXISTS`` (the same on a fresh database). Only the
+    text sent changes (in the file's cached statement list), not the file or its checksum."""
+    for index, statement in enumerate(statements):
+        node = statement.node
+        bare = not (node.get("if_not_exists") or node.get("schemaElts") or node.get("authrole"))
+        if statement.kind == "CreateSchemaStmt" and bare and node.get("schemaname") in schemas:
+            text = f"CREATE SCHEMA IF NOT EXISTS {quote_ident(node['schemaname'])}"
+            statements[index] = replace(statement, text=text)
 
 
 def _apply_alembic(

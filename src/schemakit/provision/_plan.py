@@ -12,6 +12,7 @@ from schemakit.catalog import Catalog, from_database
 from schemakit.config import Config
 from schemakit.conventions import quote_ident, quote_qualified
 from schemakit.errors import DatabaseError, SchemakitError, first_line
+from schemakit.provision._boundary import check_boundary, crossings
 
 __all__ = ["Step", "apply", "foreign_owned", "foreign_owned_in", "plan", "plan_catalog"]
 
@@ -40,9 +41,16 @@ def plan_catalog(catalog: Catalog, config: Config, database: str) -> list[Step]:
       user, who runs the migrations, makes there: granted on what exists, and by default
       on the rest. (The role owns the schema, so it may also create and drop there.)
 
+    - nothing that crosses the boundary: grants on a service's objects to another
+      service's role or ``PUBLIC``, memberships between service roles, default privileges
+      for another service's role are revoked.
+
     Services without a ``role`` get their schemas created, owned by the connecting user.
-    Objects already inside a schema keep their owners (see :func:`foreign_owned`).
+    Objects already inside a schema keep their owners (see :func:`foreign_owned`). Two
+    services claiming one schema, or a service role with SUPERUSER, CREATEROLE or
+    BYPASSRLS, are refused before any step is planned.
     """
+    check_boundary(catalog, config, database)
     steps: list[Step] = []
     access = _Access(catalog)
     if not config.is_exempt(database) and access.public_may_create():
@@ -87,6 +95,7 @@ def plan_catalog(catalog: Catalog, config: Config, database: str) -> list[Step]:
             if role is not None:
                 role_exists = role in existing_roles
                 steps += _access(access, schema, role, service.name, role_exists=role_exists)
+    steps += [Step(sql, why) for sql, why in crossings(catalog, config, database)]
     return steps
 
 

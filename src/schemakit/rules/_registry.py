@@ -58,6 +58,11 @@ from schemakit.rules.nam.unconventional_index_name import UnconventionalIndexNam
 from schemakit.rules.nam.verbose_schema_name import VerboseSchemaName
 from schemakit.rules.sec.create_on_public import CreateOnPublic
 from schemakit.rules.sec.cross_service_access import CrossServiceAccess
+from schemakit.rules.sec.cross_service_membership import CrossServiceMembership
+from schemakit.rules.sec.definer_without_search_path import DefinerWithoutSearchPath
+from schemakit.rules.sec.foreign_default_privilege import ForeignDefaultPrivilege
+from schemakit.rules.sec.foreign_owner import ForeignOwner
+from schemakit.rules.sec.privileged_service_role import PrivilegedServiceRole
 from schemakit.rules.sec.user_table_without_rls import UserTableWithoutRls
 from schemakit.rules.syntax_error import SyntaxError_
 from schemakit.rules.typ.json_column import JsonColumn
@@ -82,6 +87,11 @@ RULES: tuple[type[Rule], ...] = (
     CrossServiceAccess,
     CreateOnPublic,
     UserTableWithoutRls,
+    CrossServiceMembership,
+    PrivilegedServiceRole,
+    DefinerWithoutSearchPath,
+    ForeignDefaultPrivilege,
+    ForeignOwner,
     NonSnakeCaseName,
     SingularTableName,
     MisnamedJunctionTable,
