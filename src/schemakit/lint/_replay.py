@@ -178,7 +178,7 @@ def replay(
     )
     with contextlib.ExitStack() as stack:
         cluster = shared if shared is not None else stack.enter_context(Cluster())
-        _create_roles(cluster, config)
+        _create_roles(cluster, config, _roles_named(plan), say)
         for database, sets in plan:
             # A shared cluster may already hold a database of that name: use a unique one.
             actual = database if shared is None else f"lint_{next(_unique)}_{database}"
@@ -210,16 +210,54 @@ def replay(
             yield database, catalog, Origins(entries)
 
 
-def _create_roles(cluster: Cluster, config: Config) -> None:
-    """Create the services' configured roles, so migrations may GRANT to them or be owned by them."""
+def _roles_named(plan: list[tuple[str, list[MigrationSet]]]) -> set[str]:
+    """Roles the SQL migrations grant to, hand objects to or name in policies, that none of
+    them creates: made outside the migrations (a pg_dump baseline's GRANT ... TO reporting)."""
+    named: set[str] = set()
+    created: set[str] = set()
+    for _, sets in plan:
+        for migration_set in sets:
+            if not migration_set.is_sql:
+                continue
+            for file in migration_set.files:
+                for statement in file.statements:
+                    if statement.kind == "CreateRoleStmt":
+                        created.add(str(statement.node.get("role", "")))
+                    named.update(_role_names(statement.node))
+    return named - created - {"public"}
+
+
+def _role_names(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        # a RoleSpec, wrapped ({"RoleSpec": {...}}) in lists, bare in typed fields (newowner)
+        if node.get("roletype") == "ROLESPEC_CSTRING":
+            yield str(node.get("rolename", ""))
+        for value in node.values():
+            yield from _role_names(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _role_names(item)
+
+
+def _create_roles(cluster: Cluster, config: Config, named: set[str], say: Progress) -> None:
+    """Create the services' configured roles, and the roles the migrations name but do not
+    create (listed), so migrations may GRANT to them or be owned by them."""
     from psycopg import sql
 
-    roles = sorted({s.role for s in config.services.values() if s.role})
+    configured = {s.role for s in config.services.values() if s.role}
+    made = []
     with cluster.connect() as conn:
-        for role in roles:
+        for role in sorted(configured | named):
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
             if not exists:
                 conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+                if role not in configured:
+                    made.append(role)
+    if made:
+        say(
+            "created for the replay, as the migrations name them and none creates them: "
+            + ", ".join(made)
+        )
 
 
 # Statements that behave differently inside the implicit transaction of a batch than alone in
