@@ -38,6 +38,7 @@ __all__ = [
     "MigrationStep",
     "SqlContext",
     "SqlRule",
+    "alter_commands",
     "const_value",
     "known_types_of",
     "lock_timeout_set",
@@ -152,6 +153,15 @@ def known_types_of(catalog: Catalog) -> dict[str, dict[str, ColumnType]]:
             if parsed is not None:
                 columns[column.name] = parsed
     return known
+
+
+def alter_commands(statement: Statement, subtype: str) -> Iterator[dict[str, Any]]:
+    """The ``AlterTableCmd`` nodes of an ``ALTER TABLE`` that are ``subtype``
+    (``AT_AddColumn``, ...), in order."""
+    for item in statement.node.get("cmds") or ():
+        cmd = item.get("AlterTableCmd", {})
+        if cmd.get("subtype") == subtype:
+            yield cmd
 
 
 def const_value(node: dict[str, Any]) -> str | None:

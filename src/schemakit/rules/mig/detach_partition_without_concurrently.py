@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemakit.rules._base import Finding, Severity
-from schemakit.rules._statements import SqlContext, SqlRule, relation_path
+from schemakit.rules._statements import SqlContext, SqlRule, alter_commands, relation_path
 from schemakit.sql import Statement
 
 
@@ -49,10 +49,7 @@ class DetachPartitionWithoutConcurrently(SqlRule):
         table = relation_path(statement.node.get("relation"))
         if not ctx.is_existing(table):
             return
-        for item in statement.node.get("cmds") or ():
-            cmd = item.get("AlterTableCmd", {})
-            if cmd.get("subtype") != "AT_DetachPartition":
-                continue
+        for cmd in alter_commands(statement, "AT_DetachPartition"):
             partition_cmd = (cmd.get("def") or {}).get("PartitionCmd") or {}
             if partition_cmd.get("concurrent"):
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemakit.rules._base import Finding
-from schemakit.rules._statements import SqlContext, SqlRule, relation_path
+from schemakit.rules._statements import SqlContext, SqlRule, alter_commands, relation_path
 from schemakit.sql import Statement
 
 
@@ -46,10 +46,9 @@ class NotNullColumnWithoutDefault(SqlRule):
         table = relation_path(statement.node.get("relation"))
         if not ctx.is_existing(table):
             return
-        for item in statement.node.get("cmds") or ():
-            cmd = item.get("AlterTableCmd", {})
+        for cmd in alter_commands(statement, "AT_AddColumn"):
             column = cmd.get("def", {}).get("ColumnDef")
-            if cmd.get("subtype") != "AT_AddColumn" or column is None:
+            if column is None:
                 continue
             kinds = {
                 c.get("Constraint", {}).get("contype") for c in column.get("constraints") or ()

@@ -6,7 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from schemakit.rules._base import Finding
-from schemakit.rules._statements import SqlContext, SqlRule, names, relation_path
+from schemakit.rules._statements import (
+    SqlContext,
+    SqlRule,
+    alter_commands,
+    names,
+    relation_path,
+)
 from schemakit.sql import Statement, volatile_reason
 
 _SERIALS = frozenset({"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"})
@@ -60,10 +66,7 @@ class VolatileDefaultRewrite(SqlRule):
         table = relation_path(node.get("relation"))
         if not ctx.is_existing(table):
             return
-        for item in node.get("cmds") or ():
-            cmd = item.get("AlterTableCmd", {})
-            if cmd.get("subtype") != "AT_AddColumn":
-                continue
+        for cmd in alter_commands(statement, "AT_AddColumn"):
             column = (cmd.get("def") or {}).get("ColumnDef") or {}
             reason = _rewrite_reason(column)
             if not reason:
