@@ -515,11 +515,11 @@ _BETTER_AUTH = (
     "device_code",
 )
 LIBRARY_PRESETS: dict[str, tuple[str, ...]] = {
+    # each table singular and plural ("jwks" is both already)
     "better-auth": tuple(
         name
         for table in _BETTER_AUTH
-        for name in (table, table + "s" if table != "jwks" else "")
-        if name
+        for name in ((table,) if table == "jwks" else (table, table + "s"))
     ),
 }
 """Table sets a library owns, by name, for ``[lint] library-tables = ["PRESET:SCHEMA"]``: the

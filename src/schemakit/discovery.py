@@ -70,11 +70,12 @@ def discover_project(root: Path, exempt: Sequence[tuple[str, str]] = ()) -> Proj
         raise SchemakitError(f"{root} is not a folder", hint="pass the project's root folder")
     project = Project(root, [], sorted({database for _, database in exempt}))
     claimed: set[Path] = set()
-    for config in _files(root, DRIZZLE_CONFIGS):
+    tree = _tree(root)  # one walk of the project, read by the three passes
+    for config in _files(tree, DRIZZLE_CONFIGS):
         _drizzle_service(project, config, claimed)
-    for ini in _files(root, ("alembic.ini",)):
+    for ini in _files(tree, ("alembic.ini",)):
         _alembic_service(project, ini, claimed)
-    for folder in _sql_folders(root, claimed):
+    for folder in _sql_folders(tree, claimed):
         name = _package_name(folder.parent, root)
         kind = (
             "a drizzle-kit folder"
@@ -106,12 +107,21 @@ def discover_project(root: Path, exempt: Sequence[tuple[str, str]] = ()) -> Proj
     return project
 
 
-def _files(root: Path, names: Sequence[str]) -> Iterator[Path]:
+def _tree(root: Path) -> list[tuple[Path, list[str]]]:
+    """Every folder below ``root`` with its file names, in order, skipping vendored, built
+    and hidden folders."""
+    tree = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
-        for name in sorted(files):
+        tree.append((Path(folder), sorted(files)))
+    return tree
+
+
+def _files(tree: list[tuple[Path, list[str]]], names: Sequence[str]) -> Iterator[Path]:
+    for folder, files in tree:
+        for name in files:
             if name in names:
-                yield Path(folder, name)
+                yield folder / name
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -342,12 +352,10 @@ def _created_schemas(folder: Path | None) -> list[str]:
     return names
 
 
-def _sql_folders(root: Path, claimed: set[Path]) -> Iterator[Path]:
+def _sql_folders(tree: list[tuple[Path, list[str]]], claimed: set[Path]) -> Iterator[Path]:
     """Folders of SQL migrations no drizzle config or alembic.ini claimed: named like one
     (migrations/, sql/, ...), or a drizzle-kit folder (meta/_journal.json)."""
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
-        path = Path(folder)
+    for path, files in tree:
         journal = (path / "meta" / "_journal.json").is_file()
         if (path.name not in _SQL_FOLDERS and not journal) or path.resolve() in claimed:
             continue
