@@ -9,21 +9,18 @@ from typing import Any
 
 import click
 
-from schemakit.cli._migrate import config_option, database_url_option
+from schemakit.cli._migrate import (
+    common_options,
+    config_option,
+    database_url_option,
+    format_option,
+    timeout_option,
+)
 from schemakit.cli._shared import EXIT_CLEAN, EXIT_FINDINGS, say
 
 __all__ = ["register"]
 
-_format = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-_timeout = click.option(
-    "--timeout",
-    type=float,
-    default=300.0,
-    show_default=True,
-    help="Seconds for connecting, retries and waiting for the migration lock.",
-)
+_timeout = timeout_option("connecting, retries and waiting for the migration lock")
 
 
 @click.command("baseline")
@@ -39,7 +36,7 @@ _timeout = click.option(
     help="Do not check that the objects the migrations create exist.",
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be recorded; record nothing.")
-@_format
+@format_option
 @_timeout
 def baseline_command(
     service: str,
@@ -104,7 +101,7 @@ def baseline_command(
 @database_url_option("The database")
 @click.option("--yes", is_flag=True, help="Do not ask before acting.")
 @click.option("--dry-run", is_flag=True, help="List the actions; change nothing.")
-@_format
+@format_option
 @_timeout
 def repair_command(
     service: str,
@@ -162,12 +159,7 @@ def repair_command(
 
 
 @click.command("validate")
-@click.argument("services", nargs=-1)
-@config_option
-@database_url_option("The database to check")
-@click.option("--database", metavar="NAME", help="Which configured database the URL is.")
-@_format
-@_timeout
+@common_options("check", "connecting and retries")
 def validate_command(
     services: tuple[str, ...],
     start: Path,

@@ -12,7 +12,14 @@ import click
 
 from schemakit.cli._shared import EXIT_CLEAN, EXIT_FINDINGS, libpq_url, say
 
-__all__ = ["config_option", "database_url_option", "register"]
+__all__ = [
+    "common_options",
+    "config_option",
+    "database_url_option",
+    "format_option",
+    "register",
+    "timeout_option",
+]
 
 config_option = click.option(
     "--config",
@@ -36,7 +43,7 @@ def database_url_option(what: str) -> Callable[[Any], Any]:
     )
 
 
-def _common(doing: str, timeout_covers: str) -> Callable[[Any], Any]:
+def common_options(doing: str, timeout_covers: str) -> Callable[[Any], Any]:
     """SERVICES, --config, --database-url, --database, --format and --timeout, as
     ``migrate``, ``status`` and ``history`` take them; ``doing`` the database, for
     ``timeout_covers`` seconds."""
@@ -49,26 +56,31 @@ def _common(doing: str, timeout_covers: str) -> Callable[[Any], Any]:
     return decorate
 
 
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+"""``--format text|json``, for the commands that report data rather than findings."""
+
+
+def timeout_option(covers: str) -> Callable[[Any], Any]:
+    """``--timeout SECONDS`` (default 300) for the whole run: what it ``covers``."""
+    return click.option(
+        "--timeout",
+        type=float,
+        default=300.0,
+        show_default=True,
+        help=f"Seconds for the whole run: {covers}.",
+    )
+
+
 def _common_options(doing: str, timeout_covers: str) -> list[Any]:
     return [
         click.argument("services", nargs=-1),
         config_option,
         database_url_option(f"The database to {doing}"),
         click.option("--database", metavar="NAME", help="Which configured database the URL is."),
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(["text", "json"]),
-            default="text",
-            show_default=True,
-        ),
-        click.option(
-            "--timeout",
-            type=float,
-            default=300.0,
-            show_default=True,
-            help=f"Seconds for the whole run: {timeout_covers}.",
-        ),
+        format_option,
+        timeout_option(timeout_covers),
     ]
 
 
@@ -85,7 +97,7 @@ def _echo_json(rows: list[tuple[str, Any]], *fields: str) -> None:
 
 
 @click.command("migrate")
-@_common("migrate", "connecting, waiting for the lock, retries, applying")
+@common_options("migrate", "connecting, waiting for the lock, retries, applying")
 @click.option("--dry-run", is_flag=True, help="Print the SQL that would run; change nothing.")
 @click.option(
     "--lock-timeout",
@@ -237,7 +249,7 @@ def _echo_results(results: list[Any], dry_run: bool, failed: Any) -> None:
 
 
 @click.command("status")
-@_common("read", "connecting and retries")
+@common_options("read", "connecting and retries")
 @click.option("--check", is_flag=True, help="Exit 1 when anything is pending, edited or missing.")
 def status_command(
     services: tuple[str, ...],
@@ -268,7 +280,7 @@ def status_command(
 
 
 @click.command("history")
-@_common("read", "connecting and retries")
+@common_options("read", "connecting and retries")
 def history_command(
     services: tuple[str, ...],
     start: Path,
@@ -300,9 +312,7 @@ def history_command(
 @config_option
 @database_url_option("The live database")
 @click.option("--database", metavar="NAME", help="Which configured database the URL is.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option
 def drift_command(start: Path, database_url: str | None, database: str | None, fmt: str) -> int:
     """Compare the live database with what its migrations produce (exit 1 on drift).
 
