@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -286,7 +287,7 @@ def test_drop_wait_days_must_be_days(tmp_path: Path, value: str) -> None:
         load_config(tmp_path)
 
 
-@pytest.mark.parametrize("role", ["public", "pg_app", "none"])
+@pytest.mark.parametrize("role", ["public", "pg_app", "none", "postgres", "current_user"])
 def test_a_service_role_postgres_reserves_is_refused(tmp_path: Path, role: str) -> None:
     write(tmp_path / "schemakit.toml", f'[services.app]\nschemas = ["app"]\nrole = "{role}"\n')
     with pytest.raises(ConfigError, match=rf"services\.app\.role: '{role}' is a name PostgreSQL"):
@@ -312,3 +313,50 @@ def test_a_migrations_folder_whose_migrations_are_below_it_is_an_error(tmp_path:
     found = discover(config.services["a"], config.path)
     assert found is not None
     assert found.files == ()
+
+
+def test_owner_role_defaults_to_role_owner_and_can_be_named(tmp_path: Path) -> None:
+    write(
+        tmp_path / "schemakit.toml",
+        """
+        [services.auth]
+        schemas = ["auth"]
+        role = "auth_service"
+        row-security = ["sessions", "auth.accounts"]
+
+        [services.notes]
+        schemas = ["notes"]
+        role = "notes_app"
+        owner-role = "notes_ddl"
+
+        [services.plain]
+        schemas = ["plain"]
+        """,
+    )
+    services = {s.name: s for s in load_config(tmp_path).services.values()}
+    assert services["auth"].owner_role == "auth_service_owner"
+    assert services["auth"].row_security == ("sessions", "auth.accounts")
+    assert services["notes"].owner_role == "notes_ddl"
+    assert services["plain"].owner_role is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "key", "words"),
+    [
+        ('role = "a"\nowner-role = "a"', "owner-role", "must differ"),
+        ('owner-role = "a_owner"', "owner-role", "needs the login role"),
+        ('role = "a"\nrow-security = ["x.y.z"]', "row-security[0]", "is not 'table'"),
+    ],
+)
+def test_owner_role_mistakes(tmp_path: Path, lines: str, key: str, words: str) -> None:
+    write(tmp_path / "schemakit.toml", f'[services.app]\nschemas = ["app"]\n{lines}\n')
+    pattern = re.escape(f"services.app.{key}") + ".*" + words
+    with pytest.raises(ConfigError, match=pattern):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize("schema", ["public", "information_schema", "pg_catalog", "pg_temp_1"])
+def test_a_schema_every_role_shares_is_refused(tmp_path: Path, schema: str) -> None:
+    write(tmp_path / "schemakit.toml", f'[services.app]\nschemas = ["{schema}"]\n')
+    with pytest.raises(ConfigError, match=rf"services\.app\.schemas\[0\]: '{schema}'"):
+        load_config(tmp_path)

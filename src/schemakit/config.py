@@ -32,6 +32,9 @@ _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]{0,62}$")
 _CODE_SELECTOR = re.compile(r"^(ALL|[A-Z]{3}[0-9]{0,3})$")
 
 
+_RESERVED_ROLES = frozenset({"public", "none", "current_user", "session_user", "postgres"})
+_RESERVED_SCHEMAS = frozenset({"public", "information_schema"})
+
 RUNNERS = ("schemakit", "drizzle", "other")
 """What may apply a service's migrations (``[services.x] runner``)."""
 
@@ -51,6 +54,13 @@ class Service:
     """``package.module:Base`` of a Python service: its declarative base (Alembic autogenerate)."""
     python_path: tuple[Path, ...] = ()
     """Folders put on ``sys.path`` to import ``models`` and Alembic revisions."""
+    owner_role: str | None = None
+    """The NOLOGIN role that owns the service's schemas and everything in them
+    (``[services.x] owner-role``; by default ``<role>_owner``). ``role`` is only the role
+    services log in through: it reads and writes rows, it never owns or creates."""
+    row_security: tuple[str, ...] = ()
+    """Tables (in the service's first schema unless ``schema.table``) that get row-level
+    security on ``user_id`` (``[services.x] row-security``)."""
     runner: str = "schemakit"
     """What applies its migrations (:data:`RUNNERS`): ``schemakit`` (``schemakit migrate``,
     which sets lock_timeout and statement_timeout itself), ``drizzle`` (drizzle-orm's
@@ -243,13 +253,38 @@ class _Validator:
             )
         return name
 
-    def strings(self, key: str, value: Any, *, identifiers: bool = False) -> tuple[str, ...]:
+    def strings(
+        self, key: str, value: Any, *, identifiers: bool = False, qualified: bool = False
+    ) -> tuple[str, ...]:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list):
             raise self.fail(key, f"must be a list of strings, not {_type(value)}")
         check = self.identifier if identifiers else self.string
+        if qualified:
+            check = self.qualified
         return tuple(check(f"{key}[{i}]", item) for i, item in enumerate(value))
+
+    def qualified(self, key: str, value: Any) -> str:
+        """``name`` or ``schema.name``, each part a plain identifier."""
+        parts = self.string(key, value).split(".")
+        if len(parts) > 2:
+            raise self.fail(key, f"'{value}' is not 'table' or 'schema.table'")
+        return ".".join(self.identifier(key, part) for part in parts)
+
+    def role(self, key: str, table: Mapping[str, Any], field: str, service: str) -> str | None:
+        if field not in table:
+            return None
+        role = self.identifier(key, table[field])
+        if role in _RESERVED_ROLES or role.startswith("pg_"):
+            # GRANT ... TO public means every role; pg_ names belong to the server, and a
+            # service must never be the bootstrap superuser
+            raise self.fail(
+                key,
+                f"'{role}' is a name PostgreSQL reserves or gives the superuser",
+                f"name the service's own role, e.g. '{service.replace('-', '_')}_service'",
+            )
+        return role
 
     def selectors(self, key: str, value: Any) -> tuple[str, ...]:
         codes = self.strings(key, value)
@@ -315,12 +350,21 @@ class _Validator:
                 "models",
                 "python-path",
                 "runner",
+                "owner-role",
+                "row-security",
             ),
         )
         if "schemas" not in table:
             raise self.fail(key, "missing key 'schemas'", f'add schemas = ["{name}"]')
         schemas = self.strings(f"{key}.schemas", table["schemas"], identifiers=True)
         for i, schema in enumerate(schemas):
+            if schema in _RESERVED_SCHEMAS or schema.startswith("pg_"):
+                # a service owns its schema outright: never one every role shares
+                raise self.fail(
+                    f"{key}.schemas[{i}]",
+                    f"'{schema}' is a schema PostgreSQL reserves or every role shares",
+                    f"name the service's own schema, e.g. '{name.replace('-', '_')}'",
+                )
             if schema in schemas[:i]:
                 raise self.fail(f"{key}.schemas[{i}]", f"schema '{schema}' is listed twice")
         migrations = None
@@ -330,14 +374,31 @@ class _Validator:
             (root / item).resolve()
             for item in self.strings(f"{key}.sources", table.get("sources", []))
         )
-        role = self.identifier(f"{key}.role", table["role"]) if "role" in table else None
-        if role is not None and (role in ("public", "none") or role.startswith("pg_")):
-            # GRANT ... TO public means every role; pg_ names belong to the server
+        role = self.role(f"{key}.role", table, "role", name)
+        owner_role = self.role(f"{key}.owner-role", table, "owner-role", name)
+        if owner_role is not None and role is None:
             raise self.fail(
-                f"{key}.role",
-                f"'{role}' is a name PostgreSQL reserves for roles",
-                f"name the service's own role, e.g. '{name.replace('-', '_')}_service'",
+                f"{key}.owner-role",
+                "an owner role needs the login role beside it",
+                f'add role = "{name.replace("-", "_")}_service"',
             )
+        if role is not None and owner_role is None:
+            owner_role = f"{role}_owner"
+            if len(owner_role) > 63:
+                raise self.fail(
+                    f"{key}.role",
+                    f"'{owner_role}' (the default owner role) is longer than 63 bytes",
+                    "use a shorter role or set owner-role",
+                )
+        if role is not None and role == owner_role:
+            raise self.fail(
+                f"{key}.owner-role",
+                "the owner role must differ from the role services log in through",
+                f"drop owner-role to use '{role}_owner'",
+            )
+        row_security = self.strings(
+            f"{key}.row-security", table.get("row-security", []), qualified=True
+        )
         models = self.string(f"{key}.models", table["models"]) if "models" in table else None
         if models is not None and not re.match(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", models):
             raise self.fail(
@@ -363,6 +424,8 @@ class _Validator:
             migrations=migrations,
             sources=sources,
             role=role,
+            owner_role=owner_role,
+            row_security=row_security,
             line=self.line(f"[{self.prefix}services.{name}]"),
             models=models,
             python_path=python_path,
