@@ -12,7 +12,6 @@ from typing import Any
 import psycopg
 import pytest
 
-from schemakit.lint import LintOptions, lint
 from schemakit.testing import Cluster
 
 SCHEMAKIT = str(Path(sys.executable).parent / "schemakit")
@@ -59,18 +58,27 @@ def test_provision_makes_each_schema_a_boundary(
     done = provision(tmp_path, url)
     assert done.returncode == 0, done.stderr
     ran = [line.split(";", 1)[0] for line in done.stdout.splitlines()]
-    defaults = "ran: ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT {} ON {} TO {}"
+    defaults = "ran: ALTER DEFAULT PRIVILEGES FOR ROLE {}_owner IN SCHEMA {} GRANT {} ON {} TO {}"
+
+    def usable(schema: str, role: str) -> list[str]:
+        return [
+            f"ran: GRANT USAGE ON SCHEMA {schema} TO {role}",
+            defaults.format(role, schema, "SELECT, INSERT, UPDATE, DELETE", "TABLES", role),
+            defaults.format(role, schema, "USAGE, SELECT", "SEQUENCES", role),
+            defaults.format(role, schema, "EXECUTE", "FUNCTIONS", role),
+        ]
+
     assert ran == [
         "ran: REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+        "ran: CREATE ROLE app_prov_owner NOLOGIN",
         "ran: CREATE ROLE app_prov NOLOGIN",
-        "ran: CREATE SCHEMA app AUTHORIZATION app_prov",
-        defaults.format("app", "SELECT, INSERT, UPDATE, DELETE", "TABLES", "app_prov"),
-        defaults.format("app", "USAGE, SELECT", "SEQUENCES", "app_prov"),
+        "ran: CREATE SCHEMA app AUTHORIZATION app_prov_owner",
+        *usable("app", "app_prov"),
+        "ran: CREATE ROLE billing_prov_owner NOLOGIN",
         "ran: CREATE ROLE billing_prov NOLOGIN",
-        "ran: ALTER SCHEMA billing OWNER TO billing_prov",
+        "ran: ALTER SCHEMA billing OWNER TO billing_prov_owner",
         "ran: REVOKE ALL ON SCHEMA billing FROM PUBLIC",
-        defaults.format("billing", "SELECT, INSERT, UPDATE, DELETE", "TABLES", "billing_prov"),
-        defaults.format("billing", "USAGE, SELECT", "SEQUENCES", "billing_prov"),
+        *usable("billing", "billing_prov"),
         "ran: CREATE SCHEMA misc",
     ]
     assert "no role configured for misc" in done.stderr
@@ -78,15 +86,18 @@ def test_provision_makes_each_schema_a_boundary(
     assert again.returncode == 0
     assert again.stdout.strip().endswith("already provisioned")
 
-    # what the migrations make (as this user) is the service's to use, and no one else's
+    # what the migrations make (as the owner) is the service's to use, and no one else's
+    pg_conn.execute("SET ROLE app_prov_owner")
     pg_conn.execute("CREATE TABLE app.users (id serial PRIMARY KEY, name text)")
     pg_conn.execute("SET ROLE app_prov")
     pg_conn.execute("INSERT INTO app.users (name) VALUES ('a')")  # the sequence too
     assert pg_conn.execute("SELECT count(*) FROM app.users").fetchone()[0] == 1
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="must be owner"):
         pg_conn.execute("ALTER TABLE app.users ADD COLUMN x int")  # the shape is migrations'
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="schema app"):
+        pg_conn.execute("CREATE TABLE app.more (id int)")
     pg_conn.execute("RESET ROLE")
-    pg_conn.execute("SET ROLE billing_prov")
+    pg_conn.execute("SET ROLE billing_prov_owner")
     pg_conn.execute("CREATE TABLE billing.invoices (id int)")
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="schema app"):
         pg_conn.execute("SELECT * FROM app.users")
@@ -105,37 +116,83 @@ def test_provision_makes_each_schema_a_boundary(
 def test_an_existing_schema_is_handed_over_in_one_run(
     tmp_path: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
 ) -> None:
-    """Its tables granted to a role created in the same run; a third owner's table listed,
-    not fatal."""
+    """Everything in it, whoever owns it (the migrating user, the service's role as before
+    owner roles, a third role), handed to the owner role; the role granted what it needs;
+    --dry-run lists the same; a second run plans nothing."""
     (tmp_path / "schemakit.toml").write_text(
         '[services.legacy]\nschemas = ["legacy"]\nrole = "legacy_prov"\n'
     )
     url = f"postgresql://postgres@/{pg_database}?host={pg_cluster.socket_dir}"
     pg_conn.autocommit = True
+    for role in ("someone_prov", "legacy_prov"):
+        pg_conn.execute(
+            f"DO $$ BEGIN CREATE ROLE {role} NOLOGIN; "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
     pg_conn.execute(
-        "DO $$ BEGIN CREATE ROLE someone_prov NOLOGIN; "
-        "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        "CREATE SCHEMA legacy AUTHORIZATION legacy_prov;"
+        "CREATE TABLE legacy.accounts (id serial PRIMARY KEY);"
+        "CREATE TABLE legacy.theirs (id int); ALTER TABLE legacy.theirs OWNER TO someone_prov;"
+        "CREATE VIEW legacy.recent AS SELECT id FROM legacy.accounts;"
+        "CREATE SEQUENCE legacy.numbers; CREATE TYPE legacy.mood AS ENUM ('ok');"
+        "CREATE DOMAIN legacy.positive AS int CHECK (VALUE > 0);"
+        "CREATE FUNCTION legacy.one() RETURNS int LANGUAGE sql AS 'SELECT 1';"
+        "REVOKE EXECUTE ON FUNCTION legacy.one() FROM PUBLIC;"
+        "ALTER FUNCTION legacy.one() OWNER TO legacy_prov;"
+        "GRANT TRIGGER, TRUNCATE ON legacy.accounts TO legacy_prov"
     )
-    pg_conn.execute(
-        "CREATE SCHEMA legacy; CREATE TABLE legacy.accounts (id serial PRIMARY KEY);"
-        "CREATE TABLE legacy.theirs (id int); ALTER TABLE legacy.theirs OWNER TO someone_prov"
+    dry = provision(tmp_path, url, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    owner = "OWNER TO legacy_prov_owner"
+    handed = [
+        f"ALTER SCHEMA legacy {owner}",
+        f"ALTER TABLE legacy.accounts {owner}",
+        f"ALTER TYPE legacy.mood {owner}",
+        f"ALTER SEQUENCE legacy.numbers {owner}",
+        f"ALTER ROUTINE legacy.one() {owner}",
+        f"ALTER DOMAIN legacy.positive {owner}",
+        f"ALTER VIEW legacy.recent {owner}",
+        f"ALTER TABLE legacy.theirs {owner}",
+    ]
+    for line in handed:
+        assert f"would run: {line};" in dry.stdout, dry.stdout
+    assert "would hand 8 object(s) to their services' owner roles" in dry.stderr
+    assert (
+        pg_conn.execute(
+            "SELECT relowner::regrole::text FROM pg_class WHERE oid = 'legacy.theirs'::regclass"
+        ).fetchone()[0]
+        == "someone_prov"
     )
+
     done = provision(tmp_path, url)
     assert done.returncode == 0, done.stderr
-    assert "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE legacy.accounts, legacy.theirs" in (
-        done.stdout
-    )  # a superuser may grant on any table
-    assert "GRANT USAGE, SELECT ON SEQUENCE legacy.accounts_id_seq TO legacy_prov" in done.stdout
-    assert "owned by another role than its service's: legacy.theirs (someone_prov)" in (done.stderr)
+    for line in (
+        *handed,
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE legacy.accounts, legacy.recent, "
+        "legacy.theirs TO legacy_prov",
+        "GRANT USAGE, SELECT ON SEQUENCE legacy.accounts_id_seq, legacy.numbers TO legacy_prov",
+        "GRANT EXECUTE ON ROUTINE legacy.one() TO legacy_prov",
+        "REVOKE TRIGGER ON TABLE legacy.accounts FROM legacy_prov",
+        "REVOKE TRUNCATE ON TABLE legacy.accounts FROM legacy_prov",
+    ):
+        assert f"ran: {line};" in done.stdout, done.stdout
+    owners = pg_conn.execute(
+        "SELECT DISTINCT relowner::regrole::text FROM pg_class "
+        "WHERE relnamespace = 'legacy'::regnamespace UNION "
+        "SELECT DISTINCT proowner::regrole::text FROM pg_proc "
+        "WHERE pronamespace = 'legacy'::regnamespace UNION "
+        "SELECT DISTINCT typowner::regrole::text FROM pg_type "
+        "WHERE typnamespace = 'legacy'::regnamespace UNION "
+        "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'legacy'"
+    ).fetchall()
+    assert owners == [("legacy_prov_owner",)]
     pg_conn.execute("SET ROLE legacy_prov")
     pg_conn.execute("INSERT INTO legacy.accounts DEFAULT VALUES")
+    assert pg_conn.execute("SELECT legacy.one(), count(*) FROM legacy.recent").fetchone() == (1, 1)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        pg_conn.execute("TRUNCATE legacy.accounts")
     pg_conn.execute("RESET ROLE")
     assert provision(tmp_path, url).stdout.strip().endswith("already provisioned")
-
-    # and the lint agrees: what provision listed, and nothing else
-    options = LintOptions(database_url=url, select=("SEC", "ISO007"))
-    found = lint(tmp_path, options).findings
-    assert [(f.code, f.object) for f in found] == [("SEC008", "legacy.theirs")]
 
 
 def test_provision_errors_change_nothing_and_hide_the_password(tmp_path: Path) -> None:
@@ -205,8 +262,9 @@ def test_the_catalog_knows_roles_and_default_privileges(pg_conn: Any) -> None:
 def test_a_role_inheriting_the_rights_needs_no_grant(
     tmp_path: Path, pg_cluster: Cluster, pg_database: str, pg_conn: Any
 ) -> None:
-    """has_table_privilege's answer, from the catalog: rights held through a role the
-    service's role inherits, or granted to PUBLIC, need no GRANT; the others do."""
+    """Rights held through a role the service's role inherits need no GRANT; the others do,
+    and so do those PUBLIC holds (provision revokes what PUBLIC holds on a service's
+    tables)."""
     from schemakit.catalog import from_database
     from schemakit.config import parse_config
     from schemakit.provision import plan_catalog
@@ -226,7 +284,15 @@ def test_a_role_inheriting_the_rights_needs_no_grant(
     try:
         steps = plan_catalog(from_database(pg_conn), config, config.default_database)
         grants = [s.sql for s in steps if s.sql.startswith("GRANT") and "ON TABLE" in s.sql]
-        assert grants == ["GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE inh.ungranted TO inh_prov"]
+        assert grants == [
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE inh.ungranted, inh.via_public "
+            "TO inh_prov"
+        ]
+        revokes = [s.sql for s in steps if s.sql.startswith("REVOKE") and "via_public" in s.sql]
+        assert revokes == [
+            f"REVOKE {right} ON TABLE inh.via_public FROM PUBLIC"
+            for right in ("INSERT", "SELECT", "UPDATE", "DELETE")
+        ]
     finally:
         pg_conn.execute("DROP SCHEMA inh CASCADE; DROP OWNED BY inh_prov, inh_readers")
         pg_conn.execute("DROP ROLE inh_prov; DROP ROLE inh_readers")

@@ -1,4 +1,4 @@
-"""``schemakit provision``: each service's schemas owned by its role, nothing for PUBLIC."""
+"""``schemakit provision``: each service's schemas owned by its owner role, used through its role."""
 
 from __future__ import annotations
 
@@ -21,18 +21,23 @@ def register(cli: click.Group) -> None:
     def provision_command(
         start: Path, database_url: str | None, database: str | None, dry_run: bool
     ) -> int:
-        """Make each service's schemas a boundary: owned by the service's role, closed to PUBLIC.
+        """Make each service's schemas a boundary: owned by its owner role, used through its role.
 
         For the services of the URL's database: REVOKE CREATE ON SCHEMA public FROM PUBLIC
         (unless the database is exempt); for each service with a role (config key role):
-        CREATE ROLE ... NOLOGIN, its schemas created or handed to that role, REVOKE ALL ON
-        SCHEMA ... FROM PUBLIC, and the right to read and write the rows of the tables and
-        sequences the connecting user, who runs the migrations, makes there (granted on what
-        exists, and by ALTER DEFAULT PRIVILEGES on what comes later). Only what is missing runs, in one transaction, so a second
-        run has nothing to do. Services log in as members of their role (GRANT role TO
-        login_user: passwords are not schemakit's business). Objects a third role owns in a
-        schema are listed: this user cannot grant on them. `schemakit lint --database-url URL` then checks
-        the boundary (SEC, ISO).
+        CREATE ROLE ... NOLOGIN for the role and its owner role (owner-role, by default
+        <role>_owner); the owner owns the service's schemas and everything in them (what
+        another role owns is handed over with ALTER ... OWNER TO, each listed); REVOKE ALL
+        ON SCHEMA ... FROM PUBLIC; the role gets USAGE on the schemas, SELECT, INSERT,
+        UPDATE, DELETE on tables, USAGE, SELECT on sequences and EXECUTE on functions, on
+        what exists and by ALTER DEFAULT PRIVILEGES FOR ROLE <owner> on what the
+        migrations (run as the owner by schemakit migrate) create later, and nothing more.
+        Grants to another service's roles or PUBLIC, memberships between service roles and
+        the role's membership in its owner are revoked. A service role or owner role with
+        SUPERUSER, CREATEROLE or BYPASSRLS is refused. Only what is missing runs, in one
+        transaction, so a second run has nothing to do. Services log in as members of
+        their role (GRANT role TO login_user: passwords are not schemakit's business).
+        `schemakit lint --database-url URL` then checks the boundary (SEC, ISO).
 
         Exit 0, or 2 on errors (nothing is changed then).
         """
@@ -44,12 +49,16 @@ def register(cli: click.Group) -> None:
             click.echo(f"{verb}: {step.sql};  -- {step.why}")
         if not done.steps:
             click.echo(f"{done.database}: already provisioned")
+        if done.reassigned:
+            click.echo(
+                f"{'would hand' if dry_run else 'handed'} {len(done.reassigned)} object(s) "
+                "to their services' owner roles (the ALTER ... OWNER TO lines above)",
+                err=True,
+            )
         if done.without_role:
             click.echo(
                 f"no role configured for {', '.join(done.without_role)}: their schemas are the "
                 'connecting user\'s (add role = "..." to the service)',
                 err=True,
             )
-        for item in done.foreign_owned:
-            click.echo(f"owned by another role than its service's: {item}", err=True)
         return EXIT_CLEAN

@@ -205,29 +205,33 @@ class Provisioned:
     dry_run: bool
     without_role: list[str] = field(default_factory=list)
     """Services with no role configured: their schemas stay the connecting user's."""
-    foreign_owned: list[str] = field(default_factory=list)
-    """Objects a third role owns: this user cannot grant on them."""
+
+    @property
+    def reassigned(self) -> list[Step]:
+        """The steps that hand an object to its service's owner role."""
+        return [s for s in self.steps if s.sql.startswith("ALTER ") and " OWNER TO " in s.sql]
 
 
 def provision(
     start: Path, url: str | None, *, database: str | None = None, dry_run: bool = False
 ) -> Provisioned:
-    """Each service's schemas owned by its role and closed to PUBLIC: what is missing, in one
-    transaction (nothing with ``dry_run``)."""
+    """Each service's schemas owned by its owner role, used through its role and closed to
+    PUBLIC and the other services: what is missing, in one transaction (nothing with
+    ``dry_run``)."""
     from schemakit._pg import connect
     from schemakit.migrate import database_for_url
-    from schemakit.provision import apply, foreign_owned, plan
+    from schemakit.provision import apply, check_claims, plan
 
     config = load_config(start)
     url = need_url(url, "no database to provision")
     target = database_for_url(config, url, database)
+    check_claims(config, target)  # from the config alone: before connecting
     with connect(url) as conn:
         steps = plan(conn, config, target)
         if steps and not dry_run:
             apply(conn, steps)
-        left = foreign_owned(conn, config, target)
     without = [s.name for s in config.services_in(target) if s.role is None]
-    return Provisioned(target, list(steps), dry_run, without, list(left))
+    return Provisioned(target, list(steps), dry_run, without)
 
 
 def explain_locks(
