@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from schemakit.config import Service
+from schemakit.conventions import quote_ident
 from schemakit.errors import ConfigError, DatabaseError, MigrationError, first_line, redact
 
 __all__ = [
@@ -235,11 +236,14 @@ def alembic_upgrade(
     *,
     on_applied: Callable[[Any, str], None] | None = None,
     timeouts: str = "",
+    as_role: str | None = None,
 ) -> list[str]:
     """Upgrade ``service`` to head, one transaction per revision; returns the revisions run.
 
     ``on_applied(connection, revision)`` runs inside each revision's transaction, after
-    Alembic recorded it in its version table.
+    Alembic recorded it in its version table. ``as_role``: the revisions (and Alembic's
+    version table) run as this role (``SET ROLE``, the service's owner role), so what they
+    create is owned by it.
     """
     from alembic.config import Config as AlembicConfig
     from alembic.runtime.environment import EnvironmentContext
@@ -262,7 +266,11 @@ def alembic_upgrade(
 
     try:
         with _ALEMBIC_GLOBALS, engine.connect() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            if as_role is None:
+                conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            else:
+                # the owner may not create schemas (provision made its own), even IF NOT EXISTS
+                conn.exec_driver_sql(f"SET ROLE {quote_ident(as_role)}")
             if timeouts:
                 conn.exec_driver_sql(timeouts)
             conn.commit()

@@ -21,9 +21,8 @@ from schemakit.migrate._gate import gate
 from schemakit.migrate._options import MigrateOptions, Say, timeouts_sql
 from schemakit.migrate._sources import MigrationFile, MigrationSet
 from schemakit.migrate._states import MigrationState, ServiceResult
-from schemakit.sql import Statement
 
-__all__ = ["apply_pending"]
+__all__ = ["apply_pending", "owner_for"]
 
 _BATCH_FILES = 50
 _BATCH_BYTES = 256 * 1024
@@ -57,8 +56,10 @@ def apply_pending(
         return
     if not pending:
         return
+    as_role = owner_for(conn, service, result)
+    existing = _existing_schemas(conn, service.schemas) if as_role else None
     for file in pending:
-        _own_schema_may_exist(file.statements, service.schemas)
+        _own_schema_may_exist(file, service, existing)
     recorder = ledger.Recorder(conn, migrations.service, drizzle_table)
     by_state = {s.id: s for s in states}
     total = len(pending)
@@ -76,23 +77,89 @@ def apply_pending(
         else:
             say(f"{service.name}: applying {first} ({done + 1}/{total})")
         if batch[0].transactional and not _needs_autocommit(batch[0]):
-            _apply_transactions(conn, migrations, batch, options, recorder, applied)
+            _apply_transactions(conn, migrations, batch, options, recorder, applied, as_role)
         else:
-            _apply_file(conn, migrations, batch[0], options, recorder)
+            _apply_file(conn, migrations, batch[0], options, recorder, as_role)
             applied(batch[0])
 
 
-def _own_schema_may_exist(statements: list[Statement], schemas: Sequence[str]) -> None:
-    """drizzle-kit writes ``CREATE SCHEMA "x"`` with no IF NOT EXISTS, and ``provision`` may
-    have created the service's schema first: a bare CREATE SCHEMA of one of the service's own
-    schemas runs as ``CREATE SCHEMA IF NOT EXISTS`` (the same on a fresh database). Only the
-    text sent changes (in the file's cached statement list), not the file or its checksum."""
-    for index, statement in enumerate(statements):
+def owner_for(conn: psycopg.Connection[Any], service: Service, result: ServiceResult) -> str | None:
+    """The role to apply ``service``'s migrations as (``SET ROLE``), so that what they create
+    is owned by the service's owner role, never by the connecting user: its ``owner_role``
+    once ``schemakit provision`` created it. None (the connecting user) for a service with
+    no ``role``, and, with a warning, when the owner role does not exist yet."""
+    owner = service.owner_role
+    if owner is None:
+        return None
+    row = conn.execute(
+        "SELECT r.oid IS NOT NULL, current_user::text,"
+        " coalesce(pg_has_role(current_user, r.oid, 'MEMBER'), false)"
+        " FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = %s",
+        (owner,),
+    ).fetchone()
+    assert row is not None
+    exists, user, member = row
+    if not exists:
+        result.warnings.append(
+            f"owner role {owner} does not exist: the migrations ran as {user}, who owns what "
+            "they created; run schemakit provision (it creates the owner role and hands "
+            "those objects over), after which migrate runs them as the owner"
+        )
+        return None
+    if not member:
+        raise MigrationError(
+            f"{user} may not SET ROLE {owner}, service {service.name}'s owner role, to run its "
+            "migrations as the owner; nothing was applied",
+            hint=f"run migrate as a superuser, or GRANT {quote_ident(owner)} TO "
+            f"{quote_ident(user)}",
+        )
+    return owner
+
+
+def _existing_schemas(conn: psycopg.Connection[Any], schemas: Sequence[str]) -> set[str]:
+    rows = conn.execute(
+        "SELECT nspname::text FROM pg_namespace WHERE nspname = ANY(%s)", (list(schemas),)
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _own_schema_may_exist(file: MigrationFile, service: Service, existing: set[str] | None) -> None:
+    """A migration's ``CREATE SCHEMA`` of one of the service's own schemas, which
+    ``provision`` may have created first (drizzle-kit writes ``CREATE SCHEMA "x"`` with no
+    IF NOT EXISTS). Only the statements sent change (the file's cached list), not the file
+    or its checksum.
+
+    Run as the connecting user (``existing`` None): a bare one runs as ``CREATE SCHEMA IF
+    NOT EXISTS``. Run as the owner role (``existing``: which of the service's schemas
+    exist), which may not create schemas (PostgreSQL checks CREATE on the database even for
+    IF NOT EXISTS): one that exists is left out, a missing one is an error before anything
+    runs (``provision`` creates the service's schemas)."""
+    statements = file.statements
+    for index in reversed(range(len(statements))):
+        statement = statements[index]
         node = statement.node
-        bare = not (node.get("if_not_exists") or node.get("schemaElts") or node.get("authrole"))
-        if statement.kind == "CreateSchemaStmt" and bare and node.get("schemaname") in schemas:
-            text = f"CREATE SCHEMA IF NOT EXISTS {quote_ident(node['schemaname'])}"
-            statements[index] = replace(statement, text=text)
+        schema = node.get("schemaname")
+        if statement.kind != "CreateSchemaStmt" or schema not in service.schemas:
+            continue
+        if node.get("schemaElts"):
+            continue  # CREATE SCHEMA x CREATE TABLE ...: the tables are the point; runs as is
+        if existing is None:
+            if not (node.get("if_not_exists") or node.get("authrole")):
+                text = f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}"
+                statements[index] = replace(statement, text=text)
+        elif schema in existing:
+            del statements[index]
+        else:
+            raise MigrationError(
+                f"schema {schema} of service {service.name} does not exist, and its owner role "
+                f"{service.owner_role}, which runs the migrations, may not create schemas; "
+                "nothing was applied",
+                path=file.path,
+                line=statement.line,
+                statement=statement.text,
+                hint="run schemakit provision: it creates the service's schemas, owned by "
+                "the owner role",
+            )
 
 
 def _apply_alembic(
@@ -130,6 +197,7 @@ def _apply_alembic(
             service,
             on_applied=record,
             timeouts=timeouts_sql(options),
+            as_role=owner_for(conn, service, result),
         )
     finally:
         if rows and not conn.closed:
@@ -204,17 +272,22 @@ def _apply_file(
     file: MigrationFile,
     options: MigrateOptions,
     recorder: ledger.Recorder,
+    as_role: str | None = None,
 ) -> None:
     """A non-transactional migration, statement by statement (a CONCURRENTLY step, or a file
-    marked no-transaction); if one fails, say exactly what ran and what it left behind."""
+    marked no-transaction), as ``as_role`` when given; if one fails, say exactly what ran
+    and what it left behind."""
     started = time.monotonic()
     conn.execute(timeouts_sql(options).encode())
     done = 0
     try:
+        if as_role is not None:
+            conn.execute(f"SET ROLE {quote_ident(as_role)}".encode())
         for statement in file.statements:
             _run(conn, migrations, file, statement)
             done += 1
         elapsed = int((time.monotonic() - started) * 1000)
+        conn.execute(b"RESET ROLE")  # the ledger is the connecting user's
         recorder.record(file.id, file.checksum, when=file.when, duration_ms=elapsed)
     except MigrationError as exc:
         left = _invalid_indexes(conn)
@@ -228,22 +301,31 @@ def _apply_file(
             hint = "drop them with DROP INDEX CONCURRENTLY, then run migrate again"
         raise MigrationError(f"{exc.message}\n  state: {state}", hint=hint) from exc
     finally:
-        conn.execute(b"RESET lock_timeout; RESET statement_timeout")
+        conn.execute(b"RESET ROLE; RESET lock_timeout; RESET statement_timeout")
 
 
 _HEAD_STATEMENTS = 3
-"""BEGIN and the two SET LOCALs of :func:`_begin`: each gives the server's reply one result."""
+"""BEGIN and the two SET LOCALs of :func:`_begin`: each gives the server's reply one result
+(one more, SET LOCAL ROLE, when the migrations run as the owner role)."""
 
 
-def _begin(timeouts: str) -> bytes:
-    return b"BEGIN;\n" + timeouts.replace("SET ", "SET LOCAL ").encode()
+def _begin(timeouts: str, as_role: str | None) -> bytes:
+    head = b"BEGIN;\n" + timeouts.replace("SET ", "SET LOCAL ").encode()
+    if as_role is not None:
+        head += f";\nSET LOCAL ROLE {quote_ident(as_role)}".encode()
+    return head
 
 
-def _transaction_text(head: bytes, file: MigrationFile, recorder: ledger.Recorder) -> bytes:
-    """One migration as one transaction in simple-protocol text: BEGIN, the timeouts (LOCAL),
-    its statements, its ledger row (and drizzle's) and COMMIT."""
+def _transaction_text(
+    head: bytes, file: MigrationFile, recorder: ledger.Recorder, as_role: str | None
+) -> bytes:
+    """One migration as one transaction in simple-protocol text: BEGIN, the timeouts (LOCAL)
+    and the owner role, its statements, its ledger row (and drizzle's: RESET ROLE first,
+    the ledger is the connecting user's) and COMMIT."""
     parts = [head]
     parts += [statement.text.encode() for statement in file.statements]
+    if as_role is not None:
+        parts.append(b"RESET ROLE")
     parts += [recorder.statement(file.id, file.checksum, when=file.when), b"COMMIT"]
     return b";\n".join(parts)
 
@@ -277,16 +359,22 @@ def _apply_transactions(
     options: MigrateOptions,
     recorder: ledger.Recorder,
     applied: Callable[[MigrationFile], None],
+    as_role: str | None = None,
 ) -> None:
     """Apply transactional migrations in one round trip, each its own transaction with its
-    own ledger row, calling ``applied`` for each that committed.
+    own ledger row (as ``as_role`` when given, the ledger row as the connecting user),
+    calling ``applied`` for each that committed.
 
     PostgreSQL abandons the rest of a message at the first error, so a failure leaves the
     migrations before it committed and none after it run; the failing statement is the one
     after the last result the server returned.
     """
-    head = _begin(timeouts_sql(options))
-    message = b";\n".join(_transaction_text(head, file, recorder) for file in files)
+    head = _begin(timeouts_sql(options), as_role)
+    message = b";\n".join(_transaction_text(head, file, recorder, as_role) for file in files)
+    # the server answers each statement once: BEGIN and the SETs, then the tail (RESET ROLE,
+    # the ledger row, COMMIT)
+    before = _HEAD_STATEMENTS + (as_role is not None)
+    after = 2 + (as_role is not None)
     try:
         done, failure = _send(conn, message)
     except KeyboardInterrupt:  # SIGTERM or Ctrl-C: psycopg cancelled the statement running
@@ -296,7 +384,7 @@ def _apply_transactions(
         # the connection broke: which migrations committed is for the next attempt to read
         raise _failed(migrations, files[0], None, exc, in_batch=len(files) > 1) from exc
     for file in files:
-        size = _HEAD_STATEMENTS + len(file.statements) + 2  # + the ledger row and COMMIT
+        size = before + len(file.statements) + after
         if failure is None or done >= size:
             applied(file)
             done -= size
@@ -305,7 +393,7 @@ def _apply_transactions(
         if not conn.closed:
             with contextlib.suppress(psycopg.Error):
                 conn.execute(b"ROLLBACK")
-        index = done - _HEAD_STATEMENTS
+        index = done - before
         statement = file.statements[index] if 0 <= index < len(file.statements) else None
         raise _failed(migrations, file, statement, failure) from failure
 
