@@ -33,7 +33,8 @@ _CODE_SELECTOR = re.compile(r"^(ALL|[A-Z]{3}[0-9]{0,3})$")
 
 
 _RESERVED_ROLES = frozenset({"public", "none", "current_user", "session_user", "postgres"})
-_RESERVED_SCHEMAS = frozenset({"public", "information_schema"})
+# postgres: the superuser's "$user" schema, first on its default search_path
+_RESERVED_SCHEMAS = frozenset({"public", "information_schema"}) | _RESERVED_ROLES
 
 RUNNERS = ("schemakit", "drizzle", "other")
 """What may apply a service's migrations (``[services.x] runner``)."""
