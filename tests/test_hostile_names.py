@@ -1,7 +1,8 @@
 """Hostile names in a service's ``role``, ``owner-role`` and ``schemas`` (quotes,
 semicolons, unicode look-alikes, over 63 bytes, ``pg_*``, ``public``, ``postgres``,
 ``current_user``...) are refused by the config, exit 2 naming the key, before any SQL runs:
-``schemakit provision`` is pointed at a listening socket, which no connection reaches."""
+``schemakit provision`` is pointed at a listening socket, which no connection reaches. So
+is a schema or role two services claim."""
 
 from __future__ import annotations
 
@@ -117,3 +118,32 @@ def test_the_listener_would_see_a_connection(listener: socket.socket) -> None:
         done = sk(Path(folder), url, "provision")
     assert done.returncode == 2
     assert _drain(listener) >= 1
+
+
+@pytest.mark.parametrize(
+    ("services", "message"),
+    [
+        (
+            '[services.research]\nschemas = ["research"]\nrole = "research_app"\n'
+            '[services.research-worker]\nschemas = ["research"]\n',
+            "schema research is claimed by two services, research and research-worker",
+        ),
+        (
+            '[services.a]\nschemas = ["a"]\nrole = "shared_app"\n'
+            '[services.b]\nschemas = ["b"]\nrole = "a_app"\nowner-role = "shared_app"\n',
+            "role shared_app belongs to two services, a and b",
+        ),
+    ],
+)
+def test_what_two_services_claim_is_refused_before_connecting(
+    listener: socket.socket, services: str, message: str
+) -> None:
+    _drain(listener)
+    port = listener.getsockname()[1]
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "schemakit.toml").write_text(services)
+        url = f"postgresql://postgres@127.0.0.1:{port}/platform?connect_timeout=1"
+        done = sk(Path(folder), url, "provision")
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert _drain(listener) == 0
