@@ -207,6 +207,8 @@ class Provisioned:
     """Services with no role configured: their schemas stay the connecting user's."""
     foreign_owned: list[str] = field(default_factory=list)
     """Objects a third role owns: this user cannot grant on them."""
+    row_security_pending: list[str] = field(default_factory=list)
+    """Tables named for row-level security that do not exist yet."""
 
 
 def provision(
@@ -216,7 +218,7 @@ def provision(
     transaction (nothing with ``dry_run``)."""
     from schemakit._pg import connect
     from schemakit.migrate import database_for_url
-    from schemakit.provision import apply, foreign_owned, plan
+    from schemakit.provision import apply, foreign_owned, plan, row_security_pending
 
     config = load_config(start)
     url = need_url(url, "no database to provision")
@@ -226,8 +228,9 @@ def provision(
         if steps and not dry_run:
             apply(conn, steps)
         left = foreign_owned(conn, config, target)
+        pending = row_security_pending(conn, config, target)
     without = [s.name for s in config.services_in(target) if s.role is None]
-    return Provisioned(target, list(steps), dry_run, without, list(left))
+    return Provisioned(target, list(steps), dry_run, without, list(left), pending)
 
 
 def explain_locks(

@@ -12,5 +12,14 @@ from schemakit.provision._plan import (
     plan,
     plan_catalog,
 )
+from schemakit.provision._rls import row_security_pending
 
-__all__ = ["Step", "apply", "foreign_owned", "foreign_owned_in", "plan", "plan_catalog"]
+__all__ = [
+    "Step",
+    "apply",
+    "foreign_owned",
+    "foreign_owned_in",
+    "plan",
+    "plan_catalog",
+    "row_security_pending",
+]

@@ -13,6 +13,7 @@ from schemakit.config import Config
 from schemakit.conventions import quote_ident, quote_qualified
 from schemakit.errors import DatabaseError, SchemakitError, first_line
 from schemakit.provision._boundary import check_boundary, crossings
+from schemakit.provision._rls import row_security_steps
 
 __all__ = ["Step", "apply", "foreign_owned", "foreign_owned_in", "plan", "plan_catalog"]
 
@@ -26,8 +27,10 @@ class Step:
 
 
 def plan(conn: psycopg.Connection[Any], config: Config, database: str) -> list[Step]:
-    """:func:`plan_catalog` of the catalog of the database ``conn`` is on."""
-    return plan_catalog(from_database(conn), config, database)
+    """:func:`plan_catalog` of the catalog of the database ``conn`` is on, then row-level
+    security for the tables the services name (:mod:`schemakit.provision._rls`)."""
+    steps = plan_catalog(from_database(conn), config, database)
+    return steps + [Step(sql, why) for sql, why in row_security_steps(conn, config, database)]
 
 
 def plan_catalog(catalog: Catalog, config: Config, database: str) -> list[Step]:
