@@ -165,3 +165,34 @@ def test_an_alembic_revision_enables_it_and_provision_then_has_nothing_to_do(
 def test_the_helper_refuses_an_unqualified_name() -> None:
     with pytest.raises(ValueError, match=r"'notes' is not 'schema\.table'"):
         row_security_sql("notes")
+
+
+def test_sec003_checks_the_tables_named_in_row_security(
+    tmp_path: Path, url: str, pg_conn: Any, pg_database: str
+) -> None:
+    from schemakit.lint import LintOptions, lint
+
+    # owner_id, not user_id, is what this project calls its owner column: only the named
+    # table is flagged for its name, the other one for its column
+    (tmp_path / "schemakit.toml").write_text(
+        f'[services.notes]\nschemas = ["notes"]\nrole = "{pg_database}_sec"\n'
+        'row-security = ["notes"]\n\n[lint]\ntext-id-columns = ["owner_id"]\n'
+    )
+    pg_conn.autocommit = True
+    pg_conn.execute(
+        "CREATE SCHEMA notes; CREATE TABLE notes.notes (user_id text);"
+        "CREATE TABLE notes.files (owner_id text); CREATE TABLE notes.tags (user_id text)"
+    )
+    options = LintOptions(database_url=url, select=("SEC003",))
+    before = lint(tmp_path, options).findings
+    assert [(f.code, f.object) for f in before] == [
+        ("SEC003", "notes.files"),
+        ("SEC003", "notes.notes"),
+    ]
+    named = next(f for f in before if f.object == "notes.notes")
+    assert "is in row-security of service notes but" in named.message
+    assert "schemakit provision" in (named.help or "")
+
+    assert provision(tmp_path, url).returncode == 0
+    after = lint(tmp_path, options).findings
+    assert [(f.code, f.object) for f in after] == [("SEC003", "notes.files")]
