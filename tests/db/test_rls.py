@@ -138,6 +138,10 @@ def test_writes_with_another_users_id_are_refused(setup: Setup) -> None:
             moved = session.execute(sa.update(Note).where(Note.user_id == "bob").values(body="x"))
             gone = session.execute(sa.delete(Note).where(Note.body == "b1"))
             assert (moved.rowcount, gone.rowcount) == (0, 0)
+        with database.session() as session:
+            session.add(Note(user_id="bob", body="anonymous"))  # no user: no writes either
+            with pytest.raises(sa.exc.ProgrammingError, match="row-level security policy"):
+                session.flush()
         with database.session(user_id="bob") as session:
             assert bodies(session) == ["b1"]
 
