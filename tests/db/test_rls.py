@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from schemakit import commands
-from schemakit.db import Database, PoolSettings
+from schemakit.db import Database, PoolSettings, upsert
 from schemakit.models import Session
 from schemakit.testing import Cluster
 
@@ -142,6 +142,34 @@ def test_writes_with_another_users_id_are_refused(setup: Setup) -> None:
             session.add(Note(user_id="bob", body="anonymous"))  # no user: no writes either
             with pytest.raises(sa.exc.ProgrammingError, match="row-level security policy"):
                 session.flush()
+        with database.session(user_id="bob") as session:
+            assert bodies(session) == ["b1"]
+
+
+@pytest.mark.parametrize("method", ["values", "copy"])
+def test_upsert_is_bound_by_the_policy_too(setup: Setup, method: str) -> None:
+    """Both paths (COPY goes to a temporary table first: COPY into the table itself is
+    refused under row-level security)."""
+    with setup.database() as database:
+        with database.session() as session:
+            ids = dict(session.execute(sa.text("SELECT body, id FROM notes.notes")).all())
+        assert ids == {}  # the session without a user sees nothing, ids come from a superuser
+        with setup.cluster.connect(setup.dbname) as conn:
+            ids = dict(conn.execute("SELECT body, id FROM notes.notes").fetchall())
+        with database.transaction(user_id="alice") as session:
+            mine = [{"id": ids["a1"], "user_id": "alice", "body": "a1!"}]
+            new = [{"id": 1000, "user_id": "alice", "body": "a9"}]
+            result = upsert(session, Note, mine + new, conflict=["id"], method=method)
+            assert (result.inserted, result.updated) == (1, 1)
+        for rows in (
+            [{"id": 1001, "user_id": "bob", "body": "planted"}],  # a new row for bob
+            [{"id": ids["b1"], "user_id": "alice", "body": "taken"}],  # bob's row, taken over
+        ):
+            refused = pytest.raises(sa.exc.ProgrammingError, match="row-level security")
+            with database.session(user_id="alice") as session, refused:
+                upsert(session, Note, rows, conflict=["id"], method=method)
+        with database.session(user_id="alice") as session:
+            assert bodies(session) == ["a1!", "a2", "a9"]
         with database.session(user_id="bob") as session:
             assert bodies(session) == ["b1"]
 
