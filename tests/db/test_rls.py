@@ -14,6 +14,8 @@ from typing import Any
 import psycopg
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from schemakit import commands
@@ -288,3 +290,27 @@ def test_fastapi_dependencies_open_the_session_for_the_requests_user(setup: Setu
         )
         assert added.json() == "added"
         assert client.get("/notes", headers={"x-user": "bob"}).json() == ["b1", "b2"]
+
+
+USER_IDS = st.lists(
+    st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1),
+    min_size=1,
+    max_size=4,
+    unique=True,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(users=USER_IDS)
+def test_any_user_id_sees_exactly_its_own_rows(setup: Setup, users: list[str]) -> None:
+    """Quotes, backslashes, SQL, unicode: the id is data, compared as text, never parsed."""
+    with setup.cluster.connect(setup.dbname) as conn:
+        conn.execute("DELETE FROM notes.notes")
+        for user in users:
+            conn.execute("INSERT INTO notes.notes (user_id, body) VALUES (%s, %s)", (user, user))
+    with setup.database() as database:
+        for user in reversed(users):  # each on the connection the previous user left
+            with database.session(user_id=user) as session:
+                assert bodies(session) == [user]
