@@ -112,12 +112,13 @@ def row_security_steps(
     ``user_rows`` policy. A named relation that is not a table or has no ``user_id`` column is
     a :class:`ConfigError` before anything runs; one that does not exist yet (provision before
     the migrations) is left for the next run (:func:`row_security_pending`)."""
-    steps: list[tuple[str, str]] = []
-    for table in row_security_tables(conn, config, database):
-        if table.kind is None:
-            continue
-        from schemakit.models._rls import USER_ID_COLUMN, row_security_sql
+    present = [t for t in row_security_tables(conn, config, database) if t.kind is not None]
+    if not present:
+        return []
+    from schemakit.models._rls import USER_ID_COLUMN, row_security_sql
 
+    steps: list[tuple[str, str]] = []
+    for table in present:
         key = f"services.{table.service}.row-security"
         if table.kind not in _TABLE_KINDS:
             raise ConfigError(
