@@ -122,6 +122,18 @@ def test_a_session_sees_its_users_rows_only_even_on_a_connection_another_user_us
             assert bodies(session) == ["b1"]
 
 
+def test_a_savepoint_rolled_back_keeps_the_user(setup: Setup) -> None:
+    with setup.database() as database, database.session(user_id="alice") as session:
+        savepoint = session.begin_nested()  # the session's first transaction starts here
+        assert bodies(session) == ["a1", "a2"]
+        savepoint.rollback()
+        assert bodies(session) == ["a1", "a2"]
+        with session.begin_nested():
+            assert bodies(session) == ["a1", "a2"]
+        session.commit()
+        assert bodies(session) == ["a1", "a2"]
+
+
 def test_writes_with_another_users_id_are_refused(setup: Setup) -> None:
     with setup.database() as database:
         with database.transaction(user_id="alice") as session:
