@@ -61,4 +61,10 @@ def register(cli: click.Group) -> None:
                 'connecting user\'s (add role = "..." to the service)',
                 err=True,
             )
+        for table in done.row_security_pending:
+            click.echo(
+                f"row-security: table {table} does not exist yet: provision again after the "
+                "migration that creates it",
+                err=True,
+            )
         return EXIT_CLEAN

@@ -205,6 +205,8 @@ class Provisioned:
     dry_run: bool
     without_role: list[str] = field(default_factory=list)
     """Services with no role configured: their schemas stay the connecting user's."""
+    row_security_pending: list[str] = field(default_factory=list)
+    """Tables named for row-level security that do not exist yet."""
 
     @property
     def reassigned(self) -> list[Step]:
@@ -220,7 +222,7 @@ def provision(
     ``dry_run``)."""
     from schemakit._pg import connect
     from schemakit.migrate import database_for_url
-    from schemakit.provision import apply, check_claims, plan
+    from schemakit.provision import apply, check_claims, plan, row_security_pending
 
     config = load_config(start)
     url = need_url(url, "no database to provision")
@@ -230,8 +232,9 @@ def provision(
         steps = plan(conn, config, target)
         if steps and not dry_run:
             apply(conn, steps)
+        pending = row_security_pending(conn, config, target)
     without = [s.name for s in config.services_in(target) if s.role is None]
-    return Provisioned(target, list(steps), dry_run, without)
+    return Provisioned(target, list(steps), dry_run, without, pending)
 
 
 def explain_locks(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, replace
@@ -29,15 +30,19 @@ from sqlalchemy.orm import sessionmaker
 
 from schemakit.errors import ConfigError, DatabaseError, redact, register_dsn
 from schemakit.models import Session
+from schemakit.models._session import user_info
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-__all__ = ["Database", "PoolSettings", "normalize_url"]
+__all__ = ["Database", "PoolSettings", "UserId", "normalize_url"]
 
 _DRIVER = "postgresql+psycopg"
 _ACCEPTED_DRIVERS = frozenset({"postgresql", "postgres", _DRIVER})
 _IDLE_SINCE = "schemakit_idle_since"
+
+UserId = str | int | uuid.UUID
+"""What ``Database.session(user_id=...)`` takes: sent as text (``app.user_id``)."""
 
 
 @dataclass(frozen=True)
@@ -226,15 +231,24 @@ class Database:
             return self._async_engine
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session, closed (and its transaction rolled back) on exit; commit yourself."""
-        with self._sessions_or_raise()() as session:
+    def session(self, *, user_id: UserId | None = None) -> Iterator[Session]:
+        """A session, closed (and its transaction rolled back) on exit; commit yourself.
+
+        With ``user_id``, every transaction of the session starts with
+        ``set_config('app.user_id', user_id, true)``: row-level security policies
+        (``row-security`` in the config) then show and accept that user's rows only. The
+        setting is transaction-local, so it never outlives the transaction on the pooled
+        connection. Without it nothing is set, and a table under forced row-level security
+        shows no rows at all.
+        """
+        with self._sessions_or_raise()(info=user_info(user_id)) as session:
             yield session
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session in a transaction: committed on success, rolled back on an exception."""
-        with self._sessions_or_raise().begin() as session:
+    def transaction(self, *, user_id: UserId | None = None) -> Iterator[Session]:
+        """A session in a transaction: committed on success, rolled back on an exception.
+        ``user_id`` as for :meth:`session`."""
+        with self._sessions_or_raise()(info=user_info(user_id)) as session, session.begin():
             yield session
 
     def _sessions_or_raise(self) -> sessionmaker[Session]:
@@ -247,15 +261,20 @@ class Database:
         return self._async_sessions
 
     @asynccontextmanager
-    async def async_session(self) -> AsyncIterator[AsyncSession]:
-        """An :class:`AsyncSession` (over :class:`schemakit.models.Session`), closed on exit."""
-        async with self._async_sessions_or_raise()() as session:
+    async def async_session(self, *, user_id: UserId | None = None) -> AsyncIterator[AsyncSession]:
+        """An :class:`AsyncSession` (over :class:`schemakit.models.Session`), closed on exit;
+        ``user_id`` as for :meth:`session`."""
+        async with self._async_sessions_or_raise()(info=user_info(user_id)) as session:
             yield session
 
     @asynccontextmanager
-    async def async_transaction(self) -> AsyncIterator[AsyncSession]:
-        """An async session in a transaction: committed on success, rolled back on error."""
-        async with self._async_sessions_or_raise().begin() as session:
+    async def async_transaction(
+        self, *, user_id: UserId | None = None
+    ) -> AsyncIterator[AsyncSession]:
+        """An async session in a transaction: committed on success, rolled back on error;
+        ``user_id`` as for :meth:`session`."""
+        factory = self._async_sessions_or_raise()
+        async with factory(info=user_info(user_id)) as session, session.begin():
             yield session
 
     def _forget(self) -> None:

@@ -11,6 +11,18 @@ What the guideline's NestJS ``DatabaseModule`` does (a global provider, closed o
         await session.commit()
         ...
 
+Row-level security (``row-security`` in the config): the session is opened for the user your
+own dependency names, and every transaction sets ``app.user_id`` to it::
+
+    async def current_user_id(request: Request) -> str:  # your authentication
+        ...
+
+    UserDb = Annotated[AsyncSession, Depends(user_session(current_user_id))]
+
+    @app.get("/notes")
+    async def notes(session: UserDb) -> list[NoteOut]:
+        ...  # only this user's notes: the policy filters, not the query
+
 Commit inside the endpoint: code after a dependency's ``yield`` can run after the response
 has been sent, so a commit there could fail with the client already told "200 OK".
 Needs the ``fastapi`` extra; :mod:`schemakit.db` itself never imports FastAPI.
@@ -18,6 +30,7 @@ Needs the ``fastapi`` extra; :mod:`schemakit.db` itself never imports FastAPI.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any
@@ -40,6 +53,8 @@ __all__ = [
     "get_session",
     "get_sync_session",
     "install_error_handlers",
+    "sync_user_session",
+    "user_session",
 ]
 
 _STATE_KEY = "schemakit_database"
@@ -88,6 +103,50 @@ def get_sync_session(database: Annotated[Database, Depends(get_database)]) -> It
     """Dependency: a sync session per request, for ``def`` endpoints (run in the threadpool)."""
     with database.session() as session:
         yield session
+
+
+def _user_signature(current_user_id: Callable[..., Any]) -> inspect.Signature:
+    # Built, not written: the annotations name a callable only known at run time, which
+    # FastAPI could not resolve from this module's (postponed, string) annotations.
+    def parameter(name: str, annotation: Any) -> inspect.Parameter:
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation)
+
+    return inspect.Signature(
+        [
+            parameter("database", Annotated[Database, Depends(get_database)]),
+            parameter("user_id", Annotated[Any, Depends(current_user_id)]),
+        ]
+    )
+
+
+def user_session(
+    current_user_id: Callable[..., Any],
+) -> Callable[..., AsyncIterator[AsyncSession]]:
+    """A dependency: an async session per request for the user ``current_user_id`` returns
+    (itself a dependency, sync or async: your authentication), as
+    ``Database.async_session(user_id=...)``. A None user id opens a session without one:
+    tables under forced row-level security then show it no rows. Make it once, at module
+    level: ``UserDb = Annotated[AsyncSession, Depends(user_session(current_user_id))]``."""
+
+    async def user_session_dependency(
+        *, database: Database, user_id: Any
+    ) -> AsyncIterator[AsyncSession]:
+        async with database.async_session(user_id=user_id) as session:
+            yield session
+
+    user_session_dependency.__signature__ = _user_signature(current_user_id)  # type: ignore[attr-defined]
+    return user_session_dependency
+
+
+def sync_user_session(current_user_id: Callable[..., Any]) -> Callable[..., Iterator[Session]]:
+    """:func:`user_session` for ``def`` endpoints: a sync session for that user."""
+
+    def sync_user_session_dependency(*, database: Database, user_id: Any) -> Iterator[Session]:
+        with database.session(user_id=user_id) as session:
+            yield session
+
+    sync_user_session_dependency.__signature__ = _user_signature(current_user_id)  # type: ignore[attr-defined]
+    return sync_user_session_dependency
 
 
 DbSession = Annotated[AsyncSession, Depends(get_session)]

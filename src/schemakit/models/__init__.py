@@ -19,6 +19,11 @@ from schemakit.models._mixins import (
     jsonb_column,
     relationship,
 )
+from schemakit.models._rls import (
+    USER_ID_SETTING,
+    enable_row_security,
+    row_security_sql,
+)
 from schemakit.models._session import (
     INCLUDE_DELETED,
     SOFT_DELETE_CRITERIA,
@@ -35,6 +40,7 @@ __all__ = [
     "INCLUDE_DELETED",
     "SOFT_DELETE_CRITERIA",
     "TYPE_ANNOTATION_MAP",
+    "USER_ID_SETTING",
     "ServiceEnum",
     "Session",
     "SoftDelete",
@@ -45,6 +51,7 @@ __all__ = [
     "ahard_delete",
     "arestore",
     "asoft_delete",
+    "enable_row_security",
     "exempt_database_base",
     "exempt_metadata",
     "hard_delete",
@@ -53,6 +60,7 @@ __all__ = [
     "relationship",
     "render_types",
     "restore",
+    "row_security_sql",
     "service_base",
     "service_metadata",
     "snake_case",

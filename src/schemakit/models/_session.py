@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from schemakit.errors import ConflictError
 from schemakit.models._mixins import SoftDelete
+from schemakit.models._rls import USER_ID_SETTING
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "INCLUDE_DELETED",
     "SOFT_DELETE_CRITERIA",
+    "USER_ID_KEY",
     "Session",
     "ahard_delete",
     "arestore",
@@ -27,6 +30,7 @@ __all__ = [
     "hard_delete",
     "restore",
     "soft_delete",
+    "user_info",
 ]
 
 INCLUDE_DELETED = "include_deleted"
@@ -65,6 +69,37 @@ class Session(_Session):
                 f"the row was modified by another operation: {exc}",
                 hint="reload it and apply the change again",
             ) from exc
+
+
+USER_ID_KEY = "schemakit_user_id"
+"""``Session.info`` key of the user id each transaction of the session sets (see
+:func:`user_info`); ``Database.session(user_id=...)`` puts it there."""
+
+_SET_USER_ID = sa.text(f"SELECT set_config('{USER_ID_SETTING}', :user_id, true)")
+
+
+def user_info(user_id: str | int | uuid.UUID | None) -> dict[str, str]:
+    """``Session.info`` for a session whose transactions run as ``user_id`` (row-level
+    security's ``app.user_id``); empty for None."""
+    if user_id is None:
+        return {}
+    if not isinstance(user_id, str | int | uuid.UUID) or isinstance(user_id, bool):
+        raise TypeError(f"user_id must be a str, int or UUID, not {type(user_id).__name__}")
+    value = str(user_id)
+    if not value:
+        # '' is what the setting reads when unset: it would look like "no user", silently
+        raise ValueError("user_id is empty; pass None for a session without a user")
+    return {USER_ID_KEY: value}
+
+
+@event.listens_for(Session, "after_begin")
+def _set_user_id(session: _Session, transaction: Any, connection: sa.Connection) -> None:
+    # At the start of every transaction (and only for its duration: set_config's is_local),
+    # so a pooled connection never carries one request's user into the next; bound, never
+    # formatted into the SQL.
+    user_id = session.info.get(USER_ID_KEY)
+    if user_id is not None:
+        connection.execute(_SET_USER_ID, {"user_id": user_id})
 
 
 SOFT_DELETE_CRITERIA = with_loader_criteria(

@@ -8,5 +8,6 @@ refuses, from the config alone, a schema or role two services claim.
 
 from schemakit.provision._boundary import check_claims
 from schemakit.provision._plan import Step, apply, plan, plan_catalog
+from schemakit.provision._rls import row_security_pending
 
-__all__ = ["Step", "apply", "check_claims", "plan", "plan_catalog"]
+__all__ = ["Step", "apply", "check_claims", "plan", "plan_catalog", "row_security_pending"]

@@ -19,6 +19,7 @@ from schemakit.provision._boundary import (
     service_roles,
 )
 from schemakit.provision._handover import executors, handover, routine
+from schemakit.provision._rls import row_security_steps
 
 __all__ = ["Step", "apply", "plan", "plan_catalog"]
 
@@ -32,9 +33,11 @@ class Step:
 
 
 def plan(conn: psycopg.Connection[Any], config: Config, database: str) -> list[Step]:
-    """:func:`plan_catalog` of the catalog of the database ``conn`` is on."""
+    """:func:`plan_catalog` of the catalog of the database ``conn`` is on, then row-level
+    security for the tables the services name (:mod:`schemakit.provision._rls`)."""
     schemas = [schema for s in config.services_in(database) if s.role for schema in s.schemas]
-    return plan_catalog(from_database(conn), config, database, executors=executors(conn, schemas))
+    steps = plan_catalog(from_database(conn), config, database, executors=executors(conn, schemas))
+    return steps + [Step(sql, why) for sql, why in row_security_steps(conn, config, database)]
 
 
 def plan_catalog(

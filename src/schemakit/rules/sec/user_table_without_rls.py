@@ -16,7 +16,8 @@ class UserTableWithoutRls(CatalogRule):
     Flags a table with a `user_id` column (or another configured `text-id-columns` name)
     whose row-level security is off. A preview rule: it runs only when selected by its
     code (`extend-select = ["SEC003"]`), for platforms that enforce per-user access in the
-    database. Partitions (their parent is checked), views and tool schemas are skipped.
+    database. A table a service names in `row-security` is flagged whatever its columns.
+    Partitions (their parent is checked), views and tool schemas are skipped.
 
     ## Why is this bad?
     Without RLS, the one `WHERE user_id = $1` every query must remember is the only thing
@@ -48,8 +49,21 @@ class UserTableWithoutRls(CatalogRule):
 
     def check(self, ctx: CatalogContext) -> Iterator[Finding]:
         names = ctx.text_id_columns
+        named = _named_for_row_security(ctx)
         for table in checked_tables(ctx):
-            if table.row_security or not any(c.name in names for c in table.columns):
+            if table.row_security:
+                continue
+            service = named.get(table.path)
+            if service is not None:
+                yield self.finding(
+                    f"Table {table.path} is in row-security of service {service} but its "
+                    "row-level security is off",
+                    "Run schemakit provision: it enables and forces it, with a policy on "
+                    "user_id = app.user_id",
+                    object=table.path,
+                )
+                continue
+            if not any(c.name in names for c in table.columns):
                 continue
             yield self.finding(
                 f"Table {table.path} holds users' rows but row-level security is off",
@@ -59,3 +73,12 @@ class UserTableWithoutRls(CatalogRule):
                 "role out of the table)",
                 object=table.path,
             )
+
+
+def _named_for_row_security(ctx: CatalogContext) -> dict[str, str]:
+    """``schema.table`` -> service, for the tables the config's ``row-security`` names."""
+    return {
+        entry if "." in entry else f"{service.schemas[0]}.{entry}": service.name
+        for service in ctx.config.services_in(ctx.database)
+        for entry in service.row_security
+    }
