@@ -50,6 +50,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # as schemakit's scaffold and most Alembic services begin: a no-op once provisioned
+    op.execute('CREATE SCHEMA IF NOT EXISTS "shop"')
     op.execute("CREATE TYPE shop.status AS ENUM ('open', 'paid')")
     op.execute(
         "CREATE TABLE shop.orders (id serial PRIMARY KEY, user_id text NOT NULL,"

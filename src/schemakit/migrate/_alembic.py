@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import re
 import shutil
 import sys
 import threading
@@ -205,6 +206,40 @@ def alembic_offline_sql(service: Service) -> list[tuple[str, Path, str]]:
     return out
 
 
+_CREATE_SCHEMA_IF_NOT_EXISTS = re.compile(
+    r'^\s*CREATE\s+SCHEMA\s+IF\s+NOT\s+EXISTS\s+("(?:[^"]|"")+"|[A-Za-z_][\w$]*)\s*;?\s*$',
+    re.IGNORECASE,
+)
+
+
+def _skip_own_create_schema(conn: Any, service: Service) -> None:
+    """A revision's ``CREATE SCHEMA IF NOT EXISTS`` of the service's own schema (the usual
+    first revision, schemakit's scaffold included) becomes a no-op when the schema exists:
+    run as the owner role PostgreSQL refuses it even then (CREATE on the database is checked
+    first), and the owner must not hold CREATE on the database. The SQL runner leaves such a
+    statement out the same way."""
+    from sqlalchemy import event
+
+    rows = conn.exec_driver_sql(
+        "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%(names)s)",
+        {"names": list(service.schemas)},
+    )
+    existing = {name for (name,) in rows}
+
+    def rewrite(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+    ) -> tuple[str, Any]:
+        match = _CREATE_SCHEMA_IF_NOT_EXISTS.match(statement)
+        if match is not None:
+            name = match.group(1)
+            name = name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
+            if name in existing:
+                return "SELECT 1", parameters
+        return statement, parameters
+
+    event.listen(conn, "before_cursor_execute", rewrite, retval=True)
+
+
 def _version_schema(service: Service) -> str:
     if not service.schemas:
         raise ConfigError(f"service {service.name} has no schema for its Alembic version table")
@@ -271,6 +306,7 @@ def alembic_upgrade(
             else:
                 # the owner may not create schemas (provision made its own), even IF NOT EXISTS
                 conn.exec_driver_sql(f"SET ROLE {quote_ident(as_role)}")
+                _skip_own_create_schema(conn, service)
             if timeouts:
                 conn.exec_driver_sql(timeouts)
             conn.commit()
