@@ -39,6 +39,17 @@ def test_init_writes_a_config_lint_runs(monorepo: Path, capsys: pytest.CaptureFi
             "runner": "drizzle",  # drizzle-kit migrate applies it: MIG010/MIG022 apply
             "sources": ["apps/auth/src/db/schema"],  # from the glob ./src/db/schema/*.ts
         },
+        "billing": {
+            "schemas": ["billing", "payments"],
+            # drizzle-kit's one folder per schema, below its out folder
+            "migrations": ["apps/billing/drizzle/billing", "apps/billing/drizzle/payments"],
+            "runner": "drizzle",
+            "sources": [
+                "apps/billing/src/db/invoices.ts",
+                "apps/billing/src/db/payments.ts",
+                "apps/billing/src/db/auth-mirror.ts",
+            ],
+        },
         "credits": {
             # no schemaFilter: the pgSchema(...) calls of its sources
             "schemas": ["credits"],
@@ -49,6 +60,8 @@ def test_init_writes_a_config_lint_runs(monorepo: Path, capsys: pytest.CaptureFi
         "files": {
             "schemas": ["files"],
             "migrations": "apps/files/migrations",
+            # its first file alters what `drizzle-kit push` made
+            "baseline": "sources",
             "runner": "drizzle",
             "sources": ["apps/files/src/db/schema.ts"],
         },
@@ -80,6 +93,8 @@ def test_init_writes_a_config_lint_runs(monorepo: Path, capsys: pytest.CaptureFi
             ("APL001", "apps/files/migrations/0001_add_mime.sql", 2, "files"),
             ("MIG003", "apps/files/migrations/0001_add_mime.sql", 2, "files"),
             ("MIG010", "apps/files/migrations/0001_add_mime.sql", 2, "files"),
+            # a read-only mirror of auth's table, for now reported as billing's
+            ("ISO007", "apps/billing/src/db/auth-mirror.ts", 5, "billing"),
             # the module-level pgEnum, at its line
             ("ISO002", "apps/credits/src/schema/enums.ts", 4, "credits"),
             # Better Auth's tables keep their names and types, but get their indexes checked,

@@ -42,7 +42,8 @@ class FoundService:
     schemas: list[str]
     why: list[str] = field(default_factory=list)
     """What was read, for the printout and the config's comments."""
-    migrations: Path | None = None
+    migrations: list[Path] = field(default_factory=list)
+    """Its migrations folders: one, or drizzle-kit's one per schema (``drizzle/<schema>/``)."""
     sources: list[Path] = field(default_factory=list)
     models: str | None = None
     python_path: list[Path] = field(default_factory=list)
@@ -51,6 +52,8 @@ class FoundService:
     """A library whose tables live in the service's schemas (``better-auth``)."""
     runner: str | None = None
     """What applies its migrations today, when not ``schemakit migrate``."""
+    baseline: str | None = None
+    """``sources`` when its first migration builds on what ``drizzle-kit push`` made."""
 
 
 @dataclass
@@ -82,7 +85,7 @@ def discover_project(root: Path, exempt: Sequence[tuple[str, str]] = ()) -> Proj
             if (folder / "meta" / "_journal.json").is_file()
             else ("a folder of .sql migrations")
         )
-        found = FoundService(name, [], [f"{_rel(folder, root)}: {kind}"], migrations=folder)
+        found = FoundService(name, [], [f"{_rel(folder, root)}: {kind}"], migrations=[folder])
         created = _created_schemas(folder)
         if created:
             found.schemas = created
@@ -101,7 +104,9 @@ def discover_project(root: Path, exempt: Sequence[tuple[str, str]] = ()) -> Proj
             )
         exempted = by_name[service]
         exempted.database = database
-        exempted.schemas = [s for s in _created_schemas(exempted.migrations) if s != "public"]
+        exempted.schemas = [
+            s for folder in exempted.migrations for s in _created_schemas(folder) if s != "public"
+        ]
         exempted.why = [w for w in exempted.why if not w.startswith("no CREATE SCHEMA")]
         exempted.why.append(f"in database {database}, which keeps raw tables in public (--exempt)")
     return project
@@ -207,15 +212,67 @@ def _drizzle_service(project: Project, config: Path, claimed: set[Path]) -> None
         why.append("depends on better-auth: its tables are listed in [lint] library-tables")
     out = settings.get("out")
     migrations = (folder / out).resolve() if isinstance(out, str) else folder / "drizzle"
-    if migrations.is_dir() and any(migrations.glob("*.sql")):
-        found.migrations = migrations
+    found.migrations = _drizzle_folders(migrations)
+    if len(found.migrations) > 1:
+        why.append(
+            f"one migrations folder per schema below {_rel(migrations, root)} (drizzle-kit "
+            "--out per schema): each replayed and applied in turn, each its own ledger ids"
+        )
+    if found.migrations:
         found.runner = "drizzle"
         why.append(
             "drizzle-kit migrate applies its migrations (runner; remove it when "
             "schemakit migrate does)"
         )
         claimed.add(migrations)
+        pushed = [f for f in found.migrations if _builds_on_push(f)]
+        if pushed and found.sources:
+            found.baseline = "sources"
+            why.append(
+                f"{', '.join(_rel(f, root) for f in pushed)}: the first migration "
+                "does not start from an empty schema (it starts after 0000, or alters what no "
+                "earlier file creates: drizzle-kit push made it), so the replay first creates "
+                "what the sources declare (baseline)"
+            )
     project.services.append(found)
+
+
+def _drizzle_folders(out: Path) -> list[Path]:
+    """``out`` when it holds migrations, else its subfolders that do (one per schema)."""
+    if not out.is_dir():
+        return []
+    if any(out.glob("*.sql")):
+        return [out]
+    return sorted(p for p in out.iterdir() if p.is_dir() and any(p.glob("*.sql")))
+
+
+_FIRST_STATEMENT = re.compile(
+    r"^\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*(\w+(?:\s+\w+)?)", re.DOTALL | re.IGNORECASE
+)
+
+
+def _builds_on_push(folder: Path) -> bool:
+    """The folder's first migration starts at 0001 (0000 was never written: push made it) or
+    its first statement alters, comments on or grants on something."""
+    files = _ordered_sql(folder)
+    if not files:
+        return False
+    if re.match(r"0*1(?!\d)", files[0].name):
+        return True
+    text = files[0].read_text(encoding="utf-8", errors="replace")
+    first = _FIRST_STATEMENT.match(text)
+    return first is not None and first.group(1).split()[0].upper() in ("ALTER", "COMMENT", "GRANT")
+
+
+def _ordered_sql(folder: Path) -> list[Path]:
+    """The folder's .sql files in drizzle-kit's journal order, else by name."""
+    journal = folder / "meta" / "_journal.json"
+    try:
+        entries = json.loads(journal.read_text(encoding="utf-8"))["entries"]
+        tags = [folder / f"{entry['tag']}.sql" for entry in entries]
+        return [p for p in tags if p.is_file()]
+    except (OSError, ValueError, KeyError, TypeError):
+        return sorted(folder.glob("*.sql"))
 
 
 def _depends_on(folder: Path, root: Path, package: str) -> bool:
@@ -311,7 +368,7 @@ def _alembic_service(project: Project, ini: Path, claimed: set[Path]) -> None:
         name,
         [_schema_name(name)],
         [f"{_rel(ini, root)}: Alembic, revisions in {_rel(folder, root)}"],
-        migrations=folder,
+        migrations=[folder],
     )
     env = folder / "env.py"
     text = env.read_text(encoding="utf-8", errors="replace") if env.is_file() else ""
@@ -386,8 +443,13 @@ def render_config(project: Project) -> str:
         lines.append(f"schemas = [{', '.join(json.dumps(s) for s in service.schemas)}]")
         if service.database:
             lines.append(f"database = {json.dumps(service.database)}")
-        if service.migrations is not None:
-            lines.append(f"migrations = {json.dumps(_rel(service.migrations, root))}")
+        if len(service.migrations) == 1:
+            lines.append(f"migrations = {json.dumps(_rel(service.migrations[0], root))}")
+        elif service.migrations:
+            listed = ", ".join(json.dumps(_rel(f, root)) for f in service.migrations)
+            lines.append(f"migrations = [{listed}]")
+        if service.baseline:
+            lines.append(f"baseline = {json.dumps(service.baseline)}")
         if service.runner:
             lines.append(f"runner = {json.dumps(service.runner)}")
         if service.sources:

@@ -112,8 +112,7 @@ def lint(
             catalogs.append(CatalogRun(ctx, origins.locate, keep=keep))
             databases.append(database)
         for service in config.services.values():
-            if service.migrations is not None:
-                sources.append(str(service.migrations))
+            sources += (str(folder) for folder in service.migration_folders)
         statements += _statement_runs(config, found)
         texts += _texts(config, found)
         given += (refused(failure) for failure in failures)
@@ -392,7 +391,7 @@ def _stray_drizzle_files(config: Config) -> list[Path]:
         for s in config.services.values()
         if config.is_exempt(s.database)
         for folder in (
-            *((s.migrations.parent,) if s.migrations is not None else ()),
+            *(folder.parent for folder in s.migration_folders),
             *s.sources,
         )
     ]
