@@ -74,6 +74,11 @@ class Service:
     of ``drizzle-kit push``): ``"sources"`` (what the service's Drizzle sources or models
     declare) or a ``pg_dump --schema-only`` file (absolute)."""
 
+    read_only: tuple[str, ...] = ()
+    """``schema.table`` globs of tables its sources declare only to read or join against
+    (another service's, outside its drizzle-kit ``schemaFilter``/``tablesFilter``): never
+    counted as the service's own, never created by its baseline."""
+
     @property
     def migration_folders(self) -> tuple[Path, ...]:
         """Every migrations folder of the service, in the order the config lists them."""
@@ -366,6 +371,7 @@ class _Validator:
                 "owner-role",
                 "row-security",
                 "baseline",
+                "read-only",
             ),
         )
         if "schemas" not in table:
@@ -443,6 +449,7 @@ class _Validator:
             migrations=folders[0] if folders else None,
             more_migrations=tuple(folders[1:]),
             baseline=baseline,
+            read_only=self.table_globs(f"{key}.read-only", table.get("read-only", [])),
             sources=sources,
             role=role,
             owner_role=owner_role,
@@ -540,6 +547,17 @@ class _Validator:
             ),
             library_tables=self.library_tables(table.get("library-tables", [])),
         )
+
+    def table_globs(self, key: str, value: Any) -> tuple[str, ...]:
+        globs = self.strings(key, value)
+        for i, item in enumerate(globs):
+            if item.count(".") != 1 or not all(item.split(".")):
+                raise self.fail(
+                    f"{key}[{i}]",
+                    f"'{item}' is not schema.table (globs allowed)",
+                    "e.g. 'auth.users' or 'auth.*'",
+                )
+        return globs
 
     def library_tables(self, value: Any) -> tuple[str, ...]:
         """``schema.table`` globs, with each ``PRESET:SCHEMA`` expanded to its tables."""

@@ -54,6 +54,8 @@ class FoundService:
     """What applies its migrations today, when not ``schemakit migrate``."""
     baseline: str | None = None
     """``sources`` when its first migration builds on what ``drizzle-kit push`` made."""
+    read_only: list[str] = field(default_factory=list)
+    """Tables its sources declare outside its ``schemaFilter``/``tablesFilter``."""
 
 
 @dataclass
@@ -204,9 +206,14 @@ def _drizzle_service(project: Project, config: Path, claimed: set[Path]) -> None
         else:
             schemas = [_schema_name(name)]
             why.append("no schemaFilter and no pgSchema(...): schema named after the service")
-    if settings.get("tablesFilter"):
-        why.append(f"tablesFilter {_strings(settings.get('tablesFilter'))} (not used by schemakit)")
     found = FoundService(name, schemas, why, sources=sources)
+    if settings.get("schemaFilter") or settings.get("tablesFilter"):
+        found.read_only = _outside_filters(sources, schemas, _strings(settings.get("tablesFilter")))
+        if found.read_only:
+            why.append(
+                "read-only: tables its sources declare outside its schemaFilter/tablesFilter "
+                "(push never creates them: declared to join against another service's)"
+            )
     if _depends_on(folder, root, "better-auth"):
         found.library = "better-auth"
         why.append("depends on better-auth: its tables are listed in [lint] library-tables")
@@ -273,6 +280,33 @@ def _ordered_sql(folder: Path) -> list[Path]:
         return [p for p in tags if p.is_file()]
     except (OSError, ValueError, KeyError, TypeError):
         return sorted(folder.glob("*.sql"))
+
+
+def _outside_filters(sources: list[Path], schemas: list[str], tables: list[str]) -> list[str]:
+    """``schema.table`` of each table the sources declare that drizzle-kit's filters leave
+    out (never public: a raw ``pgTable(`` there is a finding, not a reference)."""
+    import fnmatch
+
+    from schemakit.catalog import from_drizzle
+
+    files = [
+        f
+        for s in sources
+        for f in ([s] if s.is_file() else sorted(s.rglob("*.ts")) if s.is_dir() else [])
+        if "node_modules" not in f.parts and not f.name.endswith(".d.ts")
+    ]
+    if not files:
+        return []
+    catalog, _ = from_drizzle(files, "")
+    return sorted(
+        path
+        for path, table in catalog.tables.items()
+        if table.schema != "public"
+        and (
+            table.schema not in schemas
+            or (tables and not any(fnmatch.fnmatchcase(table.name, g) for g in tables))
+        )
+    )
 
 
 def _depends_on(folder: Path, root: Path, package: str) -> bool:
@@ -455,6 +489,8 @@ def render_config(project: Project) -> str:
         if service.sources:
             listed = ", ".join(json.dumps(_rel(s, root)) for s in service.sources)
             lines.append(f"sources = [{listed}]")
+        if service.read_only:
+            lines.append(f"read-only = [{', '.join(json.dumps(t) for t in service.read_only)}]")
         if service.models:
             lines.append(f"models = {json.dumps(service.models)}")
             paths = ", ".join(json.dumps(_rel(p, root)) for p in service.python_path)
