@@ -39,7 +39,8 @@ from schemakit.lint._declared import (
     locate_in,
     owned,
 )
-from schemakit.lint._replay import ReplayFailure, refused, replay
+from schemakit.lint._disagree import disagreements
+from schemakit.lint._replay import Origins, ReplayFailure, refused, replay
 from schemakit.migrate import (
     ALEMBIC_VERSION_TABLE,
     MigrationSet,
@@ -115,7 +116,9 @@ def lint(
         replayed = replay(
             config, say, cluster, found=to_replay, failures=failures, declared=declared
         )
+        made: dict[str, tuple[Catalog, Origins]] = {}
         for database, catalog, origins in replayed:
+            made[database] = (catalog, origins)
             ctx = CatalogContext(catalog, config, database, creator=origins.creator)
             # a replay cut at a syntax error has not made what later files would
             keep = partial(_not_missing_after_cut, cut)
@@ -128,6 +131,7 @@ def lint(
         given += (refused(failure) for failure in failures)
         # a service whose replay stopped has not made what its later files would
         cut |= {failure.service for failure in failures}
+        given += disagreements(config, declared, made, cut, found)
     catalogs += model_runs
     sources += model_sources
     catalogs += source_runs

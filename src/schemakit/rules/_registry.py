@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from schemakit.rules._base import Rule
 from schemakit.rules.apl.migration_does_not_apply import MigrationDoesNotApply
+from schemakit.rules.apl.sources_and_migrations_disagree import SourcesAndMigrationsDisagree
 from schemakit.rules.col.incomplete_soft_delete import IncompleteSoftDelete
 from schemakit.rules.col.malformed_version_column import MalformedVersionColumn
 from schemakit.rules.col.missing_primary_key import MissingPrimaryKey
@@ -137,6 +138,7 @@ RULES: tuple[type[Rule], ...] = (
     DetachPartitionWithoutConcurrently,
     MissingStatementTimeout,
     MigrationDoesNotApply,
+    SourcesAndMigrationsDisagree,
     SyntaxError_,
     TypeScriptSyntaxError,
     UnusedSuppression,

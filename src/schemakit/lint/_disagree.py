@@ -1,0 +1,171 @@
+"""APL002: where a service has both, its declarations (Drizzle sources or models) against
+the Catalog its replayed migrations produce, in its own schemas, both ways."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+from schemakit.catalog import Catalog, Table
+from schemakit.config import Config, Service
+from schemakit.lint._declared import Declared, owned, read_only
+from schemakit.lint._replay import Origins
+from schemakit.migrate import ALEMBIC_VERSION_TABLE, MigrationSet
+from schemakit.rules import Finding, Location
+from schemakit.rules.apl.sources_and_migrations_disagree import SourcesAndMigrationsDisagree
+
+__all__ = ["disagreements"]
+
+_TABLES = ("table", "partitioned table")
+_GENERATE = {
+    "sources": "drizzle-kit generate",
+    "models": "alembic revision --autogenerate (schemakit generate)",
+}
+
+
+def disagreements(
+    config: Config,
+    declared: Mapping[str, Declared],
+    replayed: Mapping[str, tuple[Catalog, Origins]],
+    skip: set[str],
+    sets: Mapping[str, MigrationSet | None],
+) -> list[Finding]:
+    """One finding per table, column or index only one side has. ``skip``: services whose
+    replay stopped short (their migrations did not make all they would); ``sets``: each
+    service's migrations, to put a column at the ``ADD COLUMN`` that made it."""
+    findings: list[Finding] = []
+    for service in config.services.values():
+        found = declared.get(service.name)
+        made = replayed.get(service.database)
+        if service.name in skip or found is None or made is None:
+            continue
+        if not service.migration_folders:
+            continue
+        catalog, origins = made
+        added = _added_columns(sets.get(service.name))
+
+        def locate(
+            path: str, origins: Origins = origins, added: dict[str, Location] = added
+        ) -> Location | None:
+            return added.get(path) or origins.locate(path)
+
+        findings += _compare(service, found, catalog, locate)
+    return findings
+
+
+def _tables(catalog: Catalog, service: Service) -> dict[str, Table]:
+    return {
+        path: table
+        for path, table in catalog.tables.items()
+        if table.schema in service.schemas
+        and table.kind in _TABLES
+        and table.name != ALEMBIC_VERSION_TABLE  # Alembic's bookkeeping, never declared
+        and not read_only(service, path)
+    }
+
+
+def _added_columns(migrations: MigrationSet | None) -> dict[str, Location]:
+    """``schema.table.column`` -> the first ``ALTER TABLE ... ADD COLUMN`` that adds it (the
+    replay logs the table, not the column)."""
+    added: dict[str, Location] = {}
+    if migrations is None or not migrations.is_sql:
+        return added
+    for file in migrations.files:
+        for statement in file.scanned[0]:
+            if statement.kind != "AlterTableStmt":
+                continue
+            relation = statement.node.get("relation") or {}
+            if not relation.get("schemaname"):
+                continue
+            table = f"{relation['schemaname']}.{relation.get('relname', '')}"
+            for item in statement.node.get("cmds") or ():
+                cmd = item.get("AlterTableCmd", {})
+                column = (cmd.get("def") or {}).get("ColumnDef", {}).get("colname")
+                if cmd.get("subtype") == "AT_AddColumn" and column:
+                    where = Location(file.path, statement.line, statement.column)
+                    added.setdefault(f"{table}.{column}", where)
+    return added
+
+
+def _compare(
+    service: Service,
+    found: Declared,
+    catalog: Catalog,
+    locate: Callable[[str], Location | None],
+) -> Iterator[Finding]:
+    side = found.kind
+    generate = _GENERATE.get(side, "the migration generator")
+    ahead = _Say(service.name, found.locate, side, generate, declared=True)
+    behind = _Say(service.name, locate, side, generate, declared=False)
+    wanted = _tables(owned(found, service), service)
+    have = _tables(catalog, service)
+    for path in sorted(wanted.keys() - have.keys()):
+        yield ahead.finding("Table", path)
+    for path in sorted(have.keys() - wanted.keys()):
+        yield behind.finding("Table", path)
+    for path in sorted(wanted.keys() & have.keys()):
+        declared_columns = {c.name for c in wanted[path].columns}
+        made_columns = {c.name for c in have[path].columns}
+        for name in sorted(declared_columns - made_columns):
+            yield ahead.finding("Column", f"{path}.{name}")
+        for name in sorted(made_columns - declared_columns):
+            yield behind.finding("Column", f"{path}.{name}")
+        declared_indexes = _indexes(wanted[path])
+        made_indexes = _indexes(have[path])
+        schema = wanted[path].schema
+        for name in sorted(declared_indexes - made_indexes):
+            yield ahead.finding("Index", f"{schema}.{name}", on=path)
+        for name in sorted(made_indexes - declared_indexes):
+            yield behind.finding("Index", f"{schema}.{name}", on=path)
+
+
+def _indexes(table: Table) -> set[str]:
+    """Indexes of their own (a constraint's, the primary key's, are compared as columns)."""
+    return {i.name for i in table.indexes if i.constraint is None and not i.primary}
+
+
+class _Say:
+    def __init__(
+        self,
+        service: str,
+        locate: Callable[[str], Location | None],
+        side: str,
+        generate: str,
+        *,
+        declared: bool,
+    ) -> None:
+        self.service = service
+        self.locate = locate
+        self.side = side
+        self.generate = generate
+        self.declared = declared
+
+    def finding(self, kind: str, path: str, on: str | None = None) -> Finding:
+        where = f" on {on}" if on else ""
+        if self.declared:
+            message = (
+                f"{kind} {path}{where} is declared in the {self.side} of service "
+                f"{self.service}, but no migration creates it (the sources are ahead)"
+            )
+            hint = (
+                f"Write the migration ({self.generate}) and commit it, or remove the declaration."
+            )
+        else:
+            message = (
+                f"{kind} {path}{where} is created by the migrations of service "
+                f"{self.service}, but its {self.side} do not declare it (the migrations are "
+                "ahead)"
+            )
+            hint = (
+                f"Declare it in the {self.side} (or drop it in a migration): the next "
+                f"{self.generate} would drop it otherwise."
+            )
+        # an index's object path is under its table; the replay logs it as schema.name
+        subject = f"{on}.{path.rsplit('.', 1)[1]}" if on else path
+        return SourcesAndMigrationsDisagree().finding(
+            message,
+            hint,
+            object=subject,
+            location=self.locate(subject if self.declared else path),
+            service=self.service,
+            kind=kind.lower(),
+        )
