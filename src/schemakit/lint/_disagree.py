@@ -12,8 +12,9 @@ from schemakit.lint._replay import Origins
 from schemakit.migrate import ALEMBIC_VERSION_TABLE, MigrationSet
 from schemakit.rules import Finding, Location
 from schemakit.rules.apl.sources_and_migrations_disagree import SourcesAndMigrationsDisagree
+from schemakit.sql import Statement
 
-__all__ = ["disagreements"]
+__all__ = ["disagreements", "made_by"]
 
 _TABLES = ("table", "partitioned table")
 _GENERATE = {
@@ -71,19 +72,34 @@ def _added_columns(migrations: MigrationSet | None) -> dict[str, Location]:
         return added
     for file in migrations.files:
         for statement in file.scanned[0]:
-            if statement.kind != "AlterTableStmt":
-                continue
-            relation = statement.node.get("relation") or {}
-            if not relation.get("schemaname"):
-                continue
-            table = f"{relation['schemaname']}.{relation.get('relname', '')}"
-            for item in statement.node.get("cmds") or ():
-                cmd = item.get("AlterTableCmd", {})
-                column = (cmd.get("def") or {}).get("ColumnDef", {}).get("colname")
-                if cmd.get("subtype") == "AT_AddColumn" and column:
-                    where = Location(file.path, statement.line, statement.column)
-                    added.setdefault(f"{table}.{column}", where)
+            if statement.kind == "AlterTableStmt":
+                for path in made_by(statement):
+                    added.setdefault(path, Location(file.path, statement.line, statement.column))
     return added
+
+
+def made_by(statement: Statement) -> Iterator[str]:
+    """The paths of what a schema-qualified statement creates: a schema, a table, an index,
+    an enum, a column it adds."""
+    node = statement.node
+    relation = node.get("relation") or {}
+    table = f"{relation.get('schemaname')}.{relation.get('relname')}"
+    if statement.kind == "CreateSchemaStmt" and node.get("schemaname"):
+        yield str(node["schemaname"])
+    elif statement.kind == "CreateStmt" and relation.get("schemaname"):
+        yield table
+    elif statement.kind == "IndexStmt" and relation.get("schemaname") and node.get("idxname"):
+        yield f"{relation['schemaname']}.{node['idxname']}"
+    elif statement.kind == "CreateEnumStmt":
+        names = [n.get("String", {}).get("sval", "") for n in node.get("typeName") or ()]
+        if len(names) == 2:
+            yield ".".join(names)
+    elif statement.kind == "AlterTableStmt" and relation.get("schemaname"):
+        for item in node.get("cmds") or ():
+            cmd = item.get("AlterTableCmd", {})
+            column = (cmd.get("def") or {}).get("ColumnDef", {}).get("colname")
+            if cmd.get("subtype") == "AT_AddColumn" and column:
+                yield f"{table}.{column}"
 
 
 def _compare(

@@ -39,7 +39,8 @@ from schemakit.lint._declared import (
     locate_in,
     owned,
 )
-from schemakit.lint._disagree import disagreements
+from schemakit.lint._disagree import disagreements, made_by
+from schemakit.lint._grants import GrantSites
 from schemakit.lint._replay import Origins, ReplayFailure, refused, replay
 from schemakit.migrate import (
     ALEMBIC_VERSION_TABLE,
@@ -60,6 +61,7 @@ from schemakit.rules import (
     StatementRun,
     check,
     choose_rules,
+    enclosing_paths,
 )
 from schemakit.rules.iso.missing_service_schema import MissingServiceSchema
 from schemakit.server import Cluster
@@ -117,16 +119,28 @@ def lint(
             config, say, cluster, found=to_replay, failures=failures, declared=declared
         )
         made: dict[str, tuple[Catalog, Origins]] = {}
+        # what Alembic revisions made, at the op. call (the replay runs them as a whole)
+        alembic_at: dict[str, Location] = {}
+        grants = GrantSites(to_replay.values())
         for database, catalog, origins in replayed:
             made[database] = (catalog, origins)
             ctx = CatalogContext(catalog, config, database, creator=origins.creator)
             # a replay cut at a syntax error has not made what later files would
             keep = partial(_not_missing_after_cut, cut)
-            catalogs.append(CatalogRun(ctx, origins.locate, keep=keep))
+            locate = partial(_located, alembic_at, origins)
+            catalogs.append(CatalogRun(ctx, locate, keep=keep, relocate=grants.relocate))
             databases.append(database)
         for service in config.services.values():
             sources += (str(folder) for folder in service.migration_folders)
         statements += _statement_runs(config, found)
+        alembic_at.update(
+            (path, Location(step.path, statement.line))
+            for run in statements
+            for step in run.steps
+            if step.path.suffix == ".py"
+            for statement in step.statements
+            for path in made_by(statement)
+        )
         texts += _texts(config, found)
         given += (refused(failure) for failure in failures)
         # a service whose replay stopped has not made what its later files would
@@ -196,6 +210,13 @@ def _raw_pgtables(path: Path, service: str | None) -> list[Finding]:
     ]
 
 
+def _located(at: dict[str, Location], origins: Origins, path: str) -> Location | None:
+    for candidate in enclosing_paths(path):
+        if candidate in at:
+            return at[candidate]
+    return origins.locate(path)
+
+
 def _not_missing_after_cut(cut: set[str], finding: Finding) -> bool:
     return not (finding.code == MissingServiceSchema.code and finding.service in cut)
 
@@ -263,16 +284,21 @@ def _statement_runs(config: Config, sets: Mapping[str, MigrationSet | None]) -> 
 
 def _alembic_steps(service: Service, migrations: MigrationSet) -> list[MigrationStep]:
     """Each Alembic revision's upgrade as its offline SQL (``alembic upgrade --sql``), without
-    Alembic's own bookkeeping; findings point at the revision's ``def upgrade`` line."""
+    Alembic's own bookkeeping; each statement's findings point at the ``op.`` call that wrote
+    it (else at the revision's ``def upgrade`` line)."""
     texts = {f.path: f.text for f in migrations.files}
     steps = []
-    for revision, path, text in alembic_offline_sql(service):
-        line = _upgrade_line(texts[path])
-        statements = [
-            replace(statement, path=path, line=line, end_line=line, column=1)
-            for statement in scan_statements(text, path)[0]
-            if not _alembic_bookkeeping(statement)
-        ]
+    for revision, path, text, marks in alembic_offline_sql(service):
+        upgrade = _upgrade_line(texts[path])
+        # the SQL text's line where each op. call's output starts -> the call's line
+        starts = [(text.count("\n", 0, offset) + 1, line) for offset, line in marks]
+        statements = []
+        for statement in scan_statements(text, path)[0]:
+            if _alembic_bookkeeping(statement):
+                continue
+            made = [line for start, line in starts if start <= statement.line]
+            line = made[-1] if made else upgrade
+            statements.append(replace(statement, path=path, line=line, end_line=line, column=1))
         steps.append(MigrationStep(service.name, revision, path, statements))
     return steps
 
