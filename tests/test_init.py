@@ -121,3 +121,28 @@ def test_init_exempt_service_and_errors(monorepo: Path, capsys: pytest.CaptureFi
     assert "no service 'nope' was found" in capsys.readouterr().err
     assert main(["init", str(monorepo), "--exempt", "files"]) == 2
     assert "write SERVICE=DATABASE" in capsys.readouterr().err
+
+
+def test_lint_from_a_subfolder_and_of_two_files_reports_as_from_the_root(
+    monorepo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def findings(*args: str) -> list[tuple[str, str, int, str | None]]:
+        capsys.readouterr()
+        assert main(["lint", *args, "--format", "json"]) == 1
+        report = json.loads(capsys.readouterr().out)
+        return sorted(
+            (f["code"], f["location"]["path"], f["location"]["line"], f["service"])
+            for f in report["findings"]
+        )
+
+    assert main(["init", str(monorepo)]) == 0
+    monkeypatch.chdir(monorepo)
+    everything = findings()
+    # from a service's folder: the whole project, paths relative to its root
+    monkeypatch.chdir(monorepo / "apps" / "files")
+    assert findings() == everything
+    # two files (as `git diff --name-only | xargs schemakit lint` passes them): each linted
+    # with the project, so the catalog rules still run; the same findings, the same paths
+    two = findings("migrations/0001_add_mime.sql", "src/db/schema.ts")
+    assert two == [f for f in everything if f[1].startswith("apps/files/")]
+    assert {f[0] for f in two} == {"MIG003", "MIG010", "NAM008"}
