@@ -12,9 +12,10 @@ from schemakit.lint._replay import Origins
 from schemakit.migrate import ALEMBIC_VERSION_TABLE, MigrationSet
 from schemakit.rules import Finding, Location
 from schemakit.rules.apl.sources_and_migrations_disagree import SourcesAndMigrationsDisagree
+from schemakit.rules.iso.stale_read_only_table import StaleReadOnlyTable
 from schemakit.sql import Statement
 
-__all__ = ["disagreements", "made_by"]
+__all__ = ["disagreements", "made_by", "stale_read_only"]
 
 _TABLES = ("table", "partitioned table")
 _GENERATE = {
@@ -50,6 +51,62 @@ def disagreements(
             return added.get(path) or origins.locate(path)
 
         findings += _compare(service, found, catalog, locate)
+    return findings
+
+
+def stale_read_only(config: Config, declared: Mapping[str, Declared]) -> list[Finding]:
+    """ISO010: each read-only table a service declares, against its owner's declaration
+    (when the owner's sources or models were read)."""
+    rule = StaleReadOnlyTable()
+    findings: list[Finding] = []
+    for service in config.services.values():
+        mine = declared.get(service.name)
+        if mine is None or not service.read_only:
+            continue
+        for path, table in sorted(mine.catalog.tables.items()):
+            if not read_only(service, path):
+                continue
+            owner = next(
+                (s for s in config.services_in(service.database) if table.schema in s.schemas),
+                None,
+            )
+            theirs = declared.get(owner.name) if owner is not None else None
+            if owner is None or theirs is None:
+                continue
+            original = theirs.catalog.tables.get(path)
+            where = mine.locate(path)
+            if original is None:
+                findings.append(
+                    rule.finding(
+                        f"Table {path}, declared read-only by service {service.name}, is not "
+                        f"declared by its owner, service {owner.name}",
+                        "Remove the declaration, or point it at the table the owner declares.",
+                        object=path,
+                        location=where,
+                        service=service.name,
+                    )
+                )
+                continue
+            for column in table.columns:
+                other = original.column(column.name)
+                if other is not None and other.type == column.type:
+                    continue
+                said = (
+                    f"is {column.type} here and {other.type} in service {owner.name}'s declaration"
+                    if other is not None
+                    else f"is not declared by its owner, service {owner.name}"
+                )
+                findings.append(
+                    rule.finding(
+                        f"Column {path}.{column.name}, declared read-only by service "
+                        f"{service.name}, {said}",
+                        f"Declare it as service {owner.name} does, or remove it.",
+                        object=f"{path}.{column.name}",
+                        location=mine.locate(f"{path}.{column.name}") or where,
+                        service=service.name,
+                        kind="column",
+                    )
+                )
     return findings
 
 

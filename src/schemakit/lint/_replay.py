@@ -240,8 +240,15 @@ def _planned(
     declared: Mapping[str, Declared] | None,
     say: Progress,
 ) -> _Planned:
-    if service.baseline is None or not migrations.is_sql:
+    if service.baseline is None:
         return _Planned(migrations)
+    if not migrations.is_sql:
+        raise ConfigError(
+            f"service {service.name} has a baseline, but its migrations are Alembic revisions",
+            key=f"services.{service.name}.baseline",
+            hint="Alembic starts from its own base revision: stamp the database "
+            "(alembic stamp) or make the first revision create what create_all made",
+        )
     if isinstance(service.baseline, Path):
         say(f"service {service.name}: baseline {service.baseline.name} (a schema dump) first")
         return _Planned(migrations, dump=_dump_set(service, service.baseline))

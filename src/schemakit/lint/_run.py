@@ -39,7 +39,7 @@ from schemakit.lint._declared import (
     locate_in,
     owned,
 )
-from schemakit.lint._disagree import disagreements, made_by
+from schemakit.lint._disagree import disagreements, made_by, stale_read_only
 from schemakit.lint._grants import GrantSites
 from schemakit.lint._replay import Origins, ReplayFailure, refused, replay
 from schemakit.migrate import (
@@ -101,6 +101,7 @@ def lint(
     declared: dict[str, Declared] = {}
     model_runs, model_sources = _lint_models(config, options.models, say, declared)
     source_runs, source_files = _lint_drizzle_sources(config, rules, say, declared)
+    given += stale_read_only(config, declared)
     if options.database_url:
         database = database_for_url(config, options.database_url, options.database)
         say(f"reading the catalog of {redact(options.database_url)}")

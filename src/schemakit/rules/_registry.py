@@ -20,6 +20,7 @@ from schemakit.rules.iso.missing_service_schema import MissingServiceSchema
 from schemakit.rules.iso.object_in_foreign_schema import ObjectInForeignSchema
 from schemakit.rules.iso.routine_or_sequence_in_public import RoutineOrSequenceInPublic
 from schemakit.rules.iso.schema_claimed_twice import SchemaClaimedTwice
+from schemakit.rules.iso.stale_read_only_table import StaleReadOnlyTable
 from schemakit.rules.iso.table_in_public import TableInPublic
 from schemakit.rules.iso.table_in_unclaimed_schema import TableInUnclaimedSchema
 from schemakit.rules.iso.type_in_public import TypeInPublic
@@ -85,6 +86,7 @@ RULES: tuple[type[Rule], ...] = (
     ObjectInForeignSchema,
     CrossServiceForeignKey,
     MissingServiceSchema,
+    StaleReadOnlyTable,
     CrossServiceAccess,
     CreateOnPublic,
     UserTableWithoutRls,
