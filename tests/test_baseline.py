@@ -33,6 +33,9 @@ PATCHES = {
     "0001_mime.sql": "ALTER TABLE files.objects ADD COLUMN mime_type text;\n",
     "0002_shared.sql": "ALTER TYPE files.visibility ADD VALUE 'shared';\n",
     "0003_size.sql": "ALTER TABLE files.objects ADD COLUMN size_bytes bigint;\n",
+    # what the sources no longer have: push had it, these removed it
+    "0004_drop.sql": "ALTER TABLE files.objects DROP COLUMN legacy_path;\n",
+    "0005_rename.sql": "ALTER TABLE files.objects RENAME COLUMN owner_id TO user_id;\n",
 }
 
 
@@ -66,11 +69,17 @@ def test_without_a_baseline_the_first_patch_does_not_apply(
 
 def test_sources_baseline_replays_the_patches(tmp_path: Path, pg_cluster: Cluster) -> None:
     said: list[str] = []
-    result = lint(project(tmp_path, "sources"), progress=said.append, cluster=pg_cluster)
-    assert result.findings == []  # every patch applies, and the schema push made exists
+    root = project(tmp_path, "sources")
+    result = lint(root, progress=said.append, cluster=pg_cluster)
+    # every patch applies, the schema push made exists; the column 0003 adds is not in the
+    # sources: said at its ADD COLUMN (APL002, the migrations are ahead)
+    assert [(f.code, f.object, f.location) for f in result.findings] == [
+        ("APL002", "files.objects.size_bytes", Location(root / "migrations" / "0003_size.sql"))
+    ]
     assert any("baseline from its sources" in line for line in said), said
-    # the column and the label the sources already have: those statements were skipped
-    assert any("2 statements made what its baseline already has" in line for line in said)
+    # the column and the label the sources already have, the column they no longer have and
+    # the one they have under its new name: those statements were skipped
+    assert any("4 statements made what its baseline already has" in line for line in said)
 
 
 def test_what_the_baseline_made_is_located_at_its_declaration(
@@ -122,7 +131,7 @@ def test_dump_baseline_with_grants_to_external_roles(tmp_path: Path, pg_cluster:
     write(root / "schema.sql", DUMP)
     said: list[str] = []
     result = lint(root, progress=said.append, cluster=pg_cluster)
-    assert result.findings == []
+    assert [f.code for f in result.findings] == ["APL002"]  # size_bytes, as above
     assert any("files_owner_b1, reporting_b1" in line for line in said), said
     assert any("baseline schema.sql (a schema dump)" in line for line in said), said
 

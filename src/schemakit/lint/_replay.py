@@ -335,6 +335,26 @@ def _apply_units(
 _ALREADY_EXISTS = frozenset({"42P06", "42P07", "42701", "42710", "42723"})
 """duplicate schema, relation, column, object (a type, a constraint, an enum label) and
 function: what a push-based history's statement makes when the baseline has it already."""
+_GONE_ALREADY = frozenset({"42703", "42P01", "42704"})
+"""undefined column, table, object: what a drop or rename finds missing when the baseline
+(the sources as they are now) no longer has it."""
+
+
+def _made_already(statement: Statement, exc: psycopg.Error) -> bool:
+    """The statement did, on the database push made, what the baseline already shows."""
+    state = getattr(exc, "sqlstate", None)
+    if state in _ALREADY_EXISTS:
+        return True
+    if state not in _GONE_ALREADY:
+        return False
+    if statement.kind in ("DropStmt", "RenameStmt"):
+        return True
+    commands = [c.get("AlterTableCmd", {}) for c in statement.node.get("cmds") or ()]
+    return (
+        statement.kind == "AlterTableStmt"
+        and bool(commands)
+        and all(str(c.get("subtype", "")).startswith("AT_Drop") for c in commands)
+    )
 
 
 def _roles_named(plan: list[tuple[str, list[_Planned]]]) -> set[str]:
@@ -545,7 +565,7 @@ def _one(
         if reopen:
             conn.execute(b"BEGIN")
     except psycopg.Error as exc:
-        if skipped is not None and getattr(exc, "sqlstate", None) in _ALREADY_EXISTS:
+        if skipped is not None and _made_already(statement, exc):
             if guard:
                 conn.execute(b"ROLLBACK TO SAVEPOINT schemakit_replay")
             skipped.append(number)
