@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator, Mapping
 from schemakit.catalog import Catalog, Table
 from schemakit.config import Config, Service
 from schemakit.lint._declared import Declared, owned, read_only
-from schemakit.lint._replay import Origins
 from schemakit.migrate import ALEMBIC_VERSION_TABLE, MigrationSet
 from schemakit.rules import Finding, Location
 from schemakit.rules.apl.sources_and_migrations_disagree import SourcesAndMigrationsDisagree
@@ -27,7 +26,7 @@ _GENERATE = {
 def disagreements(
     config: Config,
     declared: Mapping[str, Declared],
-    replayed: Mapping[str, tuple[Catalog, Origins]],
+    replayed: Mapping[str, tuple[Catalog, Callable[[str], Location | None]]],
     skip: set[str],
     sets: Mapping[str, MigrationSet | None],
 ) -> list[Finding]:
@@ -42,13 +41,15 @@ def disagreements(
             continue
         if not service.migration_folders:
             continue
-        catalog, origins = made
+        catalog, where = made
         added = _added_columns(sets.get(service.name))
 
         def locate(
-            path: str, origins: Origins = origins, added: dict[str, Location] = added
+            path: str,
+            where: Callable[[str], Location | None] = where,
+            added: dict[str, Location] = added,
         ) -> Location | None:
-            return added.get(path) or origins.locate(path)
+            return added.get(path) or where(path)
 
         findings += _compare(service, found, catalog, locate)
     return findings

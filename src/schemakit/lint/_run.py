@@ -119,16 +119,16 @@ def lint(
         replayed = replay(
             config, say, cluster, found=to_replay, failures=failures, declared=declared
         )
-        made: dict[str, tuple[Catalog, Origins]] = {}
+        made: dict[str, tuple[Catalog, Callable[[str], Location | None]]] = {}
         # what Alembic revisions made, at the op. call (the replay runs them as a whole)
         alembic_at: dict[str, Location] = {}
         grants = GrantSites(to_replay.values())
         for database, catalog, origins in replayed:
-            made[database] = (catalog, origins)
+            locate = partial(_located, alembic_at, origins)
+            made[database] = (catalog, locate)
             ctx = CatalogContext(catalog, config, database, creator=origins.creator)
             # a replay cut at a syntax error has not made what later files would
             keep = partial(_not_missing_after_cut, cut)
-            locate = partial(_located, alembic_at, origins)
             catalogs.append(CatalogRun(ctx, locate, keep=keep, relocate=grants.relocate))
             databases.append(database)
         for service in config.services.values():
