@@ -146,3 +146,24 @@ def test_lint_from_a_subfolder_and_of_two_files_reports_as_from_the_root(
     two = findings("migrations/0001_add_mime.sql", "src/db/schema.ts")
     assert two == [f for f in everything if f[1].startswith("apps/files/")]
     assert {f[0] for f in two} == {"MIG003", "MIG010", "NAM008"}
+
+
+def test_init_sets_a_baseline_where_the_first_migration_alters(
+    monorepo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A drizzle-kit folder that starts at 0000 but whose first statement (after comments)
+    alters what push made gets a baseline too; one that creates first does not."""
+    folder = monorepo / "apps" / "credits" / "migrations"
+    first = folder / "0000_init.sql"
+    first.write_text(
+        "-- push made credits.balances\n/* a note */\nALTER TABLE credits.balances "
+        "ADD COLUMN note text;\n"
+    )
+    assert main(["init", str(monorepo)]) == 0
+    config = tomllib.loads((monorepo / "schemakit.toml").read_text())
+    assert config["services"]["credits"]["baseline"] == "sources"
+    assert "baseline" not in config["services"]["auth"]  # its 0000 creates its schema
+    assert (
+        "the first migration does not start from an empty schema"
+        in (monorepo / "schemakit.toml").read_text()
+    )
