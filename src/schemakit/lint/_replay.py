@@ -604,7 +604,17 @@ def _apply_alembic(
 def _hint(exc: psycopg.Error) -> str:
     if getattr(exc, "sqlstate", None) == "42704" and "role" in str(exc):
         return 'declare the role as a service\'s role = "..." in the config, or fix the migration'
+    if getattr(exc, "sqlstate", None) in _MISSING:
+        # the guideline's workflow: push in development, migrations on top of it
+        return (
+            "fix the migration so that it applies after the ones before it; if drizzle-kit "
+            'push made what it changes, give the service baseline = "sources" in the config'
+        )
     return "fix the migration so that it applies after the ones before it"
+
+
+_MISSING = frozenset({"42P01", "3F000", "42703", "42704"})
+"""undefined table, schema, column, object: what a history on top of push does not make."""
 
 
 def server_message(exc: psycopg.Error) -> str:
