@@ -7,6 +7,11 @@ manages (``schemaFilter``); an ``alembic.ini`` names a Python service's migratio
 folder of ``.sql`` files named like a migrations folder is a plain SQL service. A service is
 named after its package (``package.json``'s or ``pyproject.toml``'s name, without an npm
 scope), else its folder.
+
+drizzle-kit's one folder per schema below ``out`` becomes a list of ``migrations``; a folder
+whose first migration builds on what ``drizzle-kit push`` made (it starts at ``0001``, or its
+first statement alters) gets ``baseline = "sources"``; the tables its sources declare outside
+``schemaFilter``/``tablesFilter`` are ``read-only`` (another service's, to join against).
 """
 
 from __future__ import annotations
