@@ -39,6 +39,19 @@ def test_init_writes_a_config_lint_runs(monorepo: Path, capsys: pytest.CaptureFi
             "runner": "drizzle",  # drizzle-kit migrate applies it: MIG010/MIG022 apply
             "sources": ["apps/auth/src/db/schema"],  # from the glob ./src/db/schema/*.ts
         },
+        "billing": {
+            "schemas": ["billing", "payments"],
+            # drizzle-kit's one folder per schema, below its out folder
+            "migrations": ["apps/billing/drizzle/billing", "apps/billing/drizzle/payments"],
+            "runner": "drizzle",
+            "sources": [
+                "apps/billing/src/db/invoices.ts",
+                "apps/billing/src/db/payments.ts",
+                "apps/billing/src/db/auth-mirror.ts",
+            ],
+            # declared to join against auth's table, outside billing's schemaFilter
+            "read-only": ["auth.users"],
+        },
         "credits": {
             # no schemaFilter: the pgSchema(...) calls of its sources
             "schemas": ["credits"],
@@ -49,6 +62,8 @@ def test_init_writes_a_config_lint_runs(monorepo: Path, capsys: pytest.CaptureFi
         "files": {
             "schemas": ["files"],
             "migrations": "apps/files/migrations",
+            # its first file alters what `drizzle-kit push` made
+            "baseline": "sources",
             "runner": "drizzle",
             "sources": ["apps/files/src/db/schema.ts"],
         },
@@ -76,8 +91,8 @@ def test_init_writes_a_config_lint_runs(monorepo: Path, capsys: pytest.CaptureFi
     )
     assert found == sorted(
         [
-            # the push-based folder: where it fails, and what its statements risk
-            ("APL001", "apps/files/migrations/0001_add_mime.sql", 2, "files"),
+            # the push-based folder replays on its baseline (what the sources declare): no
+            # APL001, and what its statements risk
             ("MIG003", "apps/files/migrations/0001_add_mime.sql", 2, "files"),
             ("MIG010", "apps/files/migrations/0001_add_mime.sql", 2, "files"),
             # the module-level pgEnum, at its line
@@ -86,8 +101,9 @@ def test_init_writes_a_config_lint_runs(monorepo: Path, capsys: pytest.CaptureFi
             # at the column's line
             ("IDX001", "apps/auth/src/db/schema/auth.ts", 20, "auth"),
             ("IDX003", "apps/auth/src/db/schema/auth.ts", 20, "auth"),
-            # drizzle-kit pull's index form is read (no IDX003), its name judged at its line
-            ("NAM008", "apps/files/src/db/schema.ts", 14, "files"),
+            # drizzle-kit pull's index form (.using, .asc().nullsLast().op(...)) is read (no
+            # IDX003), its name judged at the index() line
+            ("NAM008", "apps/files/src/db/schema.ts", 19, "files"),
             # a shared package's file that does not parse: said, and its raw pgTable( found
             # as the guideline's rg finds it
             ("ISO001", "packages/ui/src/broken.ts", 4, None),
@@ -105,3 +121,49 @@ def test_init_exempt_service_and_errors(monorepo: Path, capsys: pytest.CaptureFi
     assert "no service 'nope' was found" in capsys.readouterr().err
     assert main(["init", str(monorepo), "--exempt", "files"]) == 2
     assert "write SERVICE=DATABASE" in capsys.readouterr().err
+
+
+def test_lint_from_a_subfolder_and_of_two_files_reports_as_from_the_root(
+    monorepo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def findings(*args: str) -> list[tuple[str, str, int, str | None]]:
+        capsys.readouterr()
+        assert main(["lint", *args, "--format", "json"]) == 1
+        report = json.loads(capsys.readouterr().out)
+        return sorted(
+            (f["code"], f["location"]["path"], f["location"]["line"], f["service"])
+            for f in report["findings"]
+        )
+
+    assert main(["init", str(monorepo)]) == 0
+    monkeypatch.chdir(monorepo)
+    everything = findings()
+    # from a service's folder: the whole project, paths relative to its root
+    monkeypatch.chdir(monorepo / "apps" / "files")
+    assert findings() == everything
+    # two files (as `git diff --name-only | xargs schemakit lint` passes them): each linted
+    # with the project, so the catalog rules still run; the same findings, the same paths
+    two = findings("migrations/0001_add_mime.sql", "src/db/schema.ts")
+    assert two == [f for f in everything if f[1].startswith("apps/files/")]
+    assert {f[0] for f in two} == {"MIG003", "MIG010", "NAM008"}
+
+
+def test_init_sets_a_baseline_where_the_first_migration_alters(
+    monorepo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A drizzle-kit folder that starts at 0000 but whose first statement (after comments)
+    alters what push made gets a baseline too; one that creates first does not."""
+    folder = monorepo / "apps" / "credits" / "migrations"
+    first = folder / "0000_init.sql"
+    first.write_text(
+        "-- push made credits.balances\n/* a note */\nALTER TABLE credits.balances "
+        "ADD COLUMN note text;\n"
+    )
+    assert main(["init", str(monorepo)]) == 0
+    config = tomllib.loads((monorepo / "schemakit.toml").read_text())
+    assert config["services"]["credits"]["baseline"] == "sources"
+    assert "baseline" not in config["services"]["auth"]  # its 0000 creates its schema
+    assert (
+        "the first migration does not start from an empty schema"
+        in (monorepo / "schemakit.toml").read_text()
+    )

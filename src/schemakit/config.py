@@ -48,6 +48,7 @@ class Service:
     schemas: tuple[str, ...]
     database: str
     migrations: Path | None = None
+    """The first (usually only) migrations folder; see :attr:`migration_folders`."""
     sources: tuple[Path, ...] = ()
     role: str | None = None
     line: int | None = None
@@ -66,6 +67,23 @@ class Service:
     """What applies its migrations (:data:`RUNNERS`): ``schemakit`` (``schemakit migrate``,
     which sets lock_timeout and statement_timeout itself), ``drizzle`` (drizzle-orm's
     migrator) or ``other`` (psql, a deploy script: neither timeout is set for it)."""
+    more_migrations: tuple[Path, ...] = ()
+    """Folders after the first (``migrations = ["drizzle/auth", "drizzle/billing"]``,
+    drizzle-kit's one folder per schema): applied and replayed in the order listed."""
+    baseline: str | Path | None = None
+    """What the first migration builds on when it is not an empty schema (a history on top
+    of ``drizzle-kit push``): ``"sources"`` (what the service's Drizzle sources or models
+    declare) or a ``pg_dump --schema-only`` file (absolute)."""
+
+    read_only: tuple[str, ...] = ()
+    """``schema.table`` globs of tables its sources declare only to read or join against
+    (another service's, outside its drizzle-kit ``schemaFilter``/``tablesFilter``): never
+    counted as the service's own, never created by its baseline."""
+
+    @property
+    def migration_folders(self) -> tuple[Path, ...]:
+        """Every migrations folder of the service, in the order the config lists them."""
+        return (*((self.migrations,) if self.migrations is not None else ()), *self.more_migrations)
 
 
 @dataclass(frozen=True)
@@ -124,8 +142,8 @@ class Config:
         """The service whose migrations or sources folder holds ``path`` (absolute, as the
         config's own paths are)."""
         for service in self.services.values():
-            for folder in (service.migrations, *service.sources):
-                if folder is not None and path.is_relative_to(folder):
+            for folder in (*service.migration_folders, *service.sources):
+                if path.is_relative_to(folder):
                     return service
         return None
 
@@ -353,6 +371,8 @@ class _Validator:
                 "runner",
                 "owner-role",
                 "row-security",
+                "baseline",
+                "read-only",
             ),
         )
         if "schemas" not in table:
@@ -368,9 +388,14 @@ class _Validator:
                 )
             if schema in schemas[:i]:
                 raise self.fail(f"{key}.schemas[{i}]", f"schema '{schema}' is listed twice")
-        migrations = None
-        if "migrations" in table:
-            migrations = (root / self.string(f"{key}.migrations", table["migrations"])).resolve()
+        folders = [
+            (root / item).resolve()
+            for item in self.strings(f"{key}.migrations", table.get("migrations", []))
+        ]
+        for i, folder in enumerate(folders):
+            if folder in folders[:i]:
+                raise self.fail(f"{key}.migrations[{i}]", "this folder is listed twice")
+        baseline = self.baseline(f"{key}.baseline", table, root, bool(folders))
         sources = tuple(
             (root / item).resolve()
             for item in self.strings(f"{key}.sources", table.get("sources", []))
@@ -422,7 +447,10 @@ class _Validator:
             name=name,
             schemas=schemas,
             database=self.identifier(f"{key}.database", table.get("database", default_db)),
-            migrations=migrations,
+            migrations=folders[0] if folders else None,
+            more_migrations=tuple(folders[1:]),
+            baseline=baseline,
+            read_only=self.table_globs(f"{key}.read-only", table.get("read-only", [])),
             sources=sources,
             role=role,
             owner_role=owner_role,
@@ -432,6 +460,28 @@ class _Validator:
             python_path=python_path,
             runner=runner,
         )
+
+    def baseline(
+        self, key: str, table: Mapping[str, Any], root: Path, has_migrations: bool
+    ) -> str | Path | None:
+        """``"sources"`` or a schema dump's path (relative to the config), for a service
+        with migrations."""
+        if "baseline" not in table:
+            return None
+        value = self.string(key, table["baseline"])
+        if not has_migrations:
+            raise self.fail(key, "a baseline is what migrations build on: this service has none")
+        if value == "sources":
+            return value
+        dump = (root / value).resolve()
+        if not dump.is_file():
+            raise self.fail(
+                key,
+                f"'{value}' is neither \"sources\" nor a file",
+                'write "sources" (what its sources declare) or the path of a '
+                "pg_dump --schema-only file, relative to the config",
+            )
+        return dump
 
     def lint(self, table: Mapping[str, Any]) -> LintSettings:
         self.check_keys(
@@ -498,6 +548,17 @@ class _Validator:
             ),
             library_tables=self.library_tables(table.get("library-tables", [])),
         )
+
+    def table_globs(self, key: str, value: Any) -> tuple[str, ...]:
+        globs = self.strings(key, value)
+        for i, item in enumerate(globs):
+            if item.count(".") != 1 or not all(item.split(".")):
+                raise self.fail(
+                    f"{key}[{i}]",
+                    f"'{item}' is not schema.table (globs allowed)",
+                    "e.g. 'auth.users' or 'auth.*'",
+                )
+        return globs
 
     def library_tables(self, value: Any) -> tuple[str, ...]:
         """``schema.table`` globs, with each ``PRESET:SCHEMA`` expanded to its tables."""

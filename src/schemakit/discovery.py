@@ -7,6 +7,11 @@ manages (``schemaFilter``); an ``alembic.ini`` names a Python service's migratio
 folder of ``.sql`` files named like a migrations folder is a plain SQL service. A service is
 named after its package (``package.json``'s or ``pyproject.toml``'s name, without an npm
 scope), else its folder.
+
+drizzle-kit's one folder per schema below ``out`` becomes a list of ``migrations``; a folder
+whose first migration builds on what ``drizzle-kit push`` made (it starts at ``0001``, or its
+first statement alters) gets ``baseline = "sources"``; the tables its sources declare outside
+``schemaFilter``/``tablesFilter`` are ``read-only`` (another service's, to join against).
 """
 
 from __future__ import annotations
@@ -42,7 +47,8 @@ class FoundService:
     schemas: list[str]
     why: list[str] = field(default_factory=list)
     """What was read, for the printout and the config's comments."""
-    migrations: Path | None = None
+    migrations: list[Path] = field(default_factory=list)
+    """Its migrations folders: one, or drizzle-kit's one per schema (``drizzle/<schema>/``)."""
     sources: list[Path] = field(default_factory=list)
     models: str | None = None
     python_path: list[Path] = field(default_factory=list)
@@ -51,6 +57,10 @@ class FoundService:
     """A library whose tables live in the service's schemas (``better-auth``)."""
     runner: str | None = None
     """What applies its migrations today, when not ``schemakit migrate``."""
+    baseline: str | None = None
+    """``sources`` when its first migration builds on what ``drizzle-kit push`` made."""
+    read_only: list[str] = field(default_factory=list)
+    """Tables its sources declare outside its ``schemaFilter``/``tablesFilter``."""
 
 
 @dataclass
@@ -82,7 +92,7 @@ def discover_project(root: Path, exempt: Sequence[tuple[str, str]] = ()) -> Proj
             if (folder / "meta" / "_journal.json").is_file()
             else ("a folder of .sql migrations")
         )
-        found = FoundService(name, [], [f"{_rel(folder, root)}: {kind}"], migrations=folder)
+        found = FoundService(name, [], [f"{_rel(folder, root)}: {kind}"], migrations=[folder])
         created = _created_schemas(folder)
         if created:
             found.schemas = created
@@ -101,7 +111,9 @@ def discover_project(root: Path, exempt: Sequence[tuple[str, str]] = ()) -> Proj
             )
         exempted = by_name[service]
         exempted.database = database
-        exempted.schemas = [s for s in _created_schemas(exempted.migrations) if s != "public"]
+        exempted.schemas = [
+            s for folder in exempted.migrations for s in _created_schemas(folder) if s != "public"
+        ]
         exempted.why = [w for w in exempted.why if not w.startswith("no CREATE SCHEMA")]
         exempted.why.append(f"in database {database}, which keeps raw tables in public (--exempt)")
     return project
@@ -199,23 +211,107 @@ def _drizzle_service(project: Project, config: Path, claimed: set[Path]) -> None
         else:
             schemas = [_schema_name(name)]
             why.append("no schemaFilter and no pgSchema(...): schema named after the service")
-    if settings.get("tablesFilter"):
-        why.append(f"tablesFilter {_strings(settings.get('tablesFilter'))} (not used by schemakit)")
     found = FoundService(name, schemas, why, sources=sources)
+    if settings.get("schemaFilter") or settings.get("tablesFilter"):
+        found.read_only = _outside_filters(sources, schemas, _strings(settings.get("tablesFilter")))
+        if found.read_only:
+            why.append(
+                "read-only: tables its sources declare outside its schemaFilter/tablesFilter "
+                "(push never creates them: declared to join against another service's)"
+            )
     if _depends_on(folder, root, "better-auth"):
         found.library = "better-auth"
         why.append("depends on better-auth: its tables are listed in [lint] library-tables")
     out = settings.get("out")
     migrations = (folder / out).resolve() if isinstance(out, str) else folder / "drizzle"
-    if migrations.is_dir() and any(migrations.glob("*.sql")):
-        found.migrations = migrations
+    found.migrations = _drizzle_folders(migrations)
+    if len(found.migrations) > 1:
+        why.append(
+            f"one migrations folder per schema below {_rel(migrations, root)} (drizzle-kit "
+            "--out per schema): each replayed and applied in turn, each its own ledger ids"
+        )
+    if found.migrations:
         found.runner = "drizzle"
         why.append(
             "drizzle-kit migrate applies its migrations (runner; remove it when "
             "schemakit migrate does)"
         )
         claimed.add(migrations)
+        pushed = [f for f in found.migrations if _builds_on_push(f)]
+        if pushed and found.sources:
+            found.baseline = "sources"
+            why.append(
+                f"{', '.join(_rel(f, root) for f in pushed)}: the first migration "
+                "does not start from an empty schema (it starts after 0000, or alters what no "
+                "earlier file creates: drizzle-kit push made it), so the replay first creates "
+                "what the sources declare (baseline)"
+            )
     project.services.append(found)
+
+
+def _drizzle_folders(out: Path) -> list[Path]:
+    """``out`` when it holds migrations, else its subfolders that do (one per schema)."""
+    if not out.is_dir():
+        return []
+    if any(out.glob("*.sql")):
+        return [out]
+    return sorted(p for p in out.iterdir() if p.is_dir() and any(p.glob("*.sql")))
+
+
+_FIRST_STATEMENT = re.compile(
+    r"^\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*(\w+(?:\s+\w+)?)", re.DOTALL | re.IGNORECASE
+)
+
+
+def _builds_on_push(folder: Path) -> bool:
+    """The folder's first migration starts at 0001 (0000 was never written: push made it) or
+    its first statement alters, comments on or grants on something."""
+    files = _ordered_sql(folder)
+    if not files:
+        return False
+    if re.match(r"0*1(?!\d)", files[0].name):
+        return True
+    text = files[0].read_text(encoding="utf-8", errors="replace")
+    first = _FIRST_STATEMENT.match(text)
+    return first is not None and first.group(1).split()[0].upper() in ("ALTER", "COMMENT", "GRANT")
+
+
+def _ordered_sql(folder: Path) -> list[Path]:
+    """The folder's .sql files in drizzle-kit's journal order, else by name."""
+    journal = folder / "meta" / "_journal.json"
+    try:
+        entries = json.loads(journal.read_text(encoding="utf-8"))["entries"]
+        tags = [folder / f"{entry['tag']}.sql" for entry in entries]
+        return [p for p in tags if p.is_file()]
+    except (OSError, ValueError, KeyError, TypeError):
+        return sorted(folder.glob("*.sql"))
+
+
+def _outside_filters(sources: list[Path], schemas: list[str], tables: list[str]) -> list[str]:
+    """``schema.table`` of each table the sources declare that drizzle-kit's filters leave
+    out (never public: a raw ``pgTable(`` there is a finding, not a reference)."""
+    import fnmatch
+
+    from schemakit.catalog import from_drizzle
+
+    files = [
+        f
+        for s in sources
+        for f in ([s] if s.is_file() else sorted(s.rglob("*.ts")) if s.is_dir() else [])
+        if "node_modules" not in f.parts and not f.name.endswith(".d.ts")
+    ]
+    if not files:
+        return []
+    catalog, _ = from_drizzle(files, "")
+    return sorted(
+        path
+        for path, table in catalog.tables.items()
+        if table.schema != "public"
+        and (
+            table.schema not in schemas
+            or (tables and not any(fnmatch.fnmatchcase(table.name, g) for g in tables))
+        )
+    )
 
 
 def _depends_on(folder: Path, root: Path, package: str) -> bool:
@@ -311,7 +407,7 @@ def _alembic_service(project: Project, ini: Path, claimed: set[Path]) -> None:
         name,
         [_schema_name(name)],
         [f"{_rel(ini, root)}: Alembic, revisions in {_rel(folder, root)}"],
-        migrations=folder,
+        migrations=[folder],
     )
     env = folder / "env.py"
     text = env.read_text(encoding="utf-8", errors="replace") if env.is_file() else ""
@@ -386,13 +482,20 @@ def render_config(project: Project) -> str:
         lines.append(f"schemas = [{', '.join(json.dumps(s) for s in service.schemas)}]")
         if service.database:
             lines.append(f"database = {json.dumps(service.database)}")
-        if service.migrations is not None:
-            lines.append(f"migrations = {json.dumps(_rel(service.migrations, root))}")
+        if len(service.migrations) == 1:
+            lines.append(f"migrations = {json.dumps(_rel(service.migrations[0], root))}")
+        elif service.migrations:
+            listed = ", ".join(json.dumps(_rel(f, root)) for f in service.migrations)
+            lines.append(f"migrations = [{listed}]")
+        if service.baseline:
+            lines.append(f"baseline = {json.dumps(service.baseline)}")
         if service.runner:
             lines.append(f"runner = {json.dumps(service.runner)}")
         if service.sources:
             listed = ", ".join(json.dumps(_rel(s, root)) for s in service.sources)
             lines.append(f"sources = [{listed}]")
+        if service.read_only:
+            lines.append(f"read-only = [{', '.join(json.dumps(t) for t in service.read_only)}]")
         if service.models:
             lines.append(f"models = {json.dumps(service.models)}")
             paths = ", ".join(json.dumps(_rel(p, root)) for p in service.python_path)

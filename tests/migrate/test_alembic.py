@@ -194,6 +194,7 @@ def test_lint_reads_revisions_through_their_offline_sql(
         "    op.create_table('orders', sa.Column('id', sa.Uuid(), primary_key=True), schema='shop')"
     )
     second = (
+        "    op.execute('SET lock_timeout = 1000')\n"
         "    op.add_column('orders', sa.Column('note', sa.Text(), nullable=False), schema='shop')"
     )
     (versions / "a1_orders.py").write_text(
@@ -210,7 +211,37 @@ def test_lint_reads_revisions_through_their_offline_sql(
     assert finding.location is not None
     assert finding.location.path.name == "b2_note.py"
     lines = (versions / "b2_note.py").read_text().splitlines()
-    assert lines[finding.location.line - 1].startswith("def upgrade")
+    # at the op. call that wrote the statement, not the revision's first line
+    assert lines[finding.location.line - 1].startswith("    op.add_column(")
+
+
+def test_replayed_objects_are_located_at_their_op_call(
+    platform: Path, pg_cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not at the migrations folder's line 1: the replay runs a revision as a whole, so what
+    it made is found at the op. call whose offline SQL creates it."""
+    from schemakit.lint import LintOptions, lint
+
+    versions = platform / "shop" / "alembic" / "versions"
+    body = (
+        "    op.execute('CREATE SCHEMA IF NOT EXISTS shop')\n"
+        "    op.create_table('orders', sa.Column('id', sa.Uuid(), primary_key=True), schema='shop')\n"
+        "    op.create_table('legacy_rows', sa.Column('id', sa.Uuid(), primary_key=True), "
+        "schema='shop')"
+    )
+    (versions / "a1_orders.py").write_text(
+        REVISION.format(message="orders", revision="a1", down=None, body=body)
+    )
+    monkeypatch.chdir(platform)
+    result = lint(platform, LintOptions(select=("COL001", "APL002")), cluster=pg_cluster)
+    # no timestamps (COL001), and not in the models (APL002: the migrations are ahead)
+    found = [f for f in result.findings if f.object == "shop.legacy_rows"]
+    assert sorted(f.code for f in found) == ["APL002", "COL001"]
+    lines = (versions / "a1_orders.py").read_text().splitlines()
+    for finding in found:
+        assert finding.location is not None
+        assert finding.location.path.name == "a1_orders.py"
+        assert lines[finding.location.line - 1].startswith("    op.create_table('legacy_rows'")
 
 
 def test_push_to_a_server_that_is_not_there(platform: Path, tmp_path: Path) -> None:

@@ -115,8 +115,9 @@ _ON_DELETE = {
 }
 _API = {"pgSchema", "pgTable", "pgEnum", "index", "uniqueIndex", "primaryKey", "unique"}
 _API |= {"foreignKey", *_TYPES}
-_ORDERING = re.compile(r"( DESC)?( NULLS (FIRST|LAST))?$")
-"""Ordering options: in an index's definition, not in its key columns (as ``pg_index``)."""
+_ORDERING = re.compile(r"( [a-z_][a-z0-9_]*_ops)?( DESC)?( NULLS (FIRST|LAST))?$")
+"""Operator class and ordering options: in an index's definition, not in its key columns (as
+``pg_index``)."""
 
 
 @dataclass
@@ -618,7 +619,8 @@ def _index(
 
 
 def _index_key(draft: _TableDraft, node: Node, param: str) -> str | None:
-    """``t.col`` (with ``.asc()``/``.desc()``/``.nullsFirst()``/``.nullsLast()``) or ``sql`...```."""
+    """``t.col`` (with ``.asc()``/``.desc()``/``.nullsFirst()``/``.nullsLast()`` and
+    ``.op('text_ops')``, as drizzle-kit pull writes them) or ``sql`...```."""
     sql = _sql(node)
     if sql is not None:
         return sql
@@ -629,9 +631,14 @@ def _index_key(draft: _TableDraft, node: Node, param: str) -> str | None:
     column = _keys(draft, [base], param)
     if not column:
         return None
-    suffix = ""
-    for method, _ in methods:
-        if method == "desc":
+    suffix = opclass = ""
+    for method, call in methods:
+        if method == "op":
+            name = ts.first_string(call)
+            if name is None or not re.fullmatch(r"[a-z_][a-z0-9_]*_ops", name):
+                return None
+            opclass = f" {name}"
+        elif method == "desc":
             suffix += " DESC"
         elif method == "nullsFirst":
             suffix += " NULLS FIRST"
@@ -639,7 +646,7 @@ def _index_key(draft: _TableDraft, node: Node, param: str) -> str | None:
             suffix += " NULLS LAST"
         elif method != "asc":
             return None
-    return quote_ident(column[0]) + suffix
+    return quote_ident(column[0]) + opclass + suffix
 
 
 def _keys(draft: _TableDraft, nodes: Sequence[Node], param: str) -> tuple[str, ...]:

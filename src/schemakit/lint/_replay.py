@@ -18,14 +18,16 @@ import contextlib
 import itertools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from schemakit.catalog import Catalog, from_database
-from schemakit.config import Config
-from schemakit.errors import MigrationError, first_line
-from schemakit.migrate import MigrationFile, MigrationSet, discover
+from schemakit.config import Config, Service
+from schemakit.errors import ConfigError, MigrationError, first_line
+from schemakit.lint._declared import Declared, baseline_sql, declared_models, declared_sources
+from schemakit.migrate import MigrationFile, MigrationSet, discover, read_sql_file
 from schemakit.rules import Finding, Location, enclosing_paths
 from schemakit.rules.apl.migration_does_not_apply import MigrationDoesNotApply
 from schemakit.server import Cluster
@@ -145,6 +147,7 @@ def replay(
     only: str | None = None,
     found: Mapping[str, MigrationSet | None] | None = None,
     failures: list[ReplayFailure] | None = None,
+    declared: Mapping[str, Declared] | None = None,
 ) -> Iterator[tuple[str, Catalog, Origins]]:
     """Apply each database's migrations to a fresh throwaway database; yield its catalog.
 
@@ -152,8 +155,13 @@ def replay(
     migration the server refuses raises :class:`MigrationError`, unless ``failures`` is given:
     then it is recorded there, that service's later migrations are skipped (they build on
     what failed), and the other services are replayed as usual.
+
+    A service with a ``baseline`` gets it first (``declared``: what each service declares,
+    when the caller has read it already); then a statement of its migrations that makes what
+    the baseline already has (``already exists``) is skipped, as it was on the database push
+    made.
     """
-    plan: list[tuple[str, list[MigrationSet]]] = []
+    plan: list[tuple[str, list[_Planned]]] = []
     total = 0
     for database in config.databases:
         if only is not None and database != only:
@@ -164,14 +172,15 @@ def replay(
                 found[service.name] if found is not None else discover(service, config.path)
             )
             if migrations is not None:
-                sets.append(migrations)
+                sets.append(_planned(service, migrations, declared, say))
                 total += len(migrations.files)
         plan.append((database, sets))
     for _, sets in plan:
-        for migration_set in sets:
-            if migration_set.is_sql:
-                for file in migration_set.files:
-                    _ = file.statements
+        for planned in sets:
+            for migration_set in planned.sets:
+                if migration_set.is_sql:
+                    for file in migration_set.files:
+                        _ = file.statements
     say(
         f"replaying {total} migration files of {len(config.services)} services "
         "into a throwaway PostgreSQL"
@@ -188,11 +197,8 @@ def replay(
             with cluster.connect(actual) as conn:
                 conn.execute(_SETUP.encode())
             statements: list[Origin] = []
-            for migration_set in sets:
-                if migration_set.is_sql:
-                    failed = _apply(cluster.dsn(actual), migration_set, statements)
-                else:
-                    failed = _apply_alembic(cluster.dsn(actual), config, migration_set, statements)
+            for planned in sets:
+                failed = _apply_planned(cluster.dsn(actual), config, planned, statements, say)
                 if failed is not None:
                     if failures is None:
                         raise failed.error()
@@ -210,13 +216,154 @@ def replay(
             yield database, catalog, Origins(entries)
 
 
-def _roles_named(plan: list[tuple[str, list[MigrationSet]]]) -> set[str]:
+@dataclass(frozen=True)
+class _Planned:
+    """One service's replay: its baseline (statements from its declarations, or a schema
+    dump), then its migrations."""
+
+    migrations: MigrationSet
+    declared_sql: tuple[tuple[Location, str], ...] = ()
+    dump: MigrationSet | None = None
+
+    @property
+    def sets(self) -> tuple[MigrationSet, ...]:
+        return (*((self.dump,) if self.dump is not None else ()), self.migrations)
+
+    @property
+    def has_baseline(self) -> bool:
+        return bool(self.declared_sql) or self.dump is not None
+
+
+def _planned(
+    service: Service,
+    migrations: MigrationSet,
+    declared: Mapping[str, Declared] | None,
+    say: Progress,
+) -> _Planned:
+    if service.baseline is None:
+        return _Planned(migrations)
+    if not migrations.is_sql:
+        raise ConfigError(
+            f"service {service.name} has a baseline, but its migrations are Alembic revisions",
+            key=f"services.{service.name}.baseline",
+            hint="Alembic starts from its own base revision: stamp the database "
+            "(alembic stamp) or make the first revision create what create_all made",
+        )
+    if isinstance(service.baseline, Path):
+        say(f"service {service.name}: baseline {service.baseline.name} (a schema dump) first")
+        return _Planned(migrations, dump=_dump_set(service, service.baseline))
+    what = declared.get(service.name) if declared is not None else None
+    if what is None:
+        what = declared_sources(service) or (declared_models(service) if service.models else None)
+    if what is None:
+        raise ConfigError(
+            f'service {service.name} has baseline = "sources" but no sources or models',
+            key=f"services.{service.name}.baseline",
+            hint="list its Drizzle files in sources, name its models, or use a schema dump",
+        )
+    units = baseline_sql(what, service)
+    say(
+        f"service {service.name}: baseline from its {what.kind} (the Catalog they declare, "
+        f"{len(units)} statements) before its migrations"
+    )
+    return _Planned(migrations, declared_sql=tuple(units))
+
+
+def _dump_set(service: Service, dump: Path) -> MigrationSet:
+    """A pg_dump --schema-only file as one migration, without psql's meta-commands
+    (``\\restrict``, ``\\connect``: lines that start with a backslash)."""
+    text = read_sql_file(dump, service.name).text
+    kept = "\n".join("" if line.startswith("\\") else line for line in text.split("\n"))
+    file = MigrationFile(service.name, dump.stem, dump, kept)
+    return MigrationSet(service.name, "sql", dump.parent, (file,))
+
+
+def _apply_planned(
+    dsn: str, config: Config, planned: _Planned, statements: list[Origin], say: Progress
+) -> ReplayFailure | None:
+    service = planned.migrations.service
+    skipped: list[int] = []
+    if planned.declared_sql:
+        failed = _apply_units(dsn, service, planned.declared_sql, statements, skipped)
+        if failed is not None:
+            return failed
+    if planned.dump is not None:
+        failed = _apply(dsn, planned.dump, statements, skipped)
+        if failed is not None:
+            return failed
+    if not planned.migrations.is_sql:
+        return _apply_alembic(dsn, config, planned.migrations, statements)
+    failed = _apply(dsn, planned.migrations, statements, skipped if planned.has_baseline else None)
+    if skipped:
+        say(
+            f"service {service}: {len(skipped)} statements made what its baseline already "
+            "has (already exists): skipped"
+        )
+    return failed
+
+
+def _apply_units(
+    dsn: str,
+    service: str,
+    units: tuple[tuple[Location, str], ...],
+    statements: list[Origin],
+    skipped: list[int],
+) -> ReplayFailure | None:
+    """Statements with their own locations (a baseline's), one round trip each."""
+    with contextlib.closing(psycopg.connect(dsn, autocommit=True)) as conn:
+        for location, text in units:
+            number = len(statements)
+            statements.append(Origin(location, service))
+            try:
+                conn.execute("SELECT set_config('schemakit.stmt', %s, false)", (str(number),))
+                conn.execute(text.encode(), prepare=False)
+            except psycopg.Error as exc:
+                if getattr(exc, "sqlstate", None) in _ALREADY_EXISTS:
+                    skipped.append(number)
+                    continue
+                return ReplayFailure(
+                    service,
+                    location,
+                    f"the baseline of service {service} failed: {server_message(exc)}",
+                    text,
+                    "the declaration does not make valid SQL here: fix it, or give the service "
+                    "a schema dump as its baseline (pg_dump --schema-only)",
+                )
+    return None
+
+
+_ALREADY_EXISTS = frozenset({"42P06", "42P07", "42701", "42710", "42723"})
+"""duplicate schema, relation, column, object (a type, a constraint, an enum label) and
+function: what a push-based history's statement makes when the baseline has it already."""
+_GONE_ALREADY = frozenset({"42703", "42P01", "42704"})
+"""undefined column, table, object: what a drop or rename finds missing when the baseline
+(the sources as they are now) no longer has it."""
+
+
+def _made_already(statement: Statement, exc: psycopg.Error) -> bool:
+    """The statement did, on the database push made, what the baseline already shows."""
+    state = getattr(exc, "sqlstate", None)
+    if state in _ALREADY_EXISTS:
+        return True
+    if state not in _GONE_ALREADY:
+        return False
+    if statement.kind in ("DropStmt", "RenameStmt"):
+        return True
+    commands = [c.get("AlterTableCmd", {}) for c in statement.node.get("cmds") or ()]
+    return (
+        statement.kind == "AlterTableStmt"
+        and bool(commands)
+        and all(str(c.get("subtype", "")).startswith("AT_Drop") for c in commands)
+    )
+
+
+def _roles_named(plan: list[tuple[str, list[_Planned]]]) -> set[str]:
     """Roles the SQL migrations grant to, hand objects to or name in policies, that none of
     them creates: made outside the migrations (a pg_dump baseline's GRANT ... TO reporting)."""
     named: set[str] = set()
     created: set[str] = set()
     for _, sets in plan:
-        for migration_set in sets:
+        for migration_set in (m for planned in sets for m in planned.sets):
             if not migration_set.is_sql:
                 continue
             for file in migration_set.files:
@@ -275,7 +422,12 @@ BATCHED = True
 _Unit = tuple[MigrationFile, Statement]
 
 
-def _apply(dsn: str, migrations: MigrationSet, statements: list[Origin]) -> ReplayFailure | None:
+def _apply(
+    dsn: str,
+    migrations: MigrationSet,
+    statements: list[Origin],
+    skipped: list[int] | None = None,
+) -> ReplayFailure | None:
     # One connection per service in autocommit: a throwaway database needs no atomicity, and
     # CREATE INDEX CONCURRENTLY runs as written. Statements go in batches, one message each
     # (one round trip, one implicit transaction); a batch the server refuses is rolled back
@@ -288,31 +440,31 @@ def _apply(dsn: str, migrations: MigrationSet, statements: list[Origin]) -> Repl
             if shape == "plain":
                 for statement in file.statements:
                     if _alone(statement):
-                        failed = _flush(conn, migrations.service, run, statements)
+                        failed = _flush(conn, migrations.service, run, statements, skipped)
                         failed = failed or _one(
-                            conn, migrations.service, file, statement, statements
+                            conn, migrations.service, file, statement, statements, skipped
                         )
                     else:
                         run.append((file, statement))
                         failed = None
                         if len(run) >= _RUN_LIMIT:
-                            failed = _flush(conn, migrations.service, run, statements)
+                            failed = _flush(conn, migrations.service, run, statements, skipped)
                     if failed is not None:
                         return failed
                 continue
-            failed = _flush(conn, migrations.service, run, statements)
+            failed = _flush(conn, migrations.service, run, statements, skipped)
             if failed is None and shape == "wrapped":
                 # its own BEGIN ... COMMIT: one batch, alone, so a failure rolls back only it
                 run.extend((file, statement) for statement in file.statements)
-                failed = _flush(conn, migrations.service, run, statements)
+                failed = _flush(conn, migrations.service, run, statements, skipped)
             elif failed is None:
                 for statement in file.statements:
-                    failed = _one(conn, migrations.service, file, statement, statements)
+                    failed = _one(conn, migrations.service, file, statement, statements, skipped)
                     if failed is not None:
                         break
             if failed is not None:
                 return failed
-        return _flush(conn, migrations.service, run, statements)
+        return _flush(conn, migrations.service, run, statements, skipped)
 
 
 def _idle(conn: psycopg.Connection[Any]) -> bool:
@@ -350,7 +502,11 @@ def _alone(statement: Statement) -> bool:
 
 
 def _flush(
-    conn: psycopg.Connection[Any], service: str, run: list[_Unit], statements: list[Origin]
+    conn: psycopg.Connection[Any],
+    service: str,
+    run: list[_Unit],
+    statements: list[Origin],
+    skipped: list[int] | None = None,
 ) -> ReplayFailure | None:
     """Send the batch as one message, each statement after the set_config naming it."""
     if not run:
@@ -371,7 +527,7 @@ def _flush(
         # Nothing of the batch is left: replay it one statement at a time, from the same state.
         del statements[first:]
         for file, statement in units:
-            failed = _one(conn, service, file, statement, statements)
+            failed = _one(conn, service, file, statement, statements, skipped)
             if failed is not None:
                 return failed
     return None
@@ -383,8 +539,11 @@ def _one(
     file: MigrationFile,
     statement: Statement,
     statements: list[Origin],
+    skipped: list[int] | None = None,
 ) -> ReplayFailure | None:
-    """One statement in its own round trip, after another naming it for the log."""
+    """One statement in its own round trip, after another naming it for the log. With
+    ``skipped`` (a service with a baseline), a statement that makes what exists already is
+    skipped and its number added there."""
     number = len(statements)
     statements.append(Origin(Location(file.path, statement.line, statement.column), service))
     # CONCURRENTLY inside the file's own BEGIN ... COMMIT would fail here, where MIG002
@@ -392,14 +551,25 @@ def _one(
     reopen = cannot_run_in_transaction(statement) and (
         conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
     )
+    # inside the file's own BEGIN, a skipped statement must not abort the block
+    guard = skipped is not None and not reopen and not _idle(conn)
     try:
         if reopen:
             conn.execute(b"COMMIT")
         conn.execute("SELECT set_config('schemakit.stmt', %s, false)", (str(number),))
+        if guard:
+            conn.execute(b"SAVEPOINT schemakit_replay")
         conn.execute(statement.text.encode(), prepare=False)
+        if guard:
+            conn.execute(b"RELEASE SAVEPOINT schemakit_replay")
         if reopen:
             conn.execute(b"BEGIN")
     except psycopg.Error as exc:
+        if skipped is not None and _made_already(statement, exc):
+            if guard:
+                conn.execute(b"ROLLBACK TO SAVEPOINT schemakit_replay")
+            skipped.append(number)
+            return None
         return ReplayFailure(
             service,
             statements[number].location,
@@ -434,7 +604,17 @@ def _apply_alembic(
 def _hint(exc: psycopg.Error) -> str:
     if getattr(exc, "sqlstate", None) == "42704" and "role" in str(exc):
         return 'declare the role as a service\'s role = "..." in the config, or fix the migration'
+    if getattr(exc, "sqlstate", None) in _MISSING:
+        # the guideline's workflow: push in development, migrations on top of it
+        return (
+            "fix the migration so that it applies after the ones before it; if drizzle-kit "
+            'push made what it changes, give the service baseline = "sources" in the config'
+        )
     return "fix the migration so that it applies after the ones before it"
+
+
+_MISSING = frozenset({"42P01", "3F000", "42703", "42704"})
+"""undefined table, schema, column, object: what a history on top of push does not make."""
 
 
 def server_message(exc: psycopg.Error) -> str:

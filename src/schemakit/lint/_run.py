@@ -9,15 +9,12 @@ at the model (the file to edit); the database's other findings stay as they are.
 
 from __future__ import annotations
 
-import inspect
 import os
 import re
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import psycopg
 
@@ -35,7 +32,16 @@ from schemakit.lint._common import (
     replayable,
     source_texts,
 )
-from schemakit.lint._replay import ReplayFailure, refused, replay
+from schemakit.lint._declared import (
+    Declared,
+    declared_models,
+    declared_sources,
+    locate_in,
+    owned,
+)
+from schemakit.lint._disagree import disagreements, made_by, stale_read_only
+from schemakit.lint._grants import GrantSites
+from schemakit.lint._replay import Origins, ReplayFailure, refused, replay
 from schemakit.migrate import (
     ALEMBIC_VERSION_TABLE,
     MigrationSet,
@@ -90,6 +96,12 @@ def lint(
     databases: list[str] = []
     sources: list[str] = []
     given: list[Finding] = []
+    # what each service declares (its models, its Drizzle sources): read first, as a
+    # baseline = "sources" replay builds on it
+    declared: dict[str, Declared] = {}
+    model_runs, model_sources = _lint_models(config, options.models, say, declared)
+    source_runs, source_files = _lint_drizzle_sources(config, rules, say, declared)
+    given += stale_read_only(config, declared)
     if options.database_url:
         database = database_for_url(config, options.database_url, options.database)
         say(f"reading the catalog of {redact(options.database_url)}")
@@ -104,25 +116,39 @@ def lint(
         to_replay = _replayable_sets(found)
         cut = {name for name, kept in to_replay.items() if kept is not found[name]}
         failures: list[ReplayFailure] = []
-        replayed = replay(config, say, cluster, found=to_replay, failures=failures)
+        replayed = replay(
+            config, say, cluster, found=to_replay, failures=failures, declared=declared
+        )
+        made: dict[str, tuple[Catalog, Callable[[str], Location | None]]] = {}
+        # what Alembic revisions made, at the op. call (the replay runs them as a whole)
+        alembic_at: dict[str, Location] = {}
+        grants = GrantSites(to_replay.values())
         for database, catalog, origins in replayed:
+            locate = partial(_located, alembic_at, origins)
+            made[database] = (catalog, locate)
             ctx = CatalogContext(catalog, config, database, creator=origins.creator)
             # a replay cut at a syntax error has not made what later files would
             keep = partial(_not_missing_after_cut, cut)
-            catalogs.append(CatalogRun(ctx, origins.locate, keep=keep))
+            catalogs.append(CatalogRun(ctx, locate, keep=keep, relocate=grants.relocate))
             databases.append(database)
         for service in config.services.values():
-            if service.migrations is not None:
-                sources.append(str(service.migrations))
+            sources += (str(folder) for folder in service.migration_folders)
         statements += _statement_runs(config, found)
+        alembic_at.update(
+            (path, Location(step.path, statement.line))
+            for run in statements
+            for step in run.steps
+            if step.path.suffix == ".py"
+            for statement in step.statements
+            for path in made_by(statement)
+        )
         texts += _texts(config, found)
         given += (refused(failure) for failure in failures)
         # a service whose replay stopped has not made what its later files would
         cut |= {failure.service for failure in failures}
-    model_runs, model_sources = _lint_models(config, options.models, say)
+        given += disagreements(config, declared, made, cut, found)
     catalogs += model_runs
     sources += model_sources
-    source_runs, source_files = _lint_drizzle_sources(config, rules, say)
     catalogs += source_runs
     sources += source_files
     given += _typescript_errors(config, [Path(f) for f in source_files])
@@ -183,6 +209,13 @@ def _raw_pgtables(path: Path, service: str | None) -> list[Finding]:
         )
         for match in _RAW_PGTABLE.finditer(text)
     ]
+
+
+def _located(at: dict[str, Location], origins: Origins, path: str) -> Location | None:
+    for candidate in enclosing_paths(path):
+        if candidate in at:
+            return at[candidate]
+    return origins.locate(path)
 
 
 def _not_missing_after_cut(cut: set[str], finding: Finding) -> bool:
@@ -252,16 +285,21 @@ def _statement_runs(config: Config, sets: Mapping[str, MigrationSet | None]) -> 
 
 def _alembic_steps(service: Service, migrations: MigrationSet) -> list[MigrationStep]:
     """Each Alembic revision's upgrade as its offline SQL (``alembic upgrade --sql``), without
-    Alembic's own bookkeeping; findings point at the revision's ``def upgrade`` line."""
+    Alembic's own bookkeeping; each statement's findings point at the ``op.`` call that wrote
+    it (else at the revision's ``def upgrade`` line)."""
     texts = {f.path: f.text for f in migrations.files}
     steps = []
-    for revision, path, text in alembic_offline_sql(service):
-        line = _upgrade_line(texts[path])
-        statements = [
-            replace(statement, path=path, line=line, end_line=line, column=1)
-            for statement in scan_statements(text, path)[0]
-            if not _alembic_bookkeeping(statement)
-        ]
+    for revision, path, text, marks in alembic_offline_sql(service):
+        upgrade = _upgrade_line(texts[path])
+        # the SQL text's line where each op. call's output starts -> the call's line
+        starts = [(text.count("\n", 0, offset) + 1, line) for offset, line in marks]
+        statements = []
+        for statement in scan_statements(text, path)[0]:
+            if _alembic_bookkeeping(statement):
+                continue
+            made = [line for start, line in starts if start <= statement.line]
+            line = made[-1] if made else upgrade
+            statements.append(replace(statement, path=path, line=line, end_line=line, column=1))
         steps.append(MigrationStep(service.name, revision, path, statements))
     return steps
 
@@ -283,7 +321,7 @@ MODEL_FAMILIES = SHAPE_FAMILIES
 
 
 def _lint_models(
-    config: Config, spec: str | None, say: Progress
+    config: Config, spec: str | None, say: Progress, declared: dict[str, Declared]
 ) -> tuple[list[CatalogRun], list[str]]:
     """The table-shape rules over each service's models, located at the classes."""
     services = [s for s in config.services.values() if s.models is not None]
@@ -295,19 +333,24 @@ def _lint_models(
     for service in services:
         assert service.models is not None
         say(f"reading the models of service {service.name} ({service.models})")
-        metadata = load_metadata(service)
-        catalog = catalogs.from_metadata(metadata, service.database)
-        ctx = CatalogContext(
-            catalog,
-            config,
-            service.database,
-            has_registry=bool(config.services),
-            creator=_created_by(service.name),
-        )
-        locate = _model_locator(_base_of(service.models))
-        runs.append(CatalogRun(ctx, locate, only=_judges_declarations, declared="models"))
-        sources.append(service.models)
+        found = declared_models(service)
+        declared[service.name] = found
+        runs.append(_declared_run(config, service, found))
+        sources += found.read
     return runs, sources
+
+
+def _declared_run(config: Config, service: Service, found: Declared) -> CatalogRun:
+    """The rules that judge declarations, over what the service itself declares (never a
+    read-only reference to another service's table), located at each declaration."""
+    ctx = CatalogContext(
+        owned(found, service),
+        config,
+        service.database,
+        has_registry=bool(config.services),
+        creator=_created_by(service.name),
+    )
+    return CatalogRun(ctx, found.locate, only=_judges_declarations, declared=found.kind)
 
 
 def _judges_declarations(rule: type[Rule]) -> bool:
@@ -322,41 +365,21 @@ service registers, another service's schema, a foreign key into another service.
 ISO rules (a schema claimed twice or missing, one nobody claims) need the whole database."""
 
 
-def _drizzle_files(paths: tuple[Path, ...]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files += sorted(
-                p for p in path.rglob("*") if is_drizzle_source(p) and "node_modules" not in p.parts
-            )
-        elif is_drizzle_source(path) and path.is_file():
-            files.append(path)
-    return files
-
-
 def _lint_drizzle_sources(
-    config: Config, rules: tuple[type[Rule], ...], say: Progress
+    config: Config, rules: tuple[type[Rule], ...], say: Progress, declared: dict[str, Declared]
 ) -> tuple[list[CatalogRun], list[str]]:
     """The rules over each service's Drizzle TypeScript sources (``sources = [...]``), located
     at the ``pgTable(``/``.table(``/``pgEnum(`` call that declares each object."""
     runs: list[CatalogRun] = []
     read: list[str] = []
     for service in config.services.values():
-        files = _drizzle_files(service.sources)
-        if not files:
+        found = declared_sources(service)
+        if found is None:
             continue
-        say(f"parsing {len(files)} Drizzle files of service {service.name}")
-        catalog, where = catalogs.from_drizzle(files, service.database)
-        ctx = CatalogContext(
-            catalog,
-            config,
-            service.database,
-            has_registry=bool(config.services),
-            creator=_created_by(service.name),
-        )
-        locate = partial(_locate_in, where)
-        runs.append(CatalogRun(ctx, locate, only=_judges_declarations, declared="sources"))
-        read += [str(f) for f in files]
+        say(f"parsed {len(found.read)} Drizzle files of service {service.name}")
+        declared[service.name] = found
+        runs.append(_declared_run(config, service, found))
+        read += found.read
     stray = _stray_drizzle_files(config) if any(r.code == "ISO001" for r in rules) else []
     if stray:
         # the guideline's check, `rg "pgTable\(" services/ ...`, over the files no service
@@ -367,7 +390,7 @@ def _lint_drizzle_sources(
         runs.append(
             CatalogRun(
                 ctx,
-                partial(_locate_in, where),
+                partial(locate_in, where),
                 only=lambda rule: rule.code == "ISO001",
                 declared="sources",
             )
@@ -392,7 +415,7 @@ def _stray_drizzle_files(config: Config) -> list[Path]:
         for s in config.services.values()
         if config.is_exempt(s.database)
         for folder in (
-            *((s.migrations.parent,) if s.migrations is not None else ()),
+            *(folder.parent for folder in s.migration_folders),
             *s.sources,
         )
     ]
@@ -413,14 +436,6 @@ def _stray_drizzle_files(config: Config) -> list[Path]:
     return found
 
 
-def _locate_in(where: dict[str, tuple[Path, int]], path: str) -> Location | None:
-    for candidate in enclosing_paths(path):
-        if candidate in where:
-            file, line = where[candidate]
-            return Location(file, line)
-    return None
-
-
 def _created_by(service: str) -> Callable[[str], str | None]:
     """Every object of a service's models is that service's."""
     return lambda path: service
@@ -439,74 +454,6 @@ def _owner_of_models(config: Config, spec: str) -> Service:
         f"--models {spec}: no configured service owns schema {', '.join(schemas) or '(none)'}",
         hint="register the schema to a service in the config, or pass the right base",
     )
-
-
-def _base_of(spec: str) -> Any:
-    module, _, attr = spec.partition(":")
-    return getattr(sys.modules[module], attr)
-
-
-def _model_locator(base: Any) -> Callable[[str], Location | None]:
-    """Object path -> the line of the class mapped to its table (or the base's, for the rest)."""
-    where: dict[str, Location] = {}
-    for mapper in base.registry.mappers:
-        location = _source_of(mapper.class_)
-        if location is None:
-            continue
-        lines = _attribute_lines(mapper.class_, location)
-        for table in mapper.tables:
-            path = f"{table.schema or 'public'}.{table.name}"
-            where.setdefault(path, location)
-            # a column's finding at the line that declares its attribute (mixins' columns,
-            # declared elsewhere, stay at the class)
-            for prop in mapper.column_attrs:
-                line = lines.get(prop.key)
-                for column in prop.columns:
-                    if line is not None and getattr(column, "table", None) is table:
-                        where.setdefault(f"{path}.{column.name}", Location(location.path, line))
-    fallback = _source_of(base)
-
-    def locate(path: str) -> Location | None:
-        for candidate in enclosing_paths(path):
-            if candidate in where:
-                return where[candidate]
-        return fallback
-
-    return locate
-
-
-def _attribute_lines(cls: type, location: Location) -> dict[str, int]:
-    """Attribute name -> the line of ``cls``'s body that assigns it (``x: Mapped[...] = ...``)."""
-    import ast
-    import textwrap
-
-    try:
-        source, _ = inspect.getsourcelines(cls)
-        tree = ast.parse(textwrap.dedent("".join(source)))
-    except (OSError, TypeError, SyntaxError):
-        return {}
-    lines: dict[str, int] = {}
-    for node in tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else ():
-        targets = (
-            [node.target]
-            if isinstance(node, ast.AnnAssign)
-            else node.targets
-            if isinstance(node, ast.Assign)
-            else []
-        )
-        for target in targets:
-            if isinstance(target, ast.Name):
-                lines.setdefault(target.id, location.line + node.lineno - 1)
-    return lines
-
-
-def _source_of(cls: type) -> Location | None:
-    try:
-        file = inspect.getsourcefile(cls)
-        _, line = inspect.getsourcelines(cls)
-    except (OSError, TypeError):
-        return None
-    return Location(Path(file), line) if file else None
 
 
 def read_live(url: str) -> Catalog:

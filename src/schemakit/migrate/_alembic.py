@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import io
 import re
 import shutil
 import sys
@@ -143,14 +144,34 @@ def alembic_revisions(folder: Path) -> list[tuple[str, Path]]:
     return list(reversed(ordered))
 
 
-def alembic_offline_sql(service: Service) -> list[tuple[str, Path, str]]:
-    """(revision, file, SQL) base to head, as ``alembic upgrade --sql`` writes each revision's
-    upgrade (offline mode: the revisions' Python runs, no database is touched).
+class _Marked(io.StringIO):
+    """The offline SQL, noting where each write starts and the revision file's line that
+    made it (the ``op.`` call's), so findings point at that line."""
+
+    def __init__(self, files: list[Path]) -> None:
+        super().__init__()
+        self.files = {str(p) for p in files} | {str(p.resolve()) for p in files}
+        self.marks: list[tuple[int, int]] = []
+
+    def write(self, text: str) -> int:
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename not in self.files:
+            frame = frame.f_back  # type: ignore[assignment]
+        if frame is not None:
+            self.marks.append((self.tell(), frame.f_lineno))
+        return super().write(text)
+
+
+def alembic_offline_sql(
+    service: Service,
+) -> list[tuple[str, Path, str, tuple[tuple[int, int], ...]]]:
+    """(revision, file, SQL, marks) base to head, as ``alembic upgrade --sql`` writes each
+    revision's upgrade (offline mode: the revisions' Python runs, no database is touched);
+    marks: (offset in the SQL, line of the revision file whose call wrote from there).
 
     Alembic's own statements (BEGIN/COMMIT, its version table) are left in the text; the
     linter drops them.
     """
-    import io
 
     from alembic.config import Config as AlembicConfig
     from alembic.runtime.environment import EnvironmentContext
@@ -158,7 +179,7 @@ def alembic_offline_sql(service: Service) -> list[tuple[str, Path, str]]:
     assert service.migrations is not None
     script = _script(service.migrations)
     paths = dict(alembic_revisions(service.migrations))
-    buffer = io.StringIO()
+    buffer = _Marked(list(paths.values()))
     marks: list[tuple[str, int]] = []
 
     def upgrade(rev: Any, context: Any) -> Any:
@@ -201,7 +222,8 @@ def alembic_offline_sql(service: Service) -> list[tuple[str, Path, str]]:
     out = []
     start = 0
     for revision, end in marks:
-        out.append((revision, paths[revision], text[start:end]))
+        lines = tuple((at - start, line) for at, line in buffer.marks if start <= at < end)
+        out.append((revision, paths[revision], text[start:end], lines))
         start = end
     return out
 

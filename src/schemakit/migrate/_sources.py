@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -130,10 +130,44 @@ def read_sql_file(path: Path, service: str = "") -> MigrationFile:
 
 
 def discover(service: Service, config_path: Path | None = None) -> MigrationSet | None:
-    """The migrations of ``service``, or None when it names no migrations folder."""
+    """The migrations of ``service``, or None when it names no migrations folder.
+
+    A service with several folders (drizzle-kit's one per schema) gets one set: each
+    folder's files in turn, in the order the config lists the folders, each id prefixed with
+    the folder's path below their common parent (``auth/0000_init``) so that two folders'
+    ``0000_init`` stay two ledger rows."""
+    if service.more_migrations:
+        return _several(service, config_path)
     folder = service.migrations
     if folder is None:
         return None
+    return _folder(service, folder, config_path)
+
+
+def _several(service: Service, config_path: Path | None) -> MigrationSet:
+    import os
+
+    folders = service.migration_folders
+    common = Path(os.path.commonpath(folders))
+    sets = [_folder(service, folder, config_path) for folder in folders]
+    for found in sets:
+        if not found.is_sql:
+            raise ConfigError(
+                f"{found.folder} is an Alembic folder, listed with other migrations folders",
+                path=config_path,
+                key=f"services.{service.name}.migrations",
+                hint="an Alembic service has one folder: its script_location",
+            )
+    files = tuple(
+        replace(file, id=f"{found.folder.relative_to(common).as_posix()}/{file.id}")
+        for found in sets
+        for file in found.files
+    )
+    kind = "drizzle" if all(found.kind == "drizzle" for found in sets) else "sql"
+    return MigrationSet(service.name, kind, folders[0], files)
+
+
+def _folder(service: Service, folder: Path, config_path: Path | None) -> MigrationSet:
     if not folder.is_dir():
         raise ConfigError(
             f"migrations folder {folder} does not exist",
@@ -179,8 +213,8 @@ def _nothing_here(service: Service, folder: Path, config_path: Path | None) -> N
             f"migrations: {shown}",
             path=config_path,
             key=f"services.{service.name}.migrations",
-            hint="point migrations at one of them; a service with one folder per schema is "
-            "one service per folder in schemakit.toml for now",
+            hint='list them: migrations = ["<folder>/<schema>", ...] (one folder per '
+            "schema, as drizzle-kit writes them)",
         )
 
 

@@ -136,6 +136,8 @@ class CatalogRun:
     keep: Callable[[Finding], bool] = lambda finding: True
     """Drop what this catalog cannot judge (a replay cut short has not made what later files
     would)."""
+    relocate: Callable[[Finding], Finding] = lambda finding: finding
+    """Move a finding to a better line than its object's (a grant's: the GRANT statement)."""
     declared: str | None = None
     """Set for a catalog of declarations (``models``, ``sources``): their findings win over
     the same code on the same object from what was found before them (a database, then
@@ -198,7 +200,9 @@ def check(
     declared: dict[str, list[Finding]] = {}
     for run in catalogs:
         chosen = [rule for rule in rules if run.only(rule)]
-        got = [f for f in run_catalog_rules(chosen, run.ctx, run.locate) if run.keep(f)]
+        got = [
+            run.relocate(f) for f in run_catalog_rules(chosen, run.ctx, run.locate) if run.keep(f)
+        ]
         if run.declared:
             declared.setdefault(run.declared, []).extend(got)
         else:

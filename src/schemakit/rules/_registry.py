@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from schemakit.rules._base import Rule
 from schemakit.rules.apl.migration_does_not_apply import MigrationDoesNotApply
+from schemakit.rules.apl.sources_and_migrations_disagree import SourcesAndMigrationsDisagree
 from schemakit.rules.col.incomplete_soft_delete import IncompleteSoftDelete
 from schemakit.rules.col.malformed_version_column import MalformedVersionColumn
 from schemakit.rules.col.missing_primary_key import MissingPrimaryKey
@@ -19,6 +20,7 @@ from schemakit.rules.iso.missing_service_schema import MissingServiceSchema
 from schemakit.rules.iso.object_in_foreign_schema import ObjectInForeignSchema
 from schemakit.rules.iso.routine_or_sequence_in_public import RoutineOrSequenceInPublic
 from schemakit.rules.iso.schema_claimed_twice import SchemaClaimedTwice
+from schemakit.rules.iso.stale_read_only_table import StaleReadOnlyTable
 from schemakit.rules.iso.table_in_public import TableInPublic
 from schemakit.rules.iso.table_in_unclaimed_schema import TableInUnclaimedSchema
 from schemakit.rules.iso.type_in_public import TypeInPublic
@@ -84,6 +86,7 @@ RULES: tuple[type[Rule], ...] = (
     ObjectInForeignSchema,
     CrossServiceForeignKey,
     MissingServiceSchema,
+    StaleReadOnlyTable,
     CrossServiceAccess,
     CreateOnPublic,
     UserTableWithoutRls,
@@ -137,6 +140,7 @@ RULES: tuple[type[Rule], ...] = (
     DetachPartitionWithoutConcurrently,
     MissingStatementTimeout,
     MigrationDoesNotApply,
+    SourcesAndMigrationsDisagree,
     SyntaxError_,
     TypeScriptSyntaxError,
     UnusedSuppression,
