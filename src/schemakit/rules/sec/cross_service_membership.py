@@ -14,7 +14,8 @@ class CrossServiceMembership(CatalogRule):
     ## What it does
     Flags each service role in the config (the login-through `role` and the `owner-role`)
     that is a member of another service's role, directly (`GRANT billing_svc TO app_svc`)
-    or through a chain of memberships (`pg_has_role(..., 'USAGE')`); a `role` that is a
+    or through a chain of memberships (`pg_has_role(..., 'USAGE')`; for a superuser, which
+    that counts as a member of every role, its direct ones only); a `role` that is a
     member of its own service's owner role; and a role the config gives to two services.
     Read from a live database (the replay creates the config's roles, so a migration's
     `GRANT` shows up too). The fix revokes a direct membership; an inherited one names the
@@ -63,7 +64,10 @@ class CrossServiceMembership(CatalogRule):
             found = ctx.catalog.roles.get(role)
             if found is None:
                 continue
-            for other in sorted(found.privileges_of):
+            # pg_has_role says a superuser has every role's privileges: SEC005 reports the
+            # superuser, here only its own memberships count
+            held = found.member_of if found.superuser else found.privileges_of
+            for other in sorted(held):
                 owner = roles.get(other)
                 if other == role or owner is None:
                     continue
