@@ -235,6 +235,11 @@ def bench_size(
         found = sum(1 for t in catalog.tables.values() if t.schema in names)
         if found != tables:
             raise SystemExit(f"{dbname}: the catalog holds {found} tables, expected {tables}")
+        triggers = sum(1 for t in catalog.triggers.values() if t.schema in names)
+        grants = sum(1 for g in catalog.grants if g.schema in names)
+        _log(f"  the catalog: {triggers} triggers, {grants} grants, {len(catalog.roles)} roles")
+        if not triggers or not grants or not catalog.default_grants:
+            raise SystemExit(f"{dbname}: the catalog misses what the SEC rules read")
         with count_queries(conn) as counter:
             from_database(conn)
         _log(f"  schemakit: {counter.count} statements ({len(QUERIES)} catalog queries)")
@@ -299,8 +304,8 @@ def report(results: list[Result]) -> bool:
         )
     same = "the same at every size" if len({r.queries for r in results}) == 1 else "DIFFERS"
     print(
-        f"stmts: statements one schemakit load sends ({len(QUERIES)} catalog queries"
-        f" + the transaction setup): {same}"
+        f"stmts: statements one schemakit load sends ({len(QUERIES)} catalog queries, the"
+        f" transaction setup, one for the index texts it leaves to pg_get_indexdef): {same}"
     )
     print()
     target = next((r for r in results if r.tables == TARGET_TABLES), None)

@@ -116,30 +116,43 @@ def _load(conn: psycopg.Connection[Any]) -> Catalog:
 
 
 def _read(conn: psycopg.Connection[Any], version: int, builder: _Builder) -> None:
-    """Send every query of QUERIES in pipeline mode, then hand each one's rows to ``builder``
+    """Send the queries of QUERIES in pipeline mode and hand each one's rows to ``builder``
     in order.
 
     Still one statement per object kind, but the server computes the next kind while the
     builder turns the previous kind's rows into objects: the overlap without a thread. The
-    index definitions the builder could not write are asked for as soon as it knows them,
-    behind the others.
+    kinds that make up tables go first (``_TABLE_PARTS``); once the builder has the indexes,
+    the index definitions it could not write are queued, then the other kinds, so the
+    tables are put together while the server reads grants, roles and triggers.
     """
     with conn.pipeline():
-        cursors = []
-        for name in QUERIES:
-            cur = conn.cursor(row_factory=tuple_row)  # whatever the connection's default
-            cur.execute(_query(name, version))
-            cursors.append((name, cur))
-        definitions = None
+        cursors = [_send(conn, version, name) for name in _TABLE_PARTS]
         for name, cur in cursors:
             builder.add(name, cur.fetchall())
-            if name == "indexes" and builder.pending_indexes:
-                definitions = conn.cursor(row_factory=tuple_row)
-                definitions.execute(
-                    _query("index_definitions", version), (list(builder.pending_indexes),)
-                )
+            if name == "indexes":
+                definitions = None
+                if builder.pending_indexes:
+                    definitions = conn.cursor(row_factory=tuple_row)
+                    definitions.execute(
+                        _query("index_definitions", version), (list(builder.pending_indexes),)
+                    )
+                others = [_send(conn, version, n) for n in QUERIES if n not in _TABLE_PARTS]
         if definitions is not None:
             builder.add_index_definitions(definitions.fetchall())
+        builder.build_tables()
+        for name, cur in others:
+            builder.add(name, cur.fetchall())
+
+
+_TABLE_PARTS = ("schemas", "tables", "columns", "opclasses", "indexes", "constraints")
+
+
+def _send(
+    conn: psycopg.Connection[Any], version: int, name: str
+) -> tuple[str, psycopg.Cursor[tuple[Any, ...]]]:
+    cur = conn.cursor(row_factory=tuple_row)  # whatever the connection's default
+    cur.execute(_query(name, version))
+    return name, cur
 
 
 class _Builder:
@@ -170,6 +183,8 @@ class _Builder:
         self.user = ""
         self.default_grants: tuple[DefaultGrant, ...] = ()
         self.triggers: dict[str, Trigger] = {}
+        self.tables: dict[str, Table] = {}
+        self.column_grants: list[Grant] = []
         self._quoted: dict[str, str] = {}
 
     def quote(self, name: str) -> str:
@@ -201,6 +216,8 @@ class _Builder:
         get_made = made.get
         for row in rows:
             attributes[row[0], row[1]] = (row[2], row[10], row[11])
+            if row[12] is not None:
+                self._add_column_grants(row)
             bucket = get_bucket(row[0])
             if bucket is not None:
                 fields = row[2:10]
@@ -220,6 +237,16 @@ class _Builder:
                         generated,
                     )
                 bucket.append(column)
+
+    def _add_column_grants(self, row: tuple[Any, ...]) -> None:
+        table = self.table_rows.get(row[0])
+        if table is None:
+            return
+        path = f"{table[2]}.{row[2]}"
+        self.column_grants += [
+            Grant("column", table[1], path, grantee, privilege, grantable)
+            for grantee, privilege, grantable in zip(row[12], row[13], row[14], strict=True)
+        ]
 
     def _add_opclasses(self, rows: list[tuple[Any, ...]]) -> None:
         self.default_opclass = dict(rows)
@@ -364,7 +391,7 @@ class _Builder:
             self.functions[function.path] = function
 
     def _add_grants(self, rows: list[tuple[Any, ...]]) -> None:
-        self.grants = tuple(Grant(*row) for row in rows)
+        self.grants = (*(Grant(*row) for row in rows), *self.column_grants)
 
     def _add_roles(self, rows: list[tuple[Any, ...]]) -> None:
         for name, superuser, privileges_of, current, createrole, createdb, bypass, of in rows:
@@ -391,27 +418,32 @@ class _Builder:
             trigger = Trigger(*row)
             self.triggers[trigger.path] = trigger
 
-    def catalog(self) -> Catalog:
+    def build_tables(self) -> None:
+        """Put the tables together from their parts (all read by now)."""
         tables: dict[str, Table] = {}
+        columns, indexes, fks, constraints = self.columns, self.indexes, self.fks, self.constraints
         for oid, schema, name, relkind, owner, comment, rls, parent in self.table_rows.values():
             table = Table(
                 schema,
                 name,
                 _KINDS.get(relkind, relkind),
                 owner,
-                tuple(self.columns[oid]),
-                _by_name(self.indexes.get(oid)),
-                _by_name(self.fks.get(oid)),
-                _by_name(self.constraints.get(oid)),
+                tuple(columns[oid]),
+                _by_name(indexes.get(oid)),
+                _by_name(fks.get(oid)),
+                _by_name(constraints.get(oid)),
                 comment,
                 rls,
                 parent,
             )
             tables[table.path] = table
+        self.tables = dict(sorted(tables.items()))
+
+    def catalog(self) -> Catalog:
         return Catalog(
             database=self.database,
             schemas=self.schemas,
-            tables=dict(sorted(tables.items())),
+            tables=self.tables,
             types=self.types,
             sequences=self.sequences,
             functions=self.functions,
