@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import cache
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
@@ -253,7 +252,8 @@ class _Builder:
 
     def _add_indexes(self, rows: list[tuple[Any, ...]]) -> None:
         table_rows, indexes, attributes = self.table_rows, self.indexes, self.attributes
-        defaults, quote = self.default_opclass, self.quote
+        defaults, quote, quoted = self.default_opclass, self.quote, self._quoted
+        on_table: dict[int, str] = {}  # " ON schema.table" per table, quoted once
         for (
             oid,
             name,
@@ -282,15 +282,17 @@ class _Builder:
                 written = True
                 for attnum, opclass, collation in zip(key, classes, collations, strict=True):
                     column, type_oid, own_collation = attributes[oid, attnum]
-                    texts.append(quote(column))
+                    texts.append(quoted.get(column) or quote(column))
                     if defaults.get(opclass) != type_oid or collation not in (0, own_collation):
                         written = False
                 definition = ""
                 if written:
+                    on = on_table.get(oid)
+                    if on is None:
+                        on = on_table[oid] = f" ON {quote(table[1])}.{quote(table[2])}"
                     definition = (
-                        f"CREATE {'UNIQUE ' if unique else ''}INDEX {quote(name)} ON "
-                        f"{quote(table[1])}.{quote(table[2])} USING "
-                        f"{quote(method)} ({', '.join(texts)})"
+                        f"CREATE {'UNIQUE ' if unique else ''}INDEX {quote_ident(name)}{on} "
+                        f"USING {quote(method)} ({', '.join(texts)})"
                         + (f" WHERE {predicate}" if predicate is not None else "")
                     )
             index = Index(
@@ -315,7 +317,18 @@ class _Builder:
         for index_oid, definition in rows:
             oid, place = self.pending_indexes[index_oid]
             bucket = self.indexes[oid]
-            bucket[place] = replace(bucket[place], definition=definition)
+            index = bucket[place]
+            bucket[place] = Index(
+                index.name,
+                index.columns,
+                index.unique,
+                index.primary,
+                index.valid,
+                index.predicate,
+                index.method,
+                definition,
+                index.constraint,
+            )
 
     def _add_constraints(self, rows: list[tuple[Any, ...]]) -> None:
         table_rows, fks, constraints = self.table_rows, self.fks, self.constraints
@@ -351,7 +364,7 @@ class _Builder:
                 )
             else:
                 if definition is None:  # a plain primary key or unique constraint
-                    listed = ", ".join(self.quote(column) for column in columns)
+                    listed = ", ".join(map(self.quote, columns))
                     definition = f"{'PRIMARY KEY' if kind == 'p' else 'UNIQUE'} ({listed})"
                 constraints.setdefault(oid, []).append(
                     Constraint(name, kind, columns, definition, validated)
@@ -361,6 +374,8 @@ class _Builder:
         if not key:
             return ()
         attributes = self.attributes
+        if len(key) == 1 and key[0] > 0:  # most keys: one column
+            return (attributes[oid, key[0]][0],)
         return tuple(
             attributes[oid, attnum][0] if attnum > 0 else _SYSTEM_COLUMNS[attnum] for attnum in key
         )
