@@ -2,7 +2,10 @@
 
 Run with ``.venv/bin/python bench/catalog.py`` (``--help`` for options). For each size it builds
 one database on a throwaway PostgreSQL cluster with N tables spread over ``--schemas`` schemas,
-then times, on that same database and connection pool:
+laid out as ``schemakit provision`` leaves them (see ``security_scripts``: per schema an owner
+role that owns it all, a service role with row privileges on every table, a login, default
+privileges, a trigger function and triggers, some column grants: what the SEC rules read), then
+times, on that same database and connection pool:
 
 * ``schemakit``: ``schemakit.catalog.from_database(conn)``, the full catalog;
 * ``get_multi``: a fresh ``sqlalchemy.inspect(engine)`` per repetition calling
@@ -52,7 +55,7 @@ def table_ddl(schema: str, number: int) -> str:
     """DDL for table ``number`` of ``schema``: six columns, a pk, one or two indexes, maybe FKs.
 
     Two tables in three get a foreign key to an earlier table of the same schema, one in five a
-    second one; one in four gets a unique index.
+    second one; one in four gets a unique index and a trigger, one in ten a column grant.
     """
     name = f"t_{number:05d}"
     columns = [
@@ -76,21 +79,84 @@ def table_ddl(schema: str, number: int) -> str:
     parts.append(f"CREATE INDEX {name}_user_id_idx ON {schema}.{name} (user_id, created_at);")
     if number % 4 == 0:
         parts.append(f"CREATE UNIQUE INDEX {name}_label_key ON {schema}.{name} (label);")
+        parts.append(
+            f"CREATE TRIGGER {name}_touch BEFORE UPDATE ON {schema}.{name}"
+            f" FOR EACH ROW EXECUTE FUNCTION {schema}.touch();"
+        )
+    if number % 10 == 0:
+        parts.append(f"GRANT SELECT (id, label) ON {schema}.{name} TO bench_reader;")
     return "\n".join(parts)
+
+
+def owner_role(schema: str) -> str:
+    return f"bench_{schema}_owner"
+
+
+def service_role(schema: str) -> str:
+    return f"bench_{schema}"
+
+
+def security_scripts(schemas: int) -> tuple[str, str]:
+    """What runs before the tables (roles, schemas owned by their owner role, a trigger
+    function each) and after them (the service role's grants, default privileges, column
+    grants to a reader, a SECURITY DEFINER function).
+
+    Every fourth table gets an ``updated_at`` trigger (see ``table_ddl``); roles are the
+    cluster's, so each is created only when missing.
+    """
+    before = []
+    after = ["RESET ROLE;"]
+    for name in schema_names(schemas):
+        owner, service = owner_role(name), service_role(name)
+        for role, options in (
+            (owner, "NOLOGIN"),
+            (service, "NOLOGIN"),
+            (f"{service}_login", "LOGIN"),
+        ):
+            before.append(
+                f"DO $$ BEGIN CREATE ROLE {role} {options}; "
+                "EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+            )
+        before += [
+            f"GRANT {service} TO {service}_login;",
+            f"CREATE SCHEMA {name} AUTHORIZATION {owner};",
+            f"CREATE FUNCTION {name}.touch() RETURNS trigger LANGUAGE plpgsql"
+            " AS 'BEGIN NEW.updated_at = now(); RETURN NEW; END';",
+            f"ALTER FUNCTION {name}.touch() OWNER TO {owner};",
+        ]
+        after += [
+            f"GRANT USAGE ON SCHEMA {name} TO {service};",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {name} TO {service};",
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {name}"
+            f" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {service};",
+            f"CREATE FUNCTION {name}.user_count() RETURNS bigint LANGUAGE sql SECURITY DEFINER"
+            f" SET search_path = {name}, pg_temp AS 'SELECT count(*) FROM t_00000';",
+            f"ALTER FUNCTION {name}.user_count() OWNER TO {owner};",
+        ]
+    before.insert(
+        0,
+        "DO $$ BEGIN CREATE ROLE bench_reader NOLOGIN;"
+        " EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
+    )
+    return _transaction(before), _transaction(after)
 
 
 def build_scripts(tables: int, schemas: int, batch: int = BATCH_TABLES) -> list[str]:
     """SQL scripts creating ``tables`` tables spread evenly over ``schemas`` schemas.
 
     Each script holds at most ``batch`` tables and runs as one transaction; a table's FK targets
-    always sit in the same or an earlier script.
+    always sit in the same or an earlier script. Each schema's tables are created as its owner
+    role (``SET ROLE``, which outlives the transaction until the next one); the first and last
+    scripts are ``security_scripts``.
     """
     names = schema_names(schemas)
     per_schema = [tables // schemas + (1 if i < tables % schemas else 0) for i in range(schemas)]
-    statements = [f"CREATE SCHEMA {name};" for name in names]
-    chunks: list[str] = []
+    before, after = security_scripts(schemas)
+    statements: list[str] = []
+    chunks: list[str] = [before]
     count = 0
     for name, n in zip(names, per_schema, strict=True):
+        statements.append(f"SET ROLE {owner_role(name)};")
         for number in range(n):
             statements.append(table_ddl(name, number))
             count += 1
@@ -99,6 +165,7 @@ def build_scripts(tables: int, schemas: int, batch: int = BATCH_TABLES) -> list[
                 statements = []
     if statements:
         chunks.append(_transaction(statements))
+    chunks.append(after)
     return chunks
 
 
@@ -168,6 +235,11 @@ def bench_size(
         found = sum(1 for t in catalog.tables.values() if t.schema in names)
         if found != tables:
             raise SystemExit(f"{dbname}: the catalog holds {found} tables, expected {tables}")
+        triggers = sum(1 for t in catalog.triggers.values() if t.schema in names)
+        grants = sum(1 for g in catalog.grants if g.schema in names)
+        _log(f"  the catalog: {triggers} triggers, {grants} grants, {len(catalog.roles)} roles")
+        if not triggers or not grants or not catalog.default_grants:
+            raise SystemExit(f"{dbname}: the catalog misses what the SEC rules read")
         with count_queries(conn) as counter:
             from_database(conn)
         _log(f"  schemakit: {counter.count} statements ({len(QUERIES)} catalog queries)")
@@ -232,8 +304,8 @@ def report(results: list[Result]) -> bool:
         )
     same = "the same at every size" if len({r.queries for r in results}) == 1 else "DIFFERS"
     print(
-        f"stmts: statements one schemakit load sends ({len(QUERIES)} catalog queries"
-        f" + the transaction setup): {same}"
+        f"stmts: statements one schemakit load sends ({len(QUERIES)} catalog queries, the"
+        f" transaction setup, one for the index texts it leaves to pg_get_indexdef): {same}"
     )
     print()
     target = next((r for r in results if r.tables == TARGET_TABLES), None)

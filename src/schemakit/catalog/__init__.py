@@ -16,6 +16,7 @@ from schemakit.catalog._model import (
     Schema,
     Sequence,
     Table,
+    Trigger,
     TypeDef,
 )
 
@@ -54,6 +55,7 @@ __all__ = [
     "Schema",
     "Sequence",
     "Table",
+    "Trigger",
     "TypeDef",
     "from_database",
     "from_drizzle",

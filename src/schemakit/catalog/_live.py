@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import cache
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
@@ -25,9 +24,11 @@ from schemakit.catalog._model import (
     Schema,
     Sequence,
     Table,
+    Trigger,
     TypeDef,
 )
 from schemakit.catalog._queries import query
+from schemakit.conventions import quote_ident
 from schemakit.errors import CatalogError
 
 __all__ = ["QUERIES", "from_database"]
@@ -36,6 +37,7 @@ QUERIES = (
     "schemas",
     "tables",
     "columns",
+    "opclasses",
     "indexes",
     "constraints",
     "types",
@@ -44,6 +46,7 @@ QUERIES = (
     "grants",
     "roles",
     "default_grants",
+    "triggers",
 )
 _KINDS = {
     "r": "table",
@@ -55,7 +58,11 @@ _KINDS = {
 
 
 # Catalog columns newer than some supported servers: (first version that has it, stand-in).
-_NEWER_COLUMNS = {"i.indnullsnotdistinct": (150000, "false")}
+_NEWER_COLUMNS = {
+    "i.indnullsnotdistinct": (150000, "false"),
+    "ix.indnullsnotdistinct": (150000, "false"),
+    "con.conperiod": (170000, "false"),
+}
 
 
 @cache
@@ -71,8 +78,9 @@ def from_database(conn: psycopg.Connection[Any]) -> Catalog:
     """Read every user object of the connected database.
 
     Sends one query per object kind (``QUERIES``), inside one read-only repeatable-read
-    transaction so all kinds come from the same snapshot; the count of round trips does not
-    depend on how many tables there are.
+    transaction so all kinds come from the same snapshot, and one more when some index's text
+    needs ``pg_get_indexdef`` (see indexes.sql); the count of round trips does not depend on
+    how many tables there are.
     """
     try:
         return _load(conn)
@@ -96,31 +104,54 @@ def _load(conn: psycopg.Connection[Any]) -> Catalog:
                 setup.append("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             if own_transaction:
                 # The planner prices the per-row deparsing functions high enough to JIT-compile
-                # the bigger queries, which costs more than it saves on catalog-sized tables.
+                # the bigger queries, which costs more than it saves on catalog-sized tables;
+                # parallel workers only take the core that decodes the rows meanwhile.
                 setup.append("SET LOCAL jit = off")
+                setup.append("SET LOCAL max_parallel_workers_per_gather = 0")
             if setup:
                 conn.execute("; ".join(setup))
-            for name, rows in _results(conn, version):
-                builder.add(name, rows)
+            _read(conn, version, builder)
         return builder.catalog()
 
 
-def _results(
-    conn: psycopg.Connection[Any], version: int
-) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
-    """Send every query of QUERIES in pipeline mode, then yield each one's rows in order.
+def _read(conn: psycopg.Connection[Any], version: int, builder: _Builder) -> None:
+    """Send the queries of QUERIES in pipeline mode and hand each one's rows to ``builder``
+    in order.
 
     Still one statement per object kind, but the server computes the next kind while the
-    caller turns the previous kind's rows into objects: the overlap without a thread.
+    builder turns the previous kind's rows into objects: the overlap without a thread. The
+    kinds that make up tables go first (``_TABLE_PARTS``); once the builder has the indexes,
+    the index definitions it could not write are queued, then the other kinds, so the
+    tables are put together while the server reads grants, roles and triggers.
     """
     with conn.pipeline():
-        cursors = []
-        for name in QUERIES:
-            cur = conn.cursor(row_factory=tuple_row)  # whatever the connection's default
-            cur.execute(_query(name, version))
-            cursors.append((name, cur))
+        cursors = [_send(conn, version, name) for name in _TABLE_PARTS]
         for name, cur in cursors:
-            yield name, cur.fetchall()
+            builder.add(name, cur.fetchall())
+            if name == "indexes":
+                definitions = None
+                if builder.pending_indexes:
+                    definitions = conn.cursor(row_factory=tuple_row)
+                    definitions.execute(
+                        _query("index_definitions", version), (list(builder.pending_indexes),)
+                    )
+                others = [_send(conn, version, n) for n in QUERIES if n not in _TABLE_PARTS]
+        if definitions is not None:
+            builder.add_index_definitions(definitions.fetchall())
+        builder.build_tables()
+        for name, cur in others:
+            builder.add(name, cur.fetchall())
+
+
+_TABLE_PARTS = ("schemas", "tables", "columns", "opclasses", "indexes", "constraints")
+
+
+def _send(
+    conn: psycopg.Connection[Any], version: int, name: str
+) -> tuple[str, psycopg.Cursor[tuple[Any, ...]]]:
+    cur = conn.cursor(row_factory=tuple_row)  # whatever the connection's default
+    cur.execute(_query(name, version))
+    return name, cur
 
 
 class _Builder:
@@ -135,6 +166,11 @@ class _Builder:
         self.schemas: dict[str, Schema] = {}
         self.table_rows: dict[int, tuple[Any, ...]] = {}
         self.columns: dict[int, list[Column]] = {}
+        self.attributes: dict[tuple[int, int], tuple[str, int, int]] = {}
+        """(relation, attnum) -> (name, type oid, collation oid), for every column read."""
+        self.default_opclass: dict[int, int] = {}
+        self.pending_indexes: dict[int, tuple[int, int]] = {}
+        """Index oid -> (table oid, place in its list) of indexes awaiting their text."""
         self.indexes: dict[int, list[Index]] = {}
         self.fks: dict[int, list[ForeignKey]] = {}
         self.constraints: dict[int, list[Constraint]] = {}
@@ -145,6 +181,17 @@ class _Builder:
         self.roles: dict[str, Role] = {}
         self.user = ""
         self.default_grants: tuple[DefaultGrant, ...] = ()
+        self.triggers: dict[str, Trigger] = {}
+        self.tables: dict[str, Table] = {}
+        self.column_grants: list[Grant] = []
+        self._quoted: dict[str, str] = {}
+
+    def quote(self, name: str) -> str:
+        """quote_ident(name), once per distinct name (tables share most column names)."""
+        quoted = self._quoted.get(name)
+        if quoted is None:
+            quoted = self._quoted[name] = quote_ident(name)
+        return quoted
 
     def add(self, name: str, rows: list[tuple[Any, ...]]) -> None:
         getattr(self, f"_add_{name}")(rows)
@@ -160,22 +207,25 @@ class _Builder:
         # By table, then position; nearly sorted already, so this is a cheap merge pass.
         rows.sort(key=_TABLE_AND_POSITION)
         get_bucket = self.columns.get
-        for (
-            oid,
-            _position,
-            name,
-            type_,
-            type_schema,
-            type_name,
-            notnull,
-            default,
-            identity,
-            generated,
-        ) in rows:
-            bucket = get_bucket(oid)
+        attributes = self.attributes
+        # Columns are frozen and most repeat from table to table (id, user_id, created_at):
+        # one object per distinct column, found by its row's fields, costs less to look up
+        # than a new one costs to build.
+        made: dict[tuple[Any, ...], Column] = {}
+        get_made = made.get
+        for row in rows:
+            attributes[row[0], row[1]] = (row[2], row[10], row[11])
+            if row[12] is not None:
+                self._add_column_grants(row)
+            bucket = get_bucket(row[0])
             if bucket is not None:
-                bucket.append(
-                    Column(
+                fields = row[2:10]
+                column = get_made(fields)
+                if column is None:
+                    name, type_, type_schema, type_name, notnull, default, identity, generated = (
+                        fields
+                    )
+                    column = made[fields] = Column(
                         name,
                         type_,
                         not notnull,
@@ -185,53 +235,150 @@ class _Builder:
                         identity,
                         generated,
                     )
-                )
+                bucket.append(column)
+
+    def _add_column_grants(self, row: tuple[Any, ...]) -> None:
+        table = self.table_rows.get(row[0])
+        if table is None:
+            return
+        path = f"{table[2]}.{row[2]}"
+        self.column_grants += [
+            Grant("column", table[1], path, grantee, privilege, grantable)
+            for grantee, privilege, grantable in zip(row[12], row[13], row[14], strict=True)
+        ]
+
+    def _add_opclasses(self, rows: list[tuple[Any, ...]]) -> None:
+        self.default_opclass = dict(rows)
 
     def _add_indexes(self, rows: list[tuple[Any, ...]]) -> None:
-        table_rows, indexes = self.table_rows, self.indexes
-        for oid, name, unique, primary, valid, cols, predicate, method, definition, con in rows:
-            if oid in table_rows:
-                index = Index(
-                    name, tuple(cols), unique, primary, valid, predicate, method, definition, con
-                )
-                bucket = indexes.get(oid)
-                if bucket is None:
-                    indexes[oid] = [index]
-                else:
-                    bucket.append(index)
+        table_rows, indexes, attributes = self.table_rows, self.indexes, self.attributes
+        defaults, quote, quoted = self.default_opclass, self.quote, self._quoted
+        on_table: dict[int, str] = {}  # " ON schema.table" per table, quoted once
+        for (
+            oid,
+            name,
+            unique,
+            primary,
+            valid,
+            predicate,
+            method,
+            constraint,
+            plain,
+            index_oid,
+            key,
+            classes,
+            collations,
+            texts,
+            definition,
+        ) in rows:
+            table = table_rows.get(oid)
+            if table is None:
+                continue
+            if plain:
+                # Each key column's quoted name; the text is pg_get_indexdef's when every
+                # column has the default operator class of exactly its type and its own
+                # collation (or none), as it then prints nothing more of them.
+                texts = []
+                written = True
+                for attnum, opclass, collation in zip(key, classes, collations, strict=True):
+                    column, type_oid, own_collation = attributes[oid, attnum]
+                    texts.append(quoted.get(column) or quote(column))
+                    if defaults.get(opclass) != type_oid or collation not in (0, own_collation):
+                        written = False
+                definition = ""
+                if written:
+                    on = on_table.get(oid)
+                    if on is None:
+                        on = on_table[oid] = f" ON {quote(table[1])}.{quote(table[2])}"
+                    definition = (
+                        f"CREATE {'UNIQUE ' if unique else ''}INDEX {quote_ident(name)}{on} "
+                        f"USING {quote(method)} ({', '.join(texts)})"
+                        + (f" WHERE {predicate}" if predicate is not None else "")
+                    )
+            index = Index(
+                name,
+                tuple(texts),
+                unique,
+                primary,
+                valid,
+                predicate,
+                method,
+                definition,
+                constraint,
+            )
+            bucket = indexes.get(oid)
+            if bucket is None:
+                bucket = indexes[oid] = []
+            if not definition:
+                self.pending_indexes[index_oid] = (oid, len(bucket))
+            bucket.append(index)
+
+    def add_index_definitions(self, rows: list[tuple[Any, ...]]) -> None:
+        for index_oid, definition in rows:
+            oid, place = self.pending_indexes[index_oid]
+            bucket = self.indexes[oid]
+            index = bucket[place]
+            bucket[place] = Index(
+                index.name,
+                index.columns,
+                index.unique,
+                index.primary,
+                index.valid,
+                index.predicate,
+                index.method,
+                definition,
+                index.constraint,
+            )
 
     def _add_constraints(self, rows: list[tuple[Any, ...]]) -> None:
         table_rows, fks, constraints = self.table_rows, self.fks, self.constraints
+        names = self._names
         for (
             oid,
             name,
             kind,
-            cols,
+            key,
             ref_schema,
             ref_table,
-            ref_cols,
+            ref_oid,
+            ref_key,
             on_delete,
             validated,
             definition,
+            ref_names,
         ) in rows:
             if oid not in table_rows:
                 continue
+            columns = names(oid, key)
             if kind == "f":
                 fks.setdefault(oid, []).append(
                     ForeignKey(
                         name,
-                        tuple(cols),
+                        columns,
                         ref_schema,
                         ref_table,
-                        tuple(ref_cols),
+                        tuple(ref_names) if ref_names is not None else names(ref_oid, ref_key),
                         on_delete,
                         validated,
                     )
                 )
             else:
+                if definition is None:  # a plain primary key or unique constraint
+                    listed = ", ".join(map(self.quote, columns))
+                    definition = f"{'PRIMARY KEY' if kind == 'p' else 'UNIQUE'} ({listed})"
                 constraints.setdefault(oid, []).append(
-                    Constraint(name, kind, tuple(cols), definition, validated)
+                    Constraint(name, kind, columns, definition, validated)
                 )
+
+    def _names(self, oid: int, key: list[int] | None) -> tuple[str, ...]:
+        if not key:
+            return ()
+        attributes = self.attributes
+        if len(key) == 1 and key[0] > 0:  # most keys: one column
+            return (attributes[oid, key[0]][0],)
+        return tuple(
+            attributes[oid, attnum][0] if attnum > 0 else _SYSTEM_COLUMNS[attnum] for attnum in key
+        )
 
     def _add_types(self, rows: list[tuple[Any, ...]]) -> None:
         for schema, name, kind, owner, labels in rows:
@@ -259,7 +406,7 @@ class _Builder:
             self.functions[function.path] = function
 
     def _add_grants(self, rows: list[tuple[Any, ...]]) -> None:
-        self.grants = tuple(Grant(*row) for row in rows)
+        self.grants = (*(Grant(*row) for row in rows), *self.column_grants)
 
     def _add_roles(self, rows: list[tuple[Any, ...]]) -> None:
         for name, superuser, privileges_of, current, createrole, createdb, bypass, of in rows:
@@ -281,27 +428,37 @@ class _Builder:
             for owner, schema, kind, grantee, privilege in rows
         )
 
-    def catalog(self) -> Catalog:
+    def _add_triggers(self, rows: list[tuple[Any, ...]]) -> None:
+        for row in rows:
+            trigger = Trigger(*row)
+            self.triggers[trigger.path] = trigger
+
+    def build_tables(self) -> None:
+        """Put the tables together from their parts (all read by now)."""
         tables: dict[str, Table] = {}
+        columns, indexes, fks, constraints = self.columns, self.indexes, self.fks, self.constraints
         for oid, schema, name, relkind, owner, comment, rls, parent in self.table_rows.values():
             table = Table(
                 schema,
                 name,
                 _KINDS.get(relkind, relkind),
                 owner,
-                tuple(self.columns[oid]),
-                _by_name(self.indexes.get(oid)),
-                _by_name(self.fks.get(oid)),
-                _by_name(self.constraints.get(oid)),
+                tuple(columns[oid]),
+                _by_name(indexes.get(oid)),
+                _by_name(fks.get(oid)),
+                _by_name(constraints.get(oid)),
                 comment,
                 rls,
                 parent,
             )
             tables[table.path] = table
+        self.tables = dict(sorted(tables.items()))
+
+    def catalog(self) -> Catalog:
         return Catalog(
             database=self.database,
             schemas=self.schemas,
-            tables=dict(sorted(tables.items())),
+            tables=self.tables,
             types=self.types,
             sequences=self.sequences,
             functions=self.functions,
@@ -310,11 +467,14 @@ class _Builder:
             roles=self.roles,
             user=self.user,
             default_grants=self.default_grants,
+            triggers=self.triggers,
         )
 
 
 # pg_default_acl.defaclobjtype codes
 _DEFAULT_KINDS = {"r": "table", "S": "sequence", "f": "function", "T": "type", "n": "schema"}
+# The system columns a CHECK constraint may name (attnum < 0; columns.sql reads only > 0).
+_SYSTEM_COLUMNS = {-1: "ctid", -2: "xmin", -3: "cmin", -4: "xmax", -5: "cmax", -6: "tableoid"}
 _PROKINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window function"}
 _TABLE_AND_POSITION = itemgetter(0, 1)
 _NAME = attrgetter("name")

@@ -17,6 +17,7 @@ __all__ = [
     "Schema",
     "Sequence",
     "Table",
+    "Trigger",
     "TypeDef",
 ]
 
@@ -168,6 +169,29 @@ class Function:
 
 
 @dataclass(frozen=True, slots=True)
+class Trigger:
+    """A trigger on a table or view (not the internal ones of foreign keys)."""
+
+    schema: str
+    table: str
+    name: str
+    function_schema: str
+    function_name: str
+    function_owner: str | None = None
+    """Who owns the function it runs: that role decides what the trigger does."""
+    enabled: bool = True
+    """False when ``ALTER TABLE ... DISABLE TRIGGER`` turned it off."""
+
+    @property
+    def path(self) -> str:
+        return f"{self.schema}.{self.table}.{self.name}"
+
+    @property
+    def function(self) -> str:
+        return qualified(self.function_schema, self.function_name)
+
+
+@dataclass(frozen=True, slots=True)
 class Grant:
     object_kind: str
     """``schema``, ``table`` (also a view or foreign table), ``sequence`` or ``column``
@@ -224,6 +248,8 @@ class Catalog:
     user: str = ""
     """The role that read a live database (``current_user``)."""
     default_grants: tuple[DefaultGrant, ...] = ()
+    triggers: Mapping[str, Trigger] = field(default_factory=dict)
+    """By ``schema.table.trigger``; only a live database has them."""
 
     def tables_in(self, schema: str) -> Iterator[Table]:
         return (t for t in self.tables.values() if t.schema == schema)

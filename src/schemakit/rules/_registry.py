@@ -63,6 +63,7 @@ from schemakit.rules.sec.cross_service_access import CrossServiceAccess
 from schemakit.rules.sec.cross_service_membership import CrossServiceMembership
 from schemakit.rules.sec.definer_without_search_path import DefinerWithoutSearchPath
 from schemakit.rules.sec.foreign_default_privilege import ForeignDefaultPrivilege
+from schemakit.rules.sec.foreign_function_owner import ForeignFunctionOwner
 from schemakit.rules.sec.foreign_owner import ForeignOwner
 from schemakit.rules.sec.privileged_service_role import PrivilegedServiceRole
 from schemakit.rules.sec.user_table_without_rls import UserTableWithoutRls
@@ -95,6 +96,7 @@ RULES: tuple[type[Rule], ...] = (
     DefinerWithoutSearchPath,
     ForeignDefaultPrivilege,
     ForeignOwner,
+    ForeignFunctionOwner,
     NonSnakeCaseName,
     SingularTableName,
     MisnamedJunctionTable,

@@ -1,8 +1,29 @@
--- Columns of the relations tables.sql returns, with their position (attnum). Not sorted: the
--- loader orders them, which is cheaper than sorting every column row on the server.
+-- Columns of the relations tables.sql returns, with their position (attnum), type and
+-- collation oids (the loader names index and constraint keys from these rows, and checks an
+-- index column's operator class against its type). Not sorted: the loader orders them, which
+-- is cheaper than sorting every column row on the server.
+-- A default cannot refer to a column, so it is deparsed without the table (relid 0): with
+-- one, pg_get_expr opens every table to name its columns. A generated column's expression
+-- does refer to columns.
+-- A column's own grants (GRANT SELECT (col) ...; not its table owner's) come with it, as
+-- three arrays (only for the few columns that have any): one pass over pg_attribute
+-- instead of a second one for grants.sql.
 SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), tn.nspname,
-       t.typname, a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text,
-       a.attgenerated::text
+       t.typname, a.attnotnull,
+       pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END),
+       a.attidentity::text, a.attgenerated::text, a.atttypid, a.attcollation,
+       CASE WHEN a.attacl IS NOT NULL THEN ARRAY(
+         SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
+         FROM aclexplode(a.attacl) WITH ORDINALITY x WHERE x.grantee <> c.relowner
+         ORDER BY x.ordinality) END,
+       CASE WHEN a.attacl IS NOT NULL THEN ARRAY(
+         SELECT x.privilege_type
+         FROM aclexplode(a.attacl) WITH ORDINALITY x WHERE x.grantee <> c.relowner
+         ORDER BY x.ordinality) END,
+       CASE WHEN a.attacl IS NOT NULL THEN ARRAY(
+         SELECT x.is_grantable
+         FROM aclexplode(a.attacl) WITH ORDINALITY x WHERE x.grantee <> c.relowner
+         ORDER BY x.ordinality) END
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace

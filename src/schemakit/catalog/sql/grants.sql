@@ -1,4 +1,5 @@
--- Explicit privileges on schemas and relations (owners' implicit rights are not listed).
+-- Explicit privileges on schemas and relations (owners' implicit rights are not listed);
+-- columns' own come with columns.sql.
 SELECT 'schema', n.nspname, NULL::name,
        CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END,
        a.privilege_type, a.is_grantable
@@ -14,18 +15,6 @@ SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END, n.nspname, c.
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\_toast%'
-  AND a.grantee <> c.relowner
-UNION ALL
-SELECT 'column', n.nspname, c.relname || '.' || att.attname,
-       CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END,
-       a.privilege_type, a.is_grantable
-FROM pg_attribute att
-JOIN pg_class c ON c.oid = att.attrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(att.attacl) a
-WHERE att.attacl IS NOT NULL AND att.attnum > 0 AND NOT att.attisdropped
-  AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\_toast%'
   AND a.grantee <> c.relowner

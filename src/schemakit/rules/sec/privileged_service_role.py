@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemakit.rules._base import CatalogContext, CatalogRule, Finding, Fix, quote_ident
-from schemakit.rules.sec._roles import role_location, service_roles
+from schemakit.rules.sec._roles import role_label, role_location, service_roles
 
 
 class PrivilegedServiceRole(CatalogRule):
     """A service role holds an attribute that reaches past its own schema.
 
     ## What it does
-    Flags each service `role` in the config that has `SUPERUSER`, `CREATEROLE`,
+    Flags each service role in the config (the login-through `role` and the owner role,
+    `owner-role` or by default `<role>_owner`) that has `SUPERUSER`, `CREATEROLE`,
     `CREATEDB` or `BYPASSRLS`, one finding per role naming them. Read from a live
     database (the replay creates the config's roles, so a migration's `ALTER ROLE`
     shows up too). The fix takes the attributes away.
@@ -62,7 +63,7 @@ class PrivilegedServiceRole(CatalogRule):
                 continue
             sql = f"ALTER ROLE {quote_ident(role)} {' '.join('NO' + w for w in held)};"
             yield self.finding(
-                f"{role}, the role of service {service}, has {', '.join(held)}",
+                f"{role_label(ctx, role)}, has {', '.join(held)}",
                 f"Take it away: {sql}",
                 object=role,
                 location=role_location(ctx, role),
