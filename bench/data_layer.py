@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--page-limit", type=int, default=4)
-    parser.add_argument("--updates", type=int, default=25, help="updates per timed round")
+    parser.add_argument("--updates", type=int, default=50, help="updates per timed round")
     parser.add_argument(
         "--upsert-new",
         type=float,
