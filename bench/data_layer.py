@@ -22,8 +22,8 @@ PostgreSQL cluster, one table of ``--rows`` (10,000) live rows, and on that same
 
 Methods of one comparison run interleaved, repetition by repetition, after ``--warmup``
 untimed rounds, so drift (cache, dead tuples) hits all alike; each figure is the median of
-``--repeat`` (at least 5; the per-call comparisons run at least 61 short rounds, the upserts at
-least 15). The table goes to stdout; the exit status is 1 when a target fails.
+``--repeat`` (at least 5; the per-call comparisons run at least 61 short rounds, fetches and
+upserts at least 15). The table goes to stdout; the exit status is 1 when a target fails.
 """
 
 from __future__ import annotations
@@ -251,7 +251,7 @@ def run(
     counts = {name: fn() for name, fn in fetchers.items()}
     assert set(counts.values()) == {args.rows}, counts
     _log("timing fetches ...")
-    fetch = measure(fetchers, args.repeat, args.warmup)
+    fetch = measure(fetchers, max(args.repeat, 15), args.warmup)
     results += [("fetch all rows", name, t) for name, t in fetch.items()]
     checks.append(
         ("layer ORM / plain ORM", fetch["layer ORM (soft-delete)"] / fetch["plain ORM"], 1.05)
