@@ -570,3 +570,62 @@ def test_aupsert_on_an_async_connection(database: Database, method: str) -> None
     finally:
         engine.dispose()
     assert [tuple(r) for r in got] == [(f"a{i}", ["x", i]) for i in range(3)]
+
+
+def test_aupdate_versioned_awaits_the_driver_once_the_session_holds_a_connection(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item = new_item(database)
+    with database.transaction() as s:
+        s.add(Item(user_id="u1", sku="taken", name="other"))
+    direct: list[str] = []
+    real = _write._aupdate_on_driver
+
+    async def spy(*args: Any, **kwargs: Any) -> Any:
+        direct.append(args[4])
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(_write, "_aupdate_on_driver", spy)
+
+    async def main() -> Item:
+        try:
+            async with database.async_session() as s:
+                # The first call may check a connection out of the pool: through run_sync.
+                first = await aupdate_versioned(s, Item, item.id, 1, {"name": "a"})
+                assert direct == []
+                second = await aupdate_versioned(s, Item, item.id, 2, {"qty": 7})
+                assert second is first
+                assert len(direct) == 1
+                assert direct[0].startswith("UPDATE shop.items SET")
+                with pytest.raises(ConflictError, match="is at version 3, not 1"):
+                    await aupdate_versioned(s, Item, item.id, 1, {"name": "late"})
+                with pytest.raises(sa.exc.IntegrityError, match="items_sku_key"):
+                    await aupdate_versioned(s, Item, item.id, 3, {"sku": "taken"})
+                assert len(direct) == 3
+                await s.rollback()
+                # After the rollback the session holds no connection: run_sync again.
+                third = await aupdate_versioned(s, Item, item.id, 1, {"name": "b"})
+                assert len(direct) == 3
+                await s.commit()
+                return third
+        finally:
+            await database.aclose()
+
+    obj = asyncio.run(main())
+    assert (obj.name, obj.qty, obj.version) == ("b", 0, 2)
+
+
+def test_update_versioned_statements_are_counted_on_a_connection_used_before(
+    database: Database,
+) -> None:
+    # The cursor update_versioned keeps with the connection is replaced when a counter swaps
+    # the connection's cursor factory, so the count sees every statement.
+    item = new_item(database)
+    with database.transaction() as s:
+        update_versioned(s, Item, item.id, 1, {"name": "before"})
+        driver = s.connection().connection.driver_connection
+        with count_queries(driver) as sent:  # type: ignore[arg-type]
+            update_versioned(s, Item, item.id, 2, {"name": "counted"})
+        update_versioned(s, Item, item.id, 3, {"name": "after"})
+    assert len(sent.statements) == 1
+    assert sent.statements[0].startswith("UPDATE shop.items SET")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -70,7 +71,16 @@ class _DriverUpdate:
     """A :class:`_Versioned` statement compiled once for a dialect, to run on the psycopg cursor
     with the bind and result processing ``conn.execute`` would apply."""
 
-    __slots__ = ("binds", "columns", "dialect", "order", "positional_sql", "results", "sql")
+    __slots__ = (
+        "binds",
+        "columns",
+        "dialect",
+        "order",
+        "plain",
+        "positional_sql",
+        "results",
+        "sql",
+    )
 
     def __init__(self, versioned: _Versioned, dialect: sa.Dialect) -> None:
         compiled = versioned.stmt.compile(dialect=dialect)
@@ -86,6 +96,8 @@ class _DriverUpdate:
         found = _NAMED.findall(self.sql or "")
         self.order = [names.index(name) for name in found] if set(found) == set(names) else None
         self.positional_sql = _NAMED.sub("%s", self.sql) if self.sql and self.order else None
+        # Placeholders in the order the values come and no bind processing: send them as given.
+        self.plain = self.order == list(range(len(names))) and all(p is None for _, p in self.binds)
         self.columns = list(versioned.table.c)
         # Result processors by position, known from the first cursor description.
         self.results: list[tuple[int, Processor]] | None = None
@@ -98,6 +110,8 @@ class _DriverUpdate:
 
     def positional(self, values: Sequence[Any]) -> tuple[Any, ...]:
         assert self.order is not None
+        if self.plain:
+            return tuple(values)
         binds = self.binds
         return tuple(
             values[i] if binds[i][1] is None else binds[i][1](values[i])  # type: ignore[misc]
@@ -119,6 +133,25 @@ def _driver_update(versioned: _Versioned, dialect: sa.Dialect) -> _DriverUpdate:
     return _DriverUpdate(versioned, dialect)
 
 
+_CURSOR = "schemakit_versioned_cursor"
+
+
+def _cursor(conn: sa.Connection, driver: Any) -> Any:
+    """A psycopg cursor kept with the pooled connection for update_versioned's statements.
+
+    Making a cursor (and its adapters map) costs a sixth of a single-row round trip; a
+    connection runs one statement at a time, so one cursor serves every call on it. The info
+    dict lives as long as the DBAPI connection. A cursor of another class than the connection's
+    ``cursor_factory`` now (a statement counter swapped it in) is replaced, so what counts
+    statements sees these too.
+    """
+    info = conn.connection.info
+    cur = info.get(_CURSOR)
+    if cur is None or cur.connection is not driver or type(cur) is not driver.cursor_factory:
+        cur = info[_CURSOR] = driver.cursor()
+    return cur
+
+
 def _update_on_driver(
     conn: sa.Connection, driver: Any, plan: _DriverUpdate, sql: str, values: Sequence[Any]
 ) -> Sequence[Any] | None:
@@ -126,24 +159,25 @@ def _update_on_driver(
     import psycopg
 
     params: Any = plan.positional(values) if sql == plan.positional_sql else plan.params(values)
+    cur = _cursor(conn, driver)
     try:
         if isinstance(driver, psycopg.AsyncConnection):
             # In SQLAlchemy's greenlet (AsyncSession.run_sync): wait on psycopg's async cursor.
-            fetched, description = await_only(
-                _execute_async(driver, sql, params, plan.results is None)
-            )
+            fetched = await_only(_execute_async(cur, sql, params))
         else:
-            with driver.cursor() as cur:
-                cur.execute(sql, params)
-                fetched = cur.fetchone()
-                # Reading the description builds a Column per field: only the first time.
-                description = cur.description if plan.results is None else None
+            cur.execute(sql, params)
+            fetched = cur.fetchone()
     except psycopg.Error as exc:
         reraise(conn, exc, sql, params)
+    return _processed(plan, cur, fetched)
+
+
+def _processed(plan: _DriverUpdate, cur: Any, fetched: Any) -> Sequence[Any] | None:
     if fetched is None:
         return None
     if plan.results is None:
-        plan.results = plan.processors(description)
+        # Reading the description builds a Column per field: only the first time.
+        plan.results = plan.processors(cur.description)
     if plan.results:
         fetched = list(fetched)
         for i, proc in plan.results:
@@ -151,10 +185,9 @@ def _update_on_driver(
     return fetched  # type: ignore[no-any-return]
 
 
-async def _execute_async(driver: Any, sql: str, params: Any, describe: bool) -> tuple[Any, Any]:
-    async with driver.cursor() as cur:
-        await cur.execute(sql, params)
-        return await cur.fetchone(), cur.description if describe else None
+async def _execute_async(cur: Any, sql: str, params: Any) -> Any:
+    await cur.execute(sql, params)
+    return await cur.fetchone()
 
 
 @overload
@@ -207,6 +240,10 @@ def update_versioned(
         row = conn.execute(versioned.stmt, params).first()
     if row is None:
         raise _conflict(conn, versioned, id, expected_version)
+    return _result(session, model, versioned, row)
+
+
+def _result(session: _Session, model: Any, versioned: _Versioned, row: Sequence[Any]) -> Any:
     if isinstance(model, sa.Table):
         return _row_maker(versioned)(row)._mapping
     return _object(session, _object_plan(model, versioned), row)
@@ -227,6 +264,10 @@ class _ObjectPlan:
     attributes: tuple[tuple[str, int], ...]
     """(attribute key, position in the row) of every mapped column."""
     pk: int
+    names: tuple[str, ...]
+    """The attribute keys of ``attributes``, in order."""
+    values_of: Callable[[Sequence[Any]], tuple[Any, ...]]
+    """The row's values for ``names``, in order (an itemgetter: the per-row work in C)."""
 
 
 @functools.lru_cache(maxsize=512)
@@ -234,7 +275,10 @@ def _object_plan(model: Any, versioned: _Versioned) -> _ObjectPlan:
     mapper = sa.inspect(model)
     positions = {c.key: i for i, c in enumerate(versioned.table.c)}
     attributes = tuple((attr.key, positions[attr.columns[0].key]) for attr in mapper.column_attrs)
-    return _ObjectPlan(mapper, attributes, positions[versioned.pk.key])
+    names = tuple(name for name, _ in attributes)
+    getter = operator.itemgetter(*(i for _, i in attributes))
+    values_of = getter if len(attributes) > 1 else (lambda row: (getter(row),))
+    return _ObjectPlan(mapper, attributes, positions[versioned.pk.key], names, values_of)
 
 
 def _object(session: _Session, plan: _ObjectPlan, row: Sequence[Any]) -> Any:
@@ -246,15 +290,19 @@ def _object(session: _Session, plan: _ObjectPlan, row: Sequence[Any]) -> Any:
             set_committed_value(obj, name, row[i])
         return obj
     # Persistent without a SELECT: the row is what the UPDATE returned. This is what an ORM
-    # load does (fill the state's dict, commit it, put it in the identity map), without
+    # load does (loading._instance): fill the new state's dict, give it the key and the
+    # session, put it in the identity map, and tell loaded_as_persistent listeners. Without
     # make_transient_to_detached() + add()'s key recomputation, cascade walk and attribute
-    # events, which cost more than the rest of the call.
+    # events, or Session._update_impl()'s attach checks, which cost more than the rest of the
+    # call. A new state has nothing to commit: no committed or expired attributes, not modified.
     obj = plan.mapper.class_manager.new_instance()
     state = instance_state(obj)
-    state.dict.update((name, row[i]) for name, i in plan.attributes)
+    state.dict.update(zip(plan.names, plan.values_of(row), strict=True))
     state.key = key
-    state._commit_all(state.dict)
-    session._update_impl(state)
+    state.session_id = session.hash_key
+    session.identity_map._add_unpresent(state, key)
+    if session.dispatch.loaded_as_persistent:
+        session.dispatch.loaded_as_persistent(session, state)
     return obj
 
 
@@ -282,8 +330,82 @@ async def aupdate_versioned(
     values: Mapping[str, Any],
 ) -> Any:
     """:func:`update_versioned` on an ``AsyncSession``; the object (or ``RowMapping`` for a
-    ``Table``), or :class:`ConflictError`."""
+    ``Table``), or :class:`ConflictError`.
+
+    Once the session holds a connection, the statement is awaited on psycopg's async cursor
+    straight from this coroutine: no ``run_sync`` greenlet, whose spawn and switches cost as
+    much as the rest of the call. The first call of a session (which may have to check a
+    connection out of the pool), a conflict, a driver error and a listened-to engine go
+    through ``run_sync``, as any other session work.
+    """
+    sync = session.sync_session
+    conn = _held_connection(sync)
+    driver = direct_driver(conn) if conn is not None else None
+    if conn is not None and driver is not None:
+        versioned = _versioned(model, tuple(values))
+        plan = _driver_update(versioned, conn.dialect)
+        if plan.sql is not None:
+            sql = plan.positional_sql or plan.sql
+            row = await _aupdate_on_driver(
+                session, conn, driver, plan, sql, (*values.values(), id, expected_version)
+            )
+            if row is None:
+                raise await session.run_sync(_conflict_of, conn, versioned, id, expected_version)
+            return _result(sync, model, versioned, row)
     return await session.run_sync(update_versioned, model, id, expected_version, values)
+
+
+def _held_connection(session: _Session) -> sa.Connection | None:
+    """The connection ``session``'s active transaction already holds, found without I/O (which
+    ``Session.connection()`` may need, to check one out of the pool); None when there is none
+    yet or the transaction is not active (``Session.connection()`` raises the right error)."""
+    current = session.get_nested_transaction() or session.get_transaction()
+    if current is None or not current.is_active:
+        return None
+    root = session.get_transaction()
+    # SessionTransaction.bound_connection() is SQLAlchemy 2.1.7+; older ones take run_sync.
+    bound = getattr(root, "bound_connection", None)
+    if bound is None:
+        return None
+    try:
+        conn: sa.Connection = bound()
+    except sa.exc.InvalidRequestError:  # no connection for the session's bind yet
+        return None
+    return conn
+
+
+async def _aupdate_on_driver(
+    session: AsyncSession,
+    conn: sa.Connection,
+    driver: Any,
+    plan: _DriverUpdate,
+    sql: str,
+    values: Sequence[Any],
+) -> Sequence[Any] | None:
+    """:func:`_update_on_driver` awaited on psycopg's ``AsyncConnection`` from the event loop."""
+    import psycopg
+
+    params: Any = plan.positional(values) if sql == plan.positional_sql else plan.params(values)
+    cur = _cursor(conn, driver)
+    try:
+        fetched = await _execute_async(cur, sql, params)
+    except psycopg.Error as exc:
+        # Wrapping may invalidate a lost connection, whose close is awaited: in the greenlet.
+        await session.run_sync(_reraise_of, conn, exc, sql, params)
+        raise  # not reached: _reraise_of always raises
+    return _processed(plan, cur, fetched)
+
+
+def _reraise_of(
+    session: _Session, conn: sa.Connection, exc: Exception, sql: str, params: Any
+) -> None:
+    reraise(conn, exc, sql, params)
+
+
+def _conflict_of(
+    session: _Session, conn: sa.Connection, versioned: _Versioned, id: Any, expected: int
+) -> ConflictError:
+    return _conflict(conn, versioned, id, expected)
 
 
 def _conflict(
