@@ -369,7 +369,13 @@ class _Validator:
                 raise self.fail(f"{key}.schemas[{i}]", f"schema '{schema}' is listed twice")
         migrations = None
         if "migrations" in table:
-            migrations = (root / self.string(f"{key}.migrations", table["migrations"])).resolve()
+            folder = root / self.string(f"{key}.migrations", table["migrations"])
+            try:
+                migrations = folder.resolve()
+            except RuntimeError:  # resolve() raises it for a symlink loop
+                raise self.fail(
+                    f"{key}.migrations", f"{folder} is a symlink loop", "point it at a folder"
+                ) from None
         sources = tuple(
             (root / item).resolve()
             for item in self.strings(f"{key}.sources", table.get("sources", []))

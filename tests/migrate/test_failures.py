@@ -116,9 +116,14 @@ def test_terminating_the_runner_stops_it_and_is_not_retried(
     pid = wait_for_sleep(pg_cluster, pg_database, runner)
     ended = sk(platform, url, "locks", "--terminate", str(pid), "--yes")
     assert ended.returncode == 0, ended.stderr
+    assert "the lock of app is free" in ended.stdout
     _out, err = runner.communicate(timeout=30)
     assert runner.returncode == 2
     assert f"session (pid {pid}) was terminated by another session" in err
+    # it reconnects only to tell a termination from a restart: it never runs the file again
+    assert err.count("applying 0003_slow.sql") == 1
+    locks = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+    assert pg_conn.execute(locks).fetchone()[0] == 0
     assert ("app", "0003_slow") not in ledger(pg_conn)
     assert pg_conn.execute("SELECT to_regclass('app.slow')").fetchone()[0] is None
 
@@ -235,3 +240,23 @@ def test_a_file_renamed_to_nfd_is_the_same_migration(
     assert again.returncode == 0, again.stderr
     assert "app: up to date" in again.stdout
     assert [i for s, i in ledger(pg_conn) if s == "app"].count(name) == 1
+
+
+@pytest.mark.parametrize("where", ["folder", "file"])
+def test_a_symlink_loop_in_a_migrations_path_is_a_clear_error(
+    tmp_path: Path, pg_cluster: Cluster, pg_database: str, where: str
+) -> None:
+    write(tmp_path / "schemakit.toml", '[services.app]\nschemas = ["app"]\nmigrations = "m"\n')
+    if where == "folder":
+        (tmp_path / "m").symlink_to(tmp_path / "n")
+        (tmp_path / "n").symlink_to(tmp_path / "m")
+        expected = "services.app.migrations: " + str(tmp_path / "m") + " is a symlink loop"
+    else:
+        (tmp_path / "m").mkdir()
+        (tmp_path / "m" / "0001.sql").symlink_to(tmp_path / "m" / "0001.sql")
+        expected = "0001.sql: cannot read: Too many levels of symbolic links"
+    for command in ("migrate", "status", "validate"):
+        proc = sk(tmp_path, url_of(pg_cluster, pg_database), command)
+        assert proc.returncode == 2, proc.stderr
+        assert expected in proc.stderr
+        assert "internal error" not in proc.stderr
