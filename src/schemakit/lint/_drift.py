@@ -218,8 +218,11 @@ def drift(
             ]
             migrations = dataclasses.replace(migrations, files=applied)
         found[service.name] = migrations
+    from schemakit.lint._drift_security import security
+
     for _, expected, origins in replay(config, say, cluster, only=database, found=found):
-        return [*compare(expected, live, schemas, _where(origins)), *pending]
+        differences = compare(expected, live, schemas, _where(origins))
+        return [*differences, *security(expected, live, services), *pending]
     return pending
 
 
