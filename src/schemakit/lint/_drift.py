@@ -217,6 +217,10 @@ def drift(
                 if states.get(f.id, "pending") == "pending"
             ]
             migrations = dataclasses.replace(migrations, files=applied)
+            if migrations.kind == "alembic" and not applied:
+                # the replay upgrades Alembic to head whatever the files: nothing applied
+                # is nothing replayed (with some applied, pending revisions replay too)
+                migrations = None
         found[service.name] = migrations
     from schemakit.lint._drift_security import security
 

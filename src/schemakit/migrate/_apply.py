@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
@@ -19,9 +19,12 @@ from schemakit.migrate._alembic import alembic_upgrade
 from schemakit.migrate._connection import Deadline, is_transient
 from schemakit.migrate._gate import gate
 from schemakit.migrate._options import MigrateOptions, Say, timeouts_sql
+from schemakit.migrate._pieces import PIECE_BYTES, send_in_pieces
 from schemakit.migrate._sources import MigrationFile, MigrationSet
 from schemakit.migrate._states import MigrationState, ServiceResult
-from schemakit.sql import Statement
+
+if TYPE_CHECKING:
+    from schemakit.sql import Statement
 
 __all__ = ["apply_pending"]
 
@@ -82,7 +85,7 @@ def apply_pending(
             applied(batch[0])
 
 
-def _own_schema_may_exist(statements: list[Statement], schemas: Sequence[str]) -> None:
+def _own_schema_may_exist(statements: MutableSequence[Statement], schemas: Sequence[str]) -> None:
     """drizzle-kit writes ``CREATE SCHEMA "x"`` with no IF NOT EXISTS, and ``provision`` may
     have created the service's schema first: a bare CREATE SCHEMA of one of the service's own
     schemas runs as ``CREATE SCHEMA IF NOT EXISTS`` (the same on a fresh database). Only the
@@ -286,9 +289,13 @@ def _apply_transactions(
     after the last result the server returned.
     """
     head = _begin(timeouts_sql(options))
-    message = b";\n".join(_transaction_text(head, file, recorder) for file in files)
     try:
-        done, failure = _send(conn, message)
+        if len(files) == 1 and len(files[0].text) > PIECE_BYTES:  # bounded memory: _pieces
+            row = recorder.statement(files[0].id, files[0].checksum, when=files[0].when)
+            done, failure = send_in_pieces(conn, head, files[0], row + b";\nCOMMIT", _send)
+        else:
+            message = b";\n".join(_transaction_text(head, file, recorder) for file in files)
+            done, failure = _send(conn, message)
     except KeyboardInterrupt:  # SIGTERM or Ctrl-C: psycopg cancelled the statement running
         _note_committed(conn, migrations, files, applied)
         raise
