@@ -52,6 +52,22 @@ def wait_for_sleep(cluster: Cluster, database: str, runner: subprocess.Popen[str
     pytest.fail("the slow migration never started")
 
 
+def wait_for_lock_wait(cluster: Cluster, database: str, runner: subprocess.Popen[str]) -> None:
+    """Until the runner's backend waits for a table lock."""
+    deadline = time.monotonic() + 60
+    with cluster.connect(database) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = 'schemakit migrate' "
+                "AND wait_event_type = 'Lock'"
+            ).fetchone()
+            if row:
+                return
+            time.sleep(0.02)
+    runner.kill()
+    pytest.fail("the runner never waited for the lock")
+
+
 def restart(cluster: Cluster, down_for: float) -> None:
     """Stop the server (fast shutdown: sessions end with 57P01) and start it again."""
     process = cluster._process
@@ -96,7 +112,10 @@ def test_a_table_locked_longer_than_lock_timeout_is_waited_for_until_timeout(
         runner = start(
             platform, url, "migrate", "app", "--lock-timeout", "100ms", "--timeout", "60"
         )
-        time.sleep(4)  # far past the six attempts retries used to stop at
+        # once it waits for the lock (its start-up is slow on a busy machine), hold on far
+        # past the six attempts retries used to stop at
+        wait_for_lock_wait(pg_cluster, pg_database, runner)
+        time.sleep(4)
         holder.rollback()
     _out, err = runner.communicate(timeout=60)
     assert runner.returncode == 0, err
