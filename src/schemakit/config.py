@@ -284,6 +284,12 @@ class _Validator:
             check = self.qualified
         return tuple(check(f"{key}[{i}]", item) for i, item in enumerate(value))
 
+    def folder(self, key: str, path: Path) -> Path:
+        try:
+            return path.resolve()
+        except RuntimeError:  # resolve() raises it for a symlink loop
+            raise self.fail(key, f"{path} is a symlink loop", "point it at a folder") from None
+
     def qualified(self, key: str, value: Any) -> str:
         """``name`` or ``schema.name``, each part a plain identifier."""
         parts = self.string(key, value).split(".")
@@ -389,7 +395,7 @@ class _Validator:
             if schema in schemas[:i]:
                 raise self.fail(f"{key}.schemas[{i}]", f"schema '{schema}' is listed twice")
         folders = [
-            (root / item).resolve()
+            self.folder(f"{key}.migrations", root / item)
             for item in self.strings(f"{key}.migrations", table.get("migrations", []))
         ]
         for i, folder in enumerate(folders):

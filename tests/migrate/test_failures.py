@@ -52,6 +52,22 @@ def wait_for_sleep(cluster: Cluster, database: str, runner: subprocess.Popen[str
     pytest.fail("the slow migration never started")
 
 
+def wait_for_lock_wait(cluster: Cluster, database: str, runner: subprocess.Popen[str]) -> None:
+    """Until the runner's backend waits for a table lock."""
+    deadline = time.monotonic() + 60
+    with cluster.connect(database) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = 'schemakit migrate' "
+                "AND wait_event_type = 'Lock'"
+            ).fetchone()
+            if row:
+                return
+            time.sleep(0.02)
+    runner.kill()
+    pytest.fail("the runner never waited for the lock")
+
+
 def restart(cluster: Cluster, down_for: float) -> None:
     """Stop the server (fast shutdown: sessions end with 57P01) and start it again."""
     process = cluster._process
@@ -96,7 +112,10 @@ def test_a_table_locked_longer_than_lock_timeout_is_waited_for_until_timeout(
         runner = start(
             platform, url, "migrate", "app", "--lock-timeout", "100ms", "--timeout", "60"
         )
-        time.sleep(4)  # far past the six attempts retries used to stop at
+        # once it waits for the lock (its start-up is slow on a busy machine), hold on far
+        # past the six attempts retries used to stop at
+        wait_for_lock_wait(pg_cluster, pg_database, runner)
+        time.sleep(4)
         holder.rollback()
     _out, err = runner.communicate(timeout=60)
     assert runner.returncode == 0, err
@@ -116,9 +135,14 @@ def test_terminating_the_runner_stops_it_and_is_not_retried(
     pid = wait_for_sleep(pg_cluster, pg_database, runner)
     ended = sk(platform, url, "locks", "--terminate", str(pid), "--yes")
     assert ended.returncode == 0, ended.stderr
+    assert "the lock of app is free" in ended.stdout
     _out, err = runner.communicate(timeout=30)
     assert runner.returncode == 2
     assert f"session (pid {pid}) was terminated by another session" in err
+    # it reconnects only to tell a termination from a restart: it never runs the file again
+    assert err.count("applying 0003_slow.sql") == 1
+    locks = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+    assert pg_conn.execute(locks).fetchone()[0] == 0
     assert ("app", "0003_slow") not in ledger(pg_conn)
     assert pg_conn.execute("SELECT to_regclass('app.slow')").fetchone()[0] is None
 
@@ -235,3 +259,23 @@ def test_a_file_renamed_to_nfd_is_the_same_migration(
     assert again.returncode == 0, again.stderr
     assert "app: up to date" in again.stdout
     assert [i for s, i in ledger(pg_conn) if s == "app"].count(name) == 1
+
+
+@pytest.mark.parametrize("where", ["folder", "file"])
+def test_a_symlink_loop_in_a_migrations_path_is_a_clear_error(
+    tmp_path: Path, pg_cluster: Cluster, pg_database: str, where: str
+) -> None:
+    write(tmp_path / "schemakit.toml", '[services.app]\nschemas = ["app"]\nmigrations = "m"\n')
+    if where == "folder":
+        (tmp_path / "m").symlink_to(tmp_path / "n")
+        (tmp_path / "n").symlink_to(tmp_path / "m")
+        expected = "services.app.migrations: " + str(tmp_path / "m") + " is a symlink loop"
+    else:
+        (tmp_path / "m").mkdir()
+        (tmp_path / "m" / "0001.sql").symlink_to(tmp_path / "m" / "0001.sql")
+        expected = "0001.sql: cannot read: Too many levels of symbolic links"
+    for command in ("migrate", "status", "validate"):
+        proc = sk(tmp_path, url_of(pg_cluster, pg_database), command)
+        assert proc.returncode == 2, proc.stderr
+        assert expected in proc.stderr
+        assert "internal error" not in proc.stderr

@@ -313,31 +313,42 @@ def history_command(
 @database_url_option("The live database")
 @click.option("--database", metavar="NAME", help="Which configured database the URL is.")
 @format_option
-def drift_command(start: Path, database_url: str | None, database: str | None, fmt: str) -> int:
-    """Compare the live database with what its migrations produce (exit 1 on drift).
+@timeout_option("connecting and retries while the ledger is read")
+def drift_command(
+    start: Path, database_url: str | None, database: str | None, fmt: str, timeout: float
+) -> int:
+    """Compare the live database with what its applied migrations produce (exit 1 on drift).
 
-    The migrations of the URL's database are replayed into a throwaway PostgreSQL and its
-    services' schemas are compared object by object: schemas, tables, columns (type,
-    nullability, default), indexes, constraints, foreign keys, enums, functions.
+    The migrations the ledger records as applied are replayed into a throwaway PostgreSQL
+    and its services' schemas are compared object by object: schemas, tables, columns (type,
+    nullability, default), indexes, constraints, foreign keys, enums, functions. Each
+    difference comes with the SQL that would make the database match; migrations not applied
+    yet are listed as pending, which is not drift.
     """
     from schemakit import commands
 
-    found = commands.drift(start, database_url, database=database, say=say)
-    differences, target = found.differences, found.database
+    found = commands.drift(start, database_url, database=database, timeout=timeout, say=say)
+    differences, target, drifted = found.differences, found.database, found.drifted
     if fmt == "json":
         click.echo(
             json.dumps(
-                [{"object": d.object, "kind": d.kind, "detail": d.detail} for d in differences],
+                [
+                    {"object": d.object, "kind": d.kind, "detail": d.detail, "sql": d.sql}
+                    for d in differences
+                ],
                 indent=2,
             )
         )
-    elif differences:
+    else:
         for difference in differences:
             click.echo(difference.render())
-        click.echo(f"{len(differences)} difference(s) in database {target}")
-    else:
-        click.echo(f"no drift: database {target} is what its migrations produce")
-    return EXIT_FINDINGS if differences else EXIT_CLEAN
+        pending = len(differences) - len(drifted)
+        also = f"; {pending} migration(s) pending" if pending else ""
+        if drifted:
+            click.echo(f"{len(drifted)} difference(s) in database {target}{also}")
+        else:
+            click.echo(f"no drift: database {target} is what its applied migrations produce{also}")
+    return EXIT_FINDINGS if drifted else EXIT_CLEAN
 
 
 @click.command("locks")

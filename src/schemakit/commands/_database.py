@@ -117,18 +117,35 @@ def history(
 class Drift:
     database: str
     differences: list[Difference]
+    """The differences (``is_drift``) and the pending migrations (kind ``pending``)."""
+
+    @property
+    def drifted(self) -> list[Difference]:
+        return [d for d in self.differences if d.is_drift]
 
 
-def drift(start: Path, url: str | None, *, database: str | None = None, say: Say = quiet) -> Drift:
-    """The live database against what its migrations produce in a throwaway server."""
+def drift(
+    start: Path,
+    url: str | None,
+    *,
+    database: str | None = None,
+    timeout: float = 300.0,
+    say: Say = quiet,
+) -> Drift:
+    """The live database against what its applied migrations produce in a throwaway server;
+    the migrations its ledger has not recorded are listed as pending."""
     from schemakit.lint import drift as compare
     from schemakit.lint import read_live
-    from schemakit.migrate import database_for_url
+    from schemakit.migrate import MigrateOptions, database_for_url
 
     url = need_url(url, "no database to compare")
     config = load_config(start)
     target = database_for_url(config, url, database)
-    return Drift(target, compare(config, read_live(url), target, say))
+    results = _states(
+        config, url, target, (), MigrateOptions(timeout=timeout), say, status_only=True
+    )
+    ledger = {result.service: result.states for result in results}
+    return Drift(target, compare(config, read_live(url), target, say, ledger=ledger))
 
 
 def locks(start: Path, url: str | None) -> list[LockHolder]:

@@ -441,7 +441,7 @@ def _report(
 def _read_statements(path: Path) -> list[Statement]:
     from schemakit.migrate import read_sql_file
 
-    return split_statements(read_sql_file(path).text, path)
+    return list(split_statements(read_sql_file(path).text, path))
 
 
 def _setup_files(setup: Sequence[Path], path: Path) -> list[Path]:

@@ -19,6 +19,7 @@ from schemakit.migrate._alembic import alembic_upgrade
 from schemakit.migrate._connection import Deadline, is_transient
 from schemakit.migrate._gate import gate
 from schemakit.migrate._options import MigrateOptions, Say, timeouts_sql
+from schemakit.migrate._pieces import PIECE_BYTES, send_in_pieces
 from schemakit.migrate._sources import MigrationFile, MigrationSet
 from schemakit.migrate._states import MigrationState, ServiceResult
 
@@ -132,14 +133,15 @@ def _own_schema_may_exist(file: MigrationFile, service: Service, existing: set[s
     Run as the connecting user (``existing`` None): a bare one runs as ``CREATE SCHEMA IF
     NOT EXISTS``. Run as the owner role (``existing``: which of the service's schemas
     exist), which may not create schemas (PostgreSQL checks CREATE on the database even for
-    IF NOT EXISTS): one that exists is left out, a missing one is an error before anything
+    IF NOT EXISTS): one that exists is sent as a no-op, a missing one is an error before anything
     runs (``provision`` creates the service's schemas)."""
     statements = file.statements
-    for index in reversed(range(len(statements))):
-        statement = statements[index]
+    for index, statement in enumerate(statements):
+        if statement.kind != "CreateSchemaStmt":
+            continue  # before .node: a big file's INSERTs keep no tree, asking parses again
         node = statement.node
         schema = node.get("schemaname")
-        if statement.kind != "CreateSchemaStmt" or schema not in service.schemas:
+        if schema not in service.schemas:
             continue
         if node.get("schemaElts"):
             continue  # CREATE SCHEMA x CREATE TABLE ...: the tables are the point; runs as is
@@ -148,7 +150,9 @@ def _own_schema_may_exist(file: MigrationFile, service: Service, existing: set[s
                 text = f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}"
                 statements[index] = replace(statement, text=text)
         elif schema in existing:
-            del statements[index]
+            # a no-op in its place: a big file's statement table is not shortened, and the
+            # count of results still names a failing statement
+            statements[index] = replace(statement, text=f"SELECT 'schema {schema} exists'")
         else:
             raise MigrationError(
                 f"schema {schema} of service {service.name} does not exist, and its owner role "
@@ -370,13 +374,20 @@ def _apply_transactions(
     after the last result the server returned.
     """
     head = _begin(timeouts_sql(options), as_role)
-    message = b";\n".join(_transaction_text(head, file, recorder, as_role) for file in files)
     # the server answers each statement once: BEGIN and the SETs, then the tail (RESET ROLE,
     # the ledger row, COMMIT)
     before = _HEAD_STATEMENTS + (as_role is not None)
     after = 2 + (as_role is not None)
     try:
-        done, failure = _send(conn, message)
+        if len(files) == 1 and len(files[0].text) > PIECE_BYTES:  # bounded memory: _pieces
+            row = recorder.statement(files[0].id, files[0].checksum, when=files[0].when)
+            tail = (b"RESET ROLE;\n" if as_role is not None else b"") + row + b";\nCOMMIT"
+            done, failure = send_in_pieces(conn, head, files[0], tail, _send)
+        else:
+            message = b";\n".join(
+                _transaction_text(head, file, recorder, as_role) for file in files
+            )
+            done, failure = _send(conn, message)
     except KeyboardInterrupt:  # SIGTERM or Ctrl-C: psycopg cancelled the statement running
         _note_committed(conn, migrations, files, applied)
         raise

@@ -66,6 +66,12 @@ def who() -> str:
 
 def ensure(conn: psycopg.Connection[Any], drizzle_table: tuple[str, str] | None) -> None:
     """Create the ledger (and drizzle-orm's table for a drizzle folder) when missing."""
+    drizzle = ".".join(f'"{part}"' for part in drizzle_table) if drizzle_table else LEDGER
+    there = conn.execute(
+        "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL", (LEDGER, drizzle)
+    ).fetchone()
+    if there and there[0]:
+        return  # every run but the first: one round trip, no DDL, no lock
     # Outside the migration transactions, under a global lock: two first runs at once must not
     # both try to create the schema (a unique violation on pg_namespace).
     conn.execute("SELECT pg_advisory_lock(%s)", (_BOOTSTRAP_KEY,))

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
+from collections.abc import MutableSequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schemakit.config import Service
 from schemakit.errors import ConfigError, MigrationError, not_utf8
-from schemakit.sql import SqlSyntaxError, Statement, scan_statements
+
+if TYPE_CHECKING:
+    from schemakit.sql import SqlSyntaxError, Statement
 
 __all__ = [
     "MigrationFile",
@@ -82,12 +87,15 @@ class MigrationFile:
         return "no-transaction" not in self.text or not _NO_TRANSACTION.search(self.text)
 
     @cached_property
-    def scanned(self) -> tuple[list[Statement], list[SqlSyntaxError]]:
+    def scanned(self) -> tuple[MutableSequence[Statement], list[SqlSyntaxError]]:
         """Every statement that parses, and each syntax error at its line (for the linter)."""
+        # imported here: a no-op migrate parses nothing, and the lock model is 10% of its time
+        from schemakit.sql import scan_statements
+
         return scan_statements(self.text, self.path)
 
     @property
-    def statements(self) -> list[Statement]:
+    def statements(self) -> MutableSequence[Statement]:
         """The statements; the first syntax error raises (for the runner and the replay)."""
         statements, errors = self.scanned
         if errors:
@@ -111,11 +119,18 @@ class MigrationSet:
 
 
 def _read(path: Path) -> str:
+    return _read_hashed(path)[0]
+
+
+def _read_hashed(path: Path) -> tuple[str, str]:
+    """The text of ``path`` and :func:`checksum` of it, from the bytes as read (a big file's
+    text is not encoded a second time to hash it)."""
     try:
         # Bytes, not read_text: universal newlines would turn CRLF into LF and the checksum
         # would no longer be drizzle-orm's sha256 of the file as it is.
-        data = path.read_bytes()
-        return data.decode("utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read()
+        return data.decode("utf-8"), hashlib.sha256(data).hexdigest()
     except UnicodeDecodeError as exc:
         raise MigrationError(not_utf8(data, exc), path=path, hint="save the file as UTF-8") from exc
     except OSError as exc:
@@ -126,7 +141,11 @@ def _read(path: Path) -> str:
 
 def read_sql_file(path: Path, service: str = "") -> MigrationFile:
     """One SQL file, as a migration of ``service`` (not UTF-8 or unreadable: MigrationError)."""
-    return MigrationFile(service, migration_id(path.stem), path, _read(path))
+    text, digest = _read_hashed(path)
+    name = path.name
+    file = MigrationFile(service, migration_id(name[: name.rfind(".")] or name), path, text)
+    file.__dict__["checksum"] = digest  # the cached_property, worked out already
+    return file
 
 
 def discover(service: Service, config_path: Path | None = None) -> MigrationSet | None:
@@ -185,13 +204,18 @@ def _folder(service: Service, folder: Path, config_path: Path | None) -> Migrati
             for revision, path in alembic_revisions(folder)
         )
         return MigrationSet(service.name, "alembic", folder, files)
-    files = tuple(
-        read_sql_file(path, service.name)
-        for path in sorted(folder.glob("*.sql"), key=lambda p: migration_id(p.name))
-    )
+    files = tuple(read_sql_file(folder / name, service.name) for name in _sql_names(folder))
     if not files:
         _nothing_here(service, folder, config_path)
     return MigrationSet(service.name, "sql", folder, files)
+
+
+def _sql_names(folder: Path) -> list[str]:
+    """The ``*.sql`` file names of ``folder`` (not below it) in migration order (NFC names):
+    os.scandir, not Path.glob, which costs a tenth of a no-op migrate over 1,000 files."""
+    with os.scandir(folder) as entries:
+        names = [e.name for e in entries if e.name.endswith(".sql")]
+    return sorted(names, key=migration_id)
 
 
 def _nothing_here(service: Service, folder: Path, config_path: Path | None) -> None:

@@ -106,6 +106,8 @@ class SqlContext:
         out once for all the rules asking."""
         found = self._effects.get(statement.index)
         if found is None:
+            if len(self._effects) > 8:  # rules ask about the statement they are on: a file
+                self._effects.clear()  # of 500,000 statements keeps a handful, not all
             found = self._effects[statement.index] = explain(statement)
         return found
 
@@ -113,6 +115,8 @@ class SqlContext:
         """:func:`table_locks` of ``statement``, worked out once for all the rules asking."""
         found = self._locks.get(statement.index)
         if found is None:
+            if len(self._locks) > 8:
+                self._locks.clear()
             found = self._locks[statement.index] = table_locks(statement, self.effects(statement))
         return found
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
+from array import array
+from collections.abc import Callable, Iterable, Iterator, MutableSequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from schemakit.errors import MigrationError
 from schemakit.sql._tree import enabled_options
 
 __all__ = [
     "Statement",
+    "StatementTable",
     "Suppression",
     "attached_span",
     "cannot_run_in_transaction",
@@ -62,9 +66,17 @@ class Statement:
     index: int = 0
     kind: str = ""
     """The parse node type (``CreateStmt``, ``IndexStmt``, ...), as libpg_query names it."""
-    node: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    """The statement's parse tree in libpg_query's JSON form (the body under ``kind``),
-    parsed once with the split so no consumer parses the text again."""
+    tree: dict[str, Any] | None = field(default_factory=dict, compare=False, repr=False)
+    """The parse tree as split, or None when it was not kept (see :attr:`node`)."""
+
+    @property
+    def node(self) -> dict[str, Any]:
+        """The statement's parse tree in libpg_query's JSON form (the body under ``kind``),
+        parsed once with the split so no consumer parses the text again; in a big file the
+        trees of data statements (INSERT, UPDATE, ...) are not kept, and the few asked for
+        are parsed again from the text (see :data:`_PIECE`)."""
+        tree = self.tree
+        return tree if tree is not None else _tree_of(self.text, self.kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,50 +143,128 @@ def _scan(text: str) -> list[Any]:
         return []
 
 
-def split_statements(text: str, path: Path | None = None) -> list[Statement]:
+def split_statements(text: str, path: Path | None = None) -> MutableSequence[Statement]:
     """Split ``text`` with PostgreSQL's own parser (libpg_query, through pglast).
 
     Text is first cut at drizzle-kit's ``--> statement-breakpoint`` lines, as drizzle's
     migrator does, so a chunk needs no trailing semicolon; each chunk is then split by the
-    parser. A syntax error raises :class:`MigrationError` naming the file and line.
+    parser. A syntax error raises :class:`MigrationError` naming the file and line. A big
+    text's statements come as a :class:`StatementTable` (see :data:`_PIECE`).
     """
     nul = text.find("\x00")
     if nul != -1:
         raise _nul_error(text, nul, path)
-    starts = line_starts(text)
-    pieces: list[tuple[int, int, dict[str, Any]]] = []
-    for chunk_start, chunk_end in _chunks(text):
-        for start, stop, tree in _parse_chunk(text[chunk_start:chunk_end], text, chunk_start, path):
-            pieces.append((chunk_start + start, chunk_start + stop, tree))
-    return _statements(text, path, starts, pieces)
+    pieces = (
+        (chunk_start + start, chunk_start + stop, tree)
+        for chunk_start, chunk_end in _chunks(text)
+        for start, stop, tree in _iter_chunk(text[chunk_start:chunk_end], text, chunk_start, path)
+    )
+    return _statements(text, path, pieces)
+
+
+Piece = tuple[int, int, dict[str, Any]]
 
 
 def _statements(
-    text: str, path: Path | None, starts: list[int], pieces: list[tuple[int, int, dict[str, Any]]]
-) -> list[Statement]:
-    statements: list[Statement] = []
-    for index, (start, stop, tree) in enumerate(pieces):
+    text: str, path: Path | None, pieces: Iterable[Piece]
+) -> MutableSequence[Statement]:
+    """The statements at ``pieces`` (in order): a list, or a table for a big text."""
+    table = StatementTable(text, path)
+    line, at = 1, 0  # lines counted as the statements come: no table of line starts
+    for start, stop, tree in pieces:
         ((kind, node),) = tree.items() if tree else (("", {}),)
-        line = bisect.bisect_right(starts, start)
-        end_line = bisect.bisect_right(starts, max(start, stop - 1))
-        statements.append(
-            Statement(
-                text=text[start:stop],
-                path=path,
-                line=line,
-                end_line=end_line,
-                column=start - starts[line - 1] + 1,
-                index=index,
-                kind=kind,
-                node=node,
-            )
+        line += text.count("\n", at, start)
+        at = start
+        end_line = line + text.count("\n", start, max(start, stop - 1))
+        column = start - text.rfind("\n", 0, start)
+        table.add(start, stop, line, end_line, column, kind, node)
+    return table if len(text) > _PIECE else list(table)
+
+
+class StatementTable(MutableSequence[Statement]):
+    """The statements of one big text, held as columns of numbers (where each starts and
+    stops, its lines, its kind, the trees that were kept) rather than as objects: 56 bytes a
+    statement where a :class:`Statement` and its text take some 400, for the half million
+    INSERTs of a data migration. A :class:`Statement` is made when one is asked for; one
+    replaced (``table[i] = ...``) is kept as given."""
+
+    def __init__(self, text: str, path: Path | None) -> None:
+        self._text, self._path = text, path
+        self._spans = array("q")  # start, stop, line, end_line, column per statement
+        self._kinds: list[str] = []
+        self._trees: list[dict[str, Any] | None] = []
+        self._replaced: dict[int, Statement] = {}
+        self._interned: dict[str, str] = {}
+
+    def add(
+        self,
+        start: int,
+        stop: int,
+        line: int,
+        end_line: int,
+        column: int,
+        kind: str,
+        tree: dict[str, Any] | None,
+    ) -> None:
+        self._spans.extend((start, stop, line, end_line, column))
+        self._kinds.append(self._interned.setdefault(kind, kind))
+        self._trees.append(tree)
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+    def _make(self, index: int) -> Statement:
+        replaced = self._replaced.get(index)
+        if replaced is not None:
+            return replaced
+        start, stop, line, end_line, column = self._spans[5 * index : 5 * index + 5]
+        return Statement(
+            self._text[start:stop],
+            self._path,
+            line,
+            end_line,
+            column,
+            index,
+            self._kinds[index],
+            self._trees[index],
         )
-    return statements
+
+    @overload
+    def __getitem__(self, index: int) -> Statement: ...
+    @overload
+    def __getitem__(self, index: slice) -> MutableSequence[Statement]: ...
+    def __getitem__(self, index: int | slice) -> Statement | MutableSequence[Statement]:
+        if isinstance(index, slice):
+            return [self._make(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._make(index)
+
+    def __iter__(self) -> Iterator[Statement]:
+        for index in range(len(self._kinds)):
+            yield self._make(index)
+
+    @overload
+    def __setitem__(self, index: int, value: Statement) -> None: ...
+    @overload
+    def __setitem__(self, index: slice, value: Iterable[Statement]) -> None: ...
+    def __setitem__(self, index: int | slice, value: Any) -> None:
+        if isinstance(index, slice) or not 0 <= index < len(self):
+            raise TypeError("a statement table replaces one statement at a time")
+        self._replaced[index] = value
+
+    def __delitem__(self, index: int | slice) -> None:
+        raise TypeError("a statement table is not shortened")
+
+    def insert(self, index: int, value: Statement) -> None:
+        raise TypeError("a statement table grows only as its text is split")
 
 
 def scan_statements(
     text: str, path: Path | None = None
-) -> tuple[list[Statement], list[SqlSyntaxError]]:
+) -> tuple[MutableSequence[Statement], list[SqlSyntaxError]]:
     """Like :func:`split_statements`, but a syntax error does not lose the rest of the file.
 
     When the parser rejects a chunk, PostgreSQL's scanner splits it at the semicolons it can
@@ -191,12 +281,11 @@ def scan_statements(
         return split_statements(text, path), []
     except SqlSyntaxError:
         pass
-    starts = line_starts(text)
-    pieces: list[tuple[int, int, dict[str, Any]]] = []
+    pieces: list[Piece] = []
     errors: list[SqlSyntaxError] = []
     for chunk_start, chunk_end in _chunks(text):
         _recover(text, chunk_start, chunk_end, path, pieces, errors)
-    return _statements(text, path, starts, pieces), errors
+    return _statements(text, path, pieces), errors
 
 
 def _recover(
@@ -331,20 +420,90 @@ class _Decoder:
 _decode = _Decoder()
 
 
-def _parse_chunk(
-    chunk: str, text: str, offset: int, path: Path | None
-) -> list[tuple[int, int, dict[str, Any]]]:
-    """(start, stop, tree) of each statement of ``chunk``: one libpg_query parse gives both the
-    statement boundaries (as ``pglast.parser.split`` finds them, whitespace trimmed, leading
-    comments kept) and the tree, as JSON, which loads far faster than pglast's AST objects."""
+_PIECE = 1 << 18
+"""Characters of SQL parsed in one libpg_query call, about. A bigger chunk (a 50 MB file of
+INSERTs) is parsed piece by piece, so its JSON trees never exist all at once (the JSON text
+alone is ten times the SQL); and the trees of its data statements are not kept: they are
+most of such a file and what the rules and the runner need of them is the kind."""
+
+_BULK_KINDS = frozenset(
+    {"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "SelectStmt", "CopyStmt"}
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _tree_of(text: str, kind: str) -> dict[str, Any]:
+    """The tree of one statement whose tree was not kept (a few rules ask for several in a
+    row: the last few are kept)."""
     from pglast import parser
 
     try:
-        parsed = _decode(parser.parse_sql_json(chunk))
+        raws = _decode(parser.parse_sql_json(text)).get("stmts") or []
+    except parser.ParseError:  # it parsed as part of its file
+        return {}
+    node: dict[str, Any] = (raws[0].get("stmt") or {}).get(kind, {}) if raws else {}
+    return node
+
+
+def _parse_chunk(chunk: str, text: str, offset: int, path: Path | None) -> list[Piece]:
+    """:func:`_iter_chunk` as a list: a syntax error raises here, not while iterating."""
+    return list(_iter_chunk(chunk, text, offset, path))
+
+
+def _iter_chunk(chunk: str, text: str, offset: int, path: Path | None) -> Iterator[Piece]:
+    """(start, stop, tree) of each statement of ``chunk``, piece by piece when it is big.
+
+    A piece ends at a semicolon that ends a line, and is kept only when the parser agrees
+    that its last statement ends at that semicolon: one inside a string, a comment, a dollar
+    quote or a ``BEGIN ATOMIC`` body makes the piece fail or end elsewhere, and the piece
+    grows to the next candidate (doubling), so the statements are exactly the whole chunk's.
+    """
+    if len(chunk) <= _PIECE:
+        yield from _parse_piece(chunk, text, offset, path) or []
+        return
+    begin, size = 0, _PIECE
+    while begin < len(chunk):
+        cut = chunk.find(";\n", begin + size)
+        end = len(chunk) if cut == -1 else cut + 1
+        last = end == len(chunk)
+        try:
+            parsed = _parse_piece(chunk[begin:end], text, offset + begin, path, cut=not last)
+        except SqlSyntaxError:
+            if last:
+                raise  # the rest of the chunk fails as a whole: a real syntax error
+            parsed = None
+        if parsed is None:
+            size *= 2
+            continue
+        for a, b, tree in parsed:
+            yield begin + a, begin + b, tree
+        begin, size = end, _PIECE
+
+
+def _parse_piece(
+    chunk: str, text: str, offset: int, path: Path | None, *, cut: bool = False
+) -> list[Piece] | None:
+    """(start, stop, tree) of each statement of ``chunk``: one libpg_query parse gives both the
+    statement boundaries (as ``pglast.parser.split`` finds them, whitespace trimmed, leading
+    comments kept) and the tree, as JSON, which loads far faster than pglast's AST objects.
+
+    ``cut``: a piece of a bigger chunk, cut after a semicolon: None when the parser's last
+    statement does not end there (see :func:`_parse_chunk`)."""
+    from pglast import parser
+
+    lean = len(text) > _PIECE
+    try:
+        json_text = parser.parse_sql_json(chunk)
     except parser.ParseError as exc:
         # pglast reports a character offset into the chunk
         raise _chunk_error(exc, text, offset, path, offset + len(chunk)) from exc
-    raws = parsed.get("stmts") or []
+    raws = (_lean_decoder()(json_text) if lean else _decode(json_text)).get("stmts") or []
+    del json_text
+    if cut:
+        last = raws[-1] if raws else {}
+        size = len(chunk) if chunk.isascii() else len(chunk.encode())
+        if last.get("stmt_location", 0) + last.get("stmt_len", 0) != size - 1:
+            return None
     if not raws:
         return []
     # libpg_query's locations are byte offsets into the UTF-8 text
@@ -368,10 +527,55 @@ def _parse_chunk(
     return out
 
 
+@functools.cache
+def _lean_decoder() -> Callable[[str], dict[str, Any]]:
+    """A decoder of libpg_query's JSON for a big text: the trees of data statements are
+    skipped, never built (msgspec reads past them), the others are decoded as usual."""
+    import msgspec
+
+    # defstruct, not class statements: the annotations must be types, not strings
+    raw: Any = msgspec.defstruct(
+        "Raw",
+        [
+            ("stmt", dict[str, msgspec.Raw], msgspec.field(default_factory=dict)),
+            ("stmt_location", int, 0),
+            ("stmt_len", int, 0),
+        ],
+    )
+    parsed: Any = msgspec.defstruct(
+        "Parsed", [("stmts", list[raw], msgspec.field(default_factory=list))]
+    )
+    outline = msgspec.json.Decoder(parsed).decode
+    tree = msgspec.json.Decoder().decode
+
+    def decode(data: str) -> dict[str, Any]:
+        return {
+            "stmts": [
+                {
+                    "stmt": {
+                        kind: None if kind in _BULK_KINDS else tree(body)
+                        for kind, body in r.stmt.items()
+                    },
+                    "stmt_location": r.stmt_location,
+                    "stmt_len": r.stmt_len,
+                }
+                for r in outline(data).stmts
+            ]
+        }
+
+    return decode
+
+
+_MAY_BE_CONCURRENT = frozenset({"IndexStmt", "DropStmt", "ReindexStmt", "AlterTableStmt"})
+
+
 def is_concurrent(statement: Statement) -> bool:
     """``CREATE/DROP INDEX CONCURRENTLY``, ``REINDEX (CONCURRENTLY)`` or ``DETACH PARTITION
     ... CONCURRENTLY``: read from the tree, so the word in a comment or a string does not count."""
-    node, kind = statement.node, statement.kind
+    kind = statement.kind
+    if kind not in _MAY_BE_CONCURRENT:
+        return False  # and no tree asked for: a big file's INSERTs keep none
+    node = statement.node
     if kind in ("IndexStmt", "DropStmt"):
         return bool(node.get("concurrent"))
     if kind == "ReindexStmt":

@@ -95,6 +95,8 @@ class DataAndDdlInOneTransaction(SqlRule):
         if _changes_data(statement):
             self._data = self._data or statement
             return
+        if statement.kind in _DATA_KINDS:
+            return  # INSERT ... VALUES: ROW EXCLUSIVE, never the DDL lock asked about below
         if self._ddl is None:
             for table, lock in ctx.table_locks(statement).items():
                 if lock >= Lock.SHARE and ctx.is_existing(table):
