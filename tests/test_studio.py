@@ -22,6 +22,7 @@ from schemakit.studio._data import Loaded, _snapshot, unclaimed_name
 from schemakit.studio._layout import layered
 from schemakit.studio._serve import LOOPBACK, bind, is_loopback
 from schemakit.studio._views import DETAIL_LIMIT, search
+from schemakit.testing import Cluster
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "platform"
 
@@ -318,3 +319,34 @@ def test_pages_rendered_ahead_are_the_pages_served_and_filters_still_apply(
     typ_only = ahead.get("/service/billing", params={"family": "TYP"}).text
     assert 'data-family="ISO"' in everything
     assert 'data-family="ISO"' not in typ_only
+
+
+def test_a_pending_migration_is_not_drift_on_the_live_page(
+    tmp_path: Path, pg_cluster: Cluster, pg_database: str
+) -> None:
+    """The studio reads the ledger as `schemakit drift` does: a file not deployed yet is
+    pending, and an object changed by hand is drift."""
+    import psycopg
+
+    from schemakit.commands import migrate
+    from schemakit.studio._data import load
+
+    (tmp_path / "schemakit.toml").write_text(
+        '[services.app]\nschemas = ["app"]\nmigrations = "app"\n'
+    )
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "0001_init.sql").write_text(
+        "CREATE SCHEMA app;\nCREATE TABLE app.notes (id bigint PRIMARY KEY, body text);\n"
+    )
+    url = f"postgresql://postgres@/{pg_database}?host={pg_cluster.socket_dir}"
+    migrate(tmp_path, url)
+    (tmp_path / "app" / "0002_tags.sql").write_text(
+        "CREATE TABLE app.tags (id bigint PRIMARY KEY, name text);\n"
+    )
+    assert load(tmp_path, url, cluster=pg_cluster).snapshot.drift == {"main": ()}
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE app.notes ADD COLUMN by_hand text")
+    drifted = load(tmp_path, url, cluster=pg_cluster).snapshot.drift["main"]
+    assert len(drifted) == 1, drifted
+    assert "by_hand" in drifted[0]

@@ -84,7 +84,10 @@ def load(
             states = _ledger(database_url, config, name, say)
             say(f"comparing {name} with its migrations (drift)")
             drifted[name] = tuple(
-                d.render() for d in drift(config, live, name, say, cluster=server)
+                # the ledger's pending migrations are pending, not drift (as `schemakit drift`)
+                d.render()
+                for d in drift(config, live, name, say, cluster=server, ledger=states)
+                if d.is_drift
             )
         else:
             result = lint(path, LintOptions(), say, cluster=server)
