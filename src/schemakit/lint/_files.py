@@ -46,12 +46,10 @@ from schemakit.migrate._sources import (
     read_sql_file,
 )
 from schemakit.rules import (
-    RULES,
     CatalogContext,
     CatalogRun,
     MigrationStep,
-    Rule,
-    SqlRule,
+    RuleEntry,
     StatementRun,
     check,
     choose_rules,
@@ -61,13 +59,14 @@ if TYPE_CHECKING:
     from schemakit.lint._replay import ReplayFailure
     from schemakit.server import Cluster
 
-__all__ = ["FILE_RULES", "STDIN", "lint_files"]
+__all__ = ["STDIN", "is_file_rule", "lint_files"]
 
 STDIN = Path("-")
-FILE_RULES: tuple[type[Rule], ...] = tuple(
-    rule for rule in RULES if issubclass(rule, SqlRule) or rule.meta is not None
-)
-"""The rules that can run on SQL text alone."""
+
+
+def is_file_rule(entry: RuleEntry) -> bool:
+    """A rule that can run on SQL text alone (the others' modules are never loaded)."""
+    return entry.kind == "sql" or entry.meta is not None
 
 
 def lint_files(
@@ -108,9 +107,12 @@ def _lint_files(
     if config is None:
         anchor = next((p for p in paths if p != STDIN), Path.cwd())
         config = load_config(anchor, required=False)
-    chosen = choose_rules(config, options.selection)
-    shape = tuple(rule for rule in chosen if replay and rule.family() in SHAPE_FAMILIES)
-    rules = tuple(rule for rule in chosen if rule in FILE_RULES or rule in shape)
+    rules = choose_rules(
+        config,
+        options.selection,
+        lambda entry: is_file_rule(entry) or (replay and entry.family in SHAPE_FAMILIES),
+    )
+    shape = tuple(rule for rule in rules if rule.family() in SHAPE_FAMILIES)
     sequences = _sequences(paths, stdin, stdin_name)
     catalogs: list[CatalogRun] = []
     given = []

@@ -29,7 +29,14 @@ from schemakit.rules._pipeline import (
     check_option_selectors,
     choose_rules,
 )
-from schemakit.rules._registry import RULES, get_rule, matches, meta_rule, select_rules
+from schemakit.rules._registry import (
+    RULES,
+    RuleEntry,
+    get_rule,
+    matches,
+    meta_rule,
+    select_rules,
+)
 from schemakit.rules._statements import MigrationStep, SqlContext, SqlRule, run_sql_rules
 
 __all__ = [
@@ -46,6 +53,7 @@ __all__ = [
     "MigrationStep",
     "Outcome",
     "Rule",
+    "RuleEntry",
     "Selection",
     "Severity",
     "SourceText",

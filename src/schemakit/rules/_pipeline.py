@@ -26,7 +26,7 @@ from schemakit.rules._engine import (
     run_catalog_rules,
     service_of,
 )
-from schemakit.rules._registry import RULES, matches, meta_rule, select_rules
+from schemakit.rules._registry import TABLE, RuleEntry, matches, meta_rule, select_rules
 from schemakit.rules._statements import MigrationStep, run_sql_rules
 from schemakit.sql import SqlSyntaxError, Statement, attached_span, read_suppressions
 
@@ -54,7 +54,7 @@ class Selection:
 
 
 def _matches_a_rule(selector: str) -> bool:
-    return any(matches(rule.code, selector) for rule in RULES)
+    return any(matches(entry.code, selector) for entry in TABLE)
 
 
 def check_option_selectors(selectors: Iterable[str]) -> None:
@@ -109,9 +109,14 @@ def _check_config_selectors(config: Config) -> None:
             )
 
 
-def choose_rules(config: Config, selection: Selection | None = None) -> tuple[type[Rule], ...]:
+def choose_rules(
+    config: Config,
+    selection: Selection | None = None,
+    keep: Callable[[RuleEntry], bool] | None = None,
+) -> tuple[type[Rule], ...]:
     """The rules the config's ``[lint]`` and the command line select; an unknown code or
-    prefix in either is an error naming where it was written."""
+    prefix in either is an error naming where it was written. ``keep``: only the rules the
+    caller can run (by :class:`RuleEntry`: kind, family), so no other rule's module loads."""
     selection = selection or Selection()
     settings = config.lint
     check_option_selectors((*(selection.select or ()), *selection.ignore, *selection.extend_select))
@@ -120,6 +125,7 @@ def choose_rules(config: Config, selection: Selection | None = None) -> tuple[ty
         selection.select if selection.select is not None else settings.select,
         (*settings.ignore, *selection.ignore),
         (*settings.extend_select, *selection.extend_select),
+        keep,
     )
 
 

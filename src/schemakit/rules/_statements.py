@@ -15,9 +15,8 @@ from datetime import datetime
 from enum import IntEnum
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from schemakit.catalog import Catalog
 from schemakit.config import DEFAULT_DROP_WAIT_DAYS
 from schemakit.rules._base import Finding, Location, Rule
 from schemakit.sql import (
@@ -31,6 +30,9 @@ from schemakit.sql import (
 )
 from schemakit.sql import qualified as object_path
 from schemakit.sql import relation as relation_path
+
+if TYPE_CHECKING:
+    from schemakit.catalog import Catalog
 
 __all__ = [
     "LOCKING_KINDS",
