@@ -14,6 +14,10 @@ How paths are read, as the runner would apply them:
 * any other folder: its ``*.sql`` files ordered by name (a plain SQL migrations folder);
 * files: in the order given, as one sequence; ``-`` is standard input.
 
+Files of a service of the config are judged as ``lint`` of the project judges them: MIG010
+and MIG022 only where the service's ``runner`` is not ``schemakit`` (which sets the timeouts
+itself).
+
 Only unreadable input is an error (exit 2): a missing file, bytes that are not UTF-8, a
 broken journal. A statement PostgreSQL cannot parse is a finding at its line, and the rest
 of the file is still linted.
@@ -132,6 +136,7 @@ def _lint_files(
             StatementRun(
                 [MigrationStep("", f.id, f.path, f.scanned[0], f.date) for f in group],
                 in_transaction=in_transaction,
+                runner_sets_lock_timeout=_runner_sets_timeouts(config, group),
             )
             for group, in_transaction in sequences
         ],
@@ -144,6 +149,16 @@ def _lint_files(
         checked.rules,
         suppressed=checked.suppressed,
         sources=[str(f.path) for f in files],
+    )
+
+
+def _runner_sets_timeouts(config: Config, files: Sequence[MigrationFile]) -> bool:
+    """Every file is a migration of a service ``schemakit migrate`` applies (it sets
+    lock_timeout and statement_timeout itself: no MIG010/MIG022), as ``lint`` of the project
+    would judge them; a file of no service may be applied by anything."""
+    services = [config.service_at(f.path.resolve()) for f in files if f.path != STDIN]
+    return len(services) == len(files) and all(
+        s is not None and s.runner == "schemakit" for s in services
     )
 
 
