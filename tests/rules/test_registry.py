@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import pkgutil
 import subprocess
 import sys
@@ -75,8 +76,14 @@ def test_linting_sql_files_loads_no_catalog_rule_or_database_driver(tmp_path: Pa
         "          ('sqlalchemy', 'psycopg', 'rich') or m.startswith('schemakit.catalog')]\n"
         "print(code, sorted(loaded))\n"
     )
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
     done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env=env,
     )
     assert "MIG001" in done.stdout
     assert done.stdout.splitlines()[-1] == "1 []"
