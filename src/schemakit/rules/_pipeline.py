@@ -12,7 +12,7 @@ whose syntax errors and inline ignores count (:class:`SourceText`).
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -28,7 +28,13 @@ from schemakit.rules._engine import (
 )
 from schemakit.rules._registry import TABLE, RuleEntry, matches, meta_rule, select_rules
 from schemakit.rules._statements import MigrationStep, run_sql_rules
-from schemakit.sql import SqlSyntaxError, Statement, attached_span, read_suppressions
+from schemakit.sql import (
+    ColumnType,
+    SqlSyntaxError,
+    Statement,
+    attached_span,
+    read_suppressions,
+)
 
 __all__ = [
     "CatalogRun",
@@ -158,6 +164,9 @@ class StatementRun:
     runner_sets_lock_timeout: bool = False
     exempt: bool = False
     database: str | None = None
+    known_types: Mapping[str, Mapping[str, ColumnType]] | None = None
+    """Column types before ``steps`` where the steps do not say (:func:`known_types_of` the
+    target database's catalog): MIG006 judges a type change by the real old type."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +228,7 @@ def check(
                 runner_sets_lock_timeout=sequence.runner_sets_lock_timeout,
                 exempt=sequence.exempt,
                 drop_wait_days=config.lint.drop_wait_days,
+                known_types=sequence.known_types,
             )
         )
     found += (f for text in texts for f in _syntax_findings(text) if f.code in enabled)

@@ -41,6 +41,7 @@ __all__ = [
     "SqlContext",
     "SqlRule",
     "alter_commands",
+    "changes_column_types",
     "const_value",
     "known_types_of",
     "lock_timeout_set",
@@ -155,6 +156,16 @@ def known_types_of(catalog: Catalog) -> dict[str, dict[str, ColumnType]]:
             if parsed is not None:
                 columns[column.name] = parsed
     return known
+
+
+def changes_column_types(statements: Iterable[Statement]) -> bool:
+    """Some statement is an ``ALTER TABLE ... ALTER COLUMN ... TYPE``: the caller may want the
+    target's column types for it (:func:`known_types_of`)."""
+    return any(
+        next(alter_commands(s, "AT_AlterColumnType"), None) is not None
+        for s in statements
+        if s.kind == "AlterTableStmt"
+    )
 
 
 def alter_commands(statement: Statement, subtype: str) -> Iterator[dict[str, Any]]:
