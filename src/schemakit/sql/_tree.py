@@ -25,7 +25,7 @@ def relation(range_var: dict[str, Any] | None) -> str:
     if not range_var:
         return ""
     if range_var is _last_relation[0]:
-        return _last_relation[1]  # the rules on one statement each ask for its table
+        return str(_last_relation[1])  # the rules on one statement each ask for its table
     inner = range_var.get("RangeVar", range_var)
     path = f"{inner.get('schemaname') or 'public'}.{inner.get('relname', '')}"
     _last_relation[:] = [range_var, path]
