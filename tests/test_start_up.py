@@ -1,5 +1,5 @@
 """What the command line's one-shot process skips: pglast's enum and AST classes until
-something reads them, and freeing the trees of a ``lint --sql`` run before it exits."""
+something reads them."""
 
 from __future__ import annotations
 
@@ -7,9 +7,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-
-from schemakit import _gc
-from schemakit.lint import lint_files
 
 SCHEMAKIT = str(Path(sys.executable).parent / "schemakit")
 
@@ -51,7 +48,7 @@ def test_deferring_after_pglast_is_imported_changes_nothing() -> None:
     assert out == "module"
 
 
-def test_the_one_shot_lint_reports_everything_and_exits_with_its_code(tmp_path: Path) -> None:
+def test_the_command_line_lint_reports_everything_and_exits_with_its_code(tmp_path: Path) -> None:
     folder = tmp_path / "migrations"
     folder.mkdir()
     for n in range(1, 4):
@@ -72,11 +69,3 @@ def test_the_one_shot_lint_reports_everything_and_exits_with_its_code(tmp_path: 
         timeout=60,
     )
     assert (clean.returncode, clean.stdout.splitlines()[-1][:17]) == (0, "All checks passed")
-
-
-def test_in_process_lints_keep_nothing(tmp_path: Path) -> None:
-    sql = tmp_path / "0001.sql"
-    sql.write_text("CREATE INDEX i ON app.t (c);\n")
-    assert _gc.outlive is None
-    assert lint_files([sql]).findings
-    assert _gc.outlive is None

@@ -21,10 +21,3 @@ def gc_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
-
-
-outlive: list[object] | None = None
-"""Set (to a list) by the command line's entry point, which then exits without freeing what
-it holds: a one-shot ``lint --sql`` puts the files it read here, parse trees and all, rather
-than have them freed one dict at a time just before the process ends (a tenth of its run
-time on a large folder). ``None`` (in-process callers, tests): nothing is kept."""

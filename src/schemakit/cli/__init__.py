@@ -482,20 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
-    from schemakit import _gc
     from schemakit._lazy import defer_pglast_tables
 
     defer_pglast_tables()  # a one-shot process: the parse's JSON trees are all it reads
-    _gc.outlive = []
-    code = main()
-    if not _gc.outlive:
-        sys.exit(code)
-    # What a one-shot run read is left for the OS to free: freeing millions of parse-tree
-    # dicts one by one at exit costs more than linting a few hundred files. Only runs that
-    # started nothing (no server, no atexit work) keep anything (see schemakit._gc.outlive).
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a closed pipe: what Python's own exit reports
-        code = 120
-    os._exit(code)
+    sys.exit(main())

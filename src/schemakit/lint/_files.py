@@ -31,7 +31,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from schemakit import _gc
 from schemakit._gc import gc_paused
 from schemakit.config import Config, Service, load_config
 from schemakit.errors import MigrationError, not_utf8
@@ -129,8 +128,6 @@ def _lint_files(
         catalogs = _replayed(sequences, config, say, cluster, failures)
         given = [refused(failure) for failure in failures]
     files = [file for group, _ in sequences for file in group]
-    if _gc.outlive is not None and not replay:
-        _gc.outlive.append(sequences)  # the command line exits without freeing them
     checked = check(
         config,
         rules,
