@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 
 from schemakit.catalog import from_database
+from schemakit.config import load_config
+from schemakit.errors import MigrationError
+from schemakit.migrate import migrate
 from schemakit.rules._statements import MigrationStep, known_types_of, run_sql_rules
 from schemakit.rules.mig.column_type_rewrite import ColumnTypeRewrite
 from schemakit.sql import ColumnType, split_statements
@@ -61,3 +64,37 @@ def test_the_databases_catalog_gives_the_real_old_type(pg_conn: Any) -> None:
     assert "not known" not in message
     widen = "ALTER TABLE app.docs ALTER COLUMN title TYPE text USING title::text;"
     assert findings(widen, known) == []  # varchar(50) -> text: binary-coercible
+
+
+@pytest.mark.parametrize(
+    ("change", "blocked"),
+    [
+        # integer -> text rewrites; statement-only it would pass as a likely widening
+        ("ALTER TABLE app.docs ALTER COLUMN edits TYPE text;", "integer -> text"),
+        # varchar(50) -> text is binary-coercible; statement-only the USING made it suspect
+        ("ALTER TABLE app.docs ALTER COLUMN title TYPE text USING title::text;", None),
+    ],
+)
+def test_the_migrate_gate_reads_the_old_type_from_the_database(
+    tmp_path: Path, pg_dsn: str, pg_conn: Any, change: str, blocked: str | None
+) -> None:
+    """The table was made before these migrations (another tool, a squashed history): the
+    gate judges the pending type change by the column's type in the database it migrates."""
+    pg_conn.execute("CREATE SCHEMA app")
+    pg_conn.execute("CREATE TABLE app.docs (id int, edits integer, title varchar(50))")
+    pg_conn.commit()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "0001_change.sql").write_text(change + "\n")
+    (tmp_path / "schemakit.toml").write_text(
+        '[services.app]\nschemas = ["app"]\nmigrations = "app"\n\n'
+        '[lint]\nselect = ["MIG006"]\n\n[lint.severity]\nMIG006 = "error"\n'
+    )
+    config = load_config(tmp_path)
+    if blocked is None:
+        (result,) = migrate(pg_dsn, config, ["app"])
+        assert result.applied == ["0001_change"]
+        return
+    with pytest.raises(MigrationError) as caught:
+        migrate(pg_dsn, config, ["app"])
+    assert blocked in str(caught.value)
+    assert "not known" not in str(caught.value)

@@ -482,4 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
+    from schemakit._lazy import defer_pglast_tables
+
+    defer_pglast_tables()  # a one-shot process: the parse's JSON trees are all it reads
     sys.exit(main())

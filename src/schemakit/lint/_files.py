@@ -14,6 +14,10 @@ How paths are read, as the runner would apply them:
 * any other folder: its ``*.sql`` files ordered by name (a plain SQL migrations folder);
 * files: in the order given, as one sequence; ``-`` is standard input.
 
+Files of a service of the config are judged as ``lint`` of the project judges them: MIG010
+and MIG022 only where the service's ``runner`` is not ``schemakit`` (which sets the timeouts
+itself).
+
 Only unreadable input is an error (exit 2): a missing file, bytes that are not UTF-8, a
 broken journal. A statement PostgreSQL cannot parse is a finding at its line, and the rest
 of the file is still linted.
@@ -46,12 +50,10 @@ from schemakit.migrate._sources import (
     read_sql_file,
 )
 from schemakit.rules import (
-    RULES,
     CatalogContext,
     CatalogRun,
     MigrationStep,
-    Rule,
-    SqlRule,
+    RuleEntry,
     StatementRun,
     check,
     choose_rules,
@@ -61,13 +63,14 @@ if TYPE_CHECKING:
     from schemakit.lint._replay import ReplayFailure
     from schemakit.server import Cluster
 
-__all__ = ["FILE_RULES", "STDIN", "lint_files"]
+__all__ = ["STDIN", "is_file_rule", "lint_files"]
 
 STDIN = Path("-")
-FILE_RULES: tuple[type[Rule], ...] = tuple(
-    rule for rule in RULES if issubclass(rule, SqlRule) or rule.meta is not None
-)
-"""The rules that can run on SQL text alone."""
+
+
+def is_file_rule(entry: RuleEntry) -> bool:
+    """A rule that can run on SQL text alone (the others' modules are never loaded)."""
+    return entry.kind == "sql" or entry.meta is not None
 
 
 def lint_files(
@@ -108,9 +111,12 @@ def _lint_files(
     if config is None:
         anchor = next((p for p in paths if p != STDIN), Path.cwd())
         config = load_config(anchor, required=False)
-    chosen = choose_rules(config, options.selection)
-    shape = tuple(rule for rule in chosen if replay and rule.family() in SHAPE_FAMILIES)
-    rules = tuple(rule for rule in chosen if rule in FILE_RULES or rule in shape)
+    rules = choose_rules(
+        config,
+        options.selection,
+        lambda entry: is_file_rule(entry) or (replay and entry.family in SHAPE_FAMILIES),
+    )
+    shape = tuple(rule for rule in rules if rule.family() in SHAPE_FAMILIES)
     sequences = _sequences(paths, stdin, stdin_name)
     catalogs: list[CatalogRun] = []
     given = []
@@ -130,6 +136,7 @@ def _lint_files(
             StatementRun(
                 [MigrationStep("", f.id, f.path, f.scanned[0], f.date) for f in group],
                 in_transaction=in_transaction,
+                runner_sets_lock_timeout=_runner_sets_timeouts(config, group),
             )
             for group, in_transaction in sequences
         ],
@@ -142,6 +149,16 @@ def _lint_files(
         checked.rules,
         suppressed=checked.suppressed,
         sources=[str(f.path) for f in files],
+    )
+
+
+def _runner_sets_timeouts(config: Config, files: Sequence[MigrationFile]) -> bool:
+    """Every file is a migration of a service ``schemakit migrate`` applies (it sets
+    lock_timeout and statement_timeout itself: no MIG010/MIG022), as ``lint`` of the project
+    would judge them; a file of no service may be applied by anything."""
+    services = [config.service_at(f.path.resolve()) for f in files if f.path != STDIN]
+    return len(services) == len(files) and all(
+        s is not None and s.runner == "schemakit" for s in services
     )
 
 

@@ -51,7 +51,7 @@ def apply_pending(
     pending = [by_id[s.id] for s in states if s.state == "pending"]
     for file in pending:
         _refuse_transaction_control(file)  # parse errors, too, surface before any change
-    gate(service, migrations, states, options, config)
+    gate(service, migrations, states, options, config, conn)
     if options.dry_run:
         result.sql += [s.text for file in pending for s in file.statements]
         return

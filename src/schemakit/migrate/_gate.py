@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from schemakit.config import Config, Service
 from schemakit.errors import MigrationError
 from schemakit.migrate._options import MigrateOptions
 from schemakit.migrate._sources import MigrationSet
 from schemakit.migrate._states import MigrationState
+
+if TYPE_CHECKING:
+    import psycopg
 
 __all__ = ["gate"]
 
@@ -19,6 +23,7 @@ def gate(
     states: list[MigrationState],
     options: MigrateOptions,
     config: Config | None,
+    conn: psycopg.Connection[Any] | None = None,
 ) -> None:
     """The MIG rules over the pending migrations: an error blocks the run before anything is
     applied, unless the statement carries ``-- schemakit: ignore[CODE]`` or the migration is
@@ -33,8 +38,10 @@ def gate(
         SourceText,
         SqlRule,
         StatementRun,
+        changes_column_types,
         check,
         choose_rules,
+        known_types_of,
     )
 
     config = config or Config(path=None, root=Path.cwd())
@@ -43,12 +50,20 @@ def gate(
     steps = [
         MigrationStep(service.name, f.id, f.path, f.statements, f.date) for f in migrations.files
     ]
+    known = None  # the database's column types, for a type change of a column no file made
+    if conn is not None and changes_column_types(
+        s for f in migrations.files if f.id in pending for s in f.statements
+    ):
+        from schemakit.catalog import from_database
+
+        known = known_types_of(from_database(conn))
     # schemakit runs a CONCURRENTLY migration outside a transaction: MIG002 does not apply here,
     # and it sets lock_timeout itself
+    run = StatementRun(steps, runner_sets_lock_timeout=True, known_types=known)
     checked = check(
         config,
         rules,
-        statements=[StatementRun(steps, in_transaction=False, runner_sets_lock_timeout=True)],
+        statements=[run],
         texts=[SourceText(f.path, f.text, f.statements) for f in migrations.files],
     )
     by_path = {f.path: f for f in migrations.files}

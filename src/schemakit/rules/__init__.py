@@ -29,8 +29,22 @@ from schemakit.rules._pipeline import (
     check_option_selectors,
     choose_rules,
 )
-from schemakit.rules._registry import RULES, get_rule, matches, meta_rule, select_rules
-from schemakit.rules._statements import MigrationStep, SqlContext, SqlRule, run_sql_rules
+from schemakit.rules._registry import (
+    RULES,
+    RuleEntry,
+    get_rule,
+    matches,
+    meta_rule,
+    select_rules,
+)
+from schemakit.rules._statements import (
+    MigrationStep,
+    SqlContext,
+    SqlRule,
+    changes_column_types,
+    known_types_of,
+    run_sql_rules,
+)
 
 __all__ = [
     "DOC_SECTIONS",
@@ -46,6 +60,7 @@ __all__ = [
     "MigrationStep",
     "Outcome",
     "Rule",
+    "RuleEntry",
     "Selection",
     "Severity",
     "SourceText",
@@ -54,11 +69,13 @@ __all__ = [
     "StatementRun",
     "apply_overrides",
     "apply_suppressions",
+    "changes_column_types",
     "check",
     "check_option_selectors",
     "choose_rules",
     "enclosing_paths",
     "get_rule",
+    "known_types_of",
     "matches",
     "meta_rule",
     "quote_ident",

@@ -7,11 +7,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from schemakit.catalog import Catalog
 from schemakit.config import Config
 from schemakit.conventions import TEXT_ID_COLUMNS, quote_ident
+
+if TYPE_CHECKING:  # the statement rules (lint --sql) never load the catalog's model
+    from schemakit.catalog import Catalog
 
 __all__ = [
     "DOC_SECTIONS",

@@ -12,7 +12,7 @@ whose syntax errors and inline ignores count (:class:`SourceText`).
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,9 +26,15 @@ from schemakit.rules._engine import (
     run_catalog_rules,
     service_of,
 )
-from schemakit.rules._registry import RULES, matches, meta_rule, select_rules
+from schemakit.rules._registry import TABLE, RuleEntry, matches, meta_rule, select_rules
 from schemakit.rules._statements import MigrationStep, run_sql_rules
-from schemakit.sql import SqlSyntaxError, Statement, attached_span, read_suppressions
+from schemakit.sql import (
+    ColumnType,
+    SqlSyntaxError,
+    Statement,
+    attached_span,
+    read_suppressions,
+)
 
 __all__ = [
     "CatalogRun",
@@ -54,7 +60,7 @@ class Selection:
 
 
 def _matches_a_rule(selector: str) -> bool:
-    return any(matches(rule.code, selector) for rule in RULES)
+    return any(matches(entry.code, selector) for entry in TABLE)
 
 
 def check_option_selectors(selectors: Iterable[str]) -> None:
@@ -109,9 +115,14 @@ def _check_config_selectors(config: Config) -> None:
             )
 
 
-def choose_rules(config: Config, selection: Selection | None = None) -> tuple[type[Rule], ...]:
+def choose_rules(
+    config: Config,
+    selection: Selection | None = None,
+    keep: Callable[[RuleEntry], bool] | None = None,
+) -> tuple[type[Rule], ...]:
     """The rules the config's ``[lint]`` and the command line select; an unknown code or
-    prefix in either is an error naming where it was written."""
+    prefix in either is an error naming where it was written. ``keep``: only the rules the
+    caller can run (by :class:`RuleEntry`: kind, family), so no other rule's module loads."""
     selection = selection or Selection()
     settings = config.lint
     check_option_selectors((*(selection.select or ()), *selection.ignore, *selection.extend_select))
@@ -120,6 +131,7 @@ def choose_rules(config: Config, selection: Selection | None = None) -> tuple[ty
         selection.select if selection.select is not None else settings.select,
         (*settings.ignore, *selection.ignore),
         (*settings.extend_select, *selection.extend_select),
+        keep,
     )
 
 
@@ -154,6 +166,9 @@ class StatementRun:
     runner_sets_lock_timeout: bool = False
     exempt: bool = False
     database: str | None = None
+    known_types: Mapping[str, Mapping[str, ColumnType]] | None = None
+    """Column types before ``steps`` where the steps do not say (:func:`known_types_of` the
+    target database's catalog): MIG006 judges a type change by the real old type."""
 
 
 @dataclass(frozen=True)
@@ -217,6 +232,7 @@ def check(
                 runner_sets_lock_timeout=sequence.runner_sets_lock_timeout,
                 exempt=sequence.exempt,
                 drop_wait_days=config.lint.drop_wait_days,
+                known_types=sequence.known_types,
             )
         )
     found += (f for text in texts for f in _syntax_findings(text) if f.code in enabled)

@@ -15,9 +15,8 @@ from datetime import datetime
 from enum import IntEnum
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from schemakit.catalog import Catalog
 from schemakit.config import DEFAULT_DROP_WAIT_DAYS
 from schemakit.rules._base import Finding, Location, Rule
 from schemakit.sql import (
@@ -32,6 +31,9 @@ from schemakit.sql import (
 from schemakit.sql import qualified as object_path
 from schemakit.sql import relation as relation_path
 
+if TYPE_CHECKING:
+    from schemakit.catalog import Catalog
+
 __all__ = [
     "LOCKING_KINDS",
     "Lock",
@@ -39,6 +41,7 @@ __all__ = [
     "SqlContext",
     "SqlRule",
     "alter_commands",
+    "changes_column_types",
     "const_value",
     "known_types_of",
     "lock_timeout_set",
@@ -159,13 +162,36 @@ def known_types_of(catalog: Catalog) -> dict[str, dict[str, ColumnType]]:
     return known
 
 
+def changes_column_types(statements: Iterable[Statement]) -> bool:
+    """Some statement is an ``ALTER TABLE ... ALTER COLUMN ... TYPE``: the caller may want the
+    target's column types for it (:func:`known_types_of`)."""
+    return any(
+        next(alter_commands(s, "AT_AlterColumnType"), None) is not None
+        for s in statements
+        if s.kind == "AlterTableStmt"
+    )
+
+
 def alter_commands(statement: Statement, subtype: str) -> Iterator[dict[str, Any]]:
     """The ``AlterTableCmd`` nodes of an ``ALTER TABLE`` that are ``subtype``
     (``AT_AddColumn``, ...), in order."""
+    index = _by_subtype[1] if _by_subtype[0] is statement else _index_commands(statement)
+    return iter(index.get(subtype, ()))
+
+
+def _index_commands(statement: Statement) -> dict[str, list[dict[str, Any]]]:
+    """An ``ALTER TABLE``'s commands by subtype, kept for the statement the rules are on
+    (every rule reading one subtype would otherwise walk all of them)."""
+    index: dict[str, list[dict[str, Any]]] = {}
     for item in statement.node.get("cmds") or ():
         cmd = item.get("AlterTableCmd", {})
-        if cmd.get("subtype") == subtype:
-            yield cmd
+        index.setdefault(cmd.get("subtype", ""), []).append(cmd)
+    _by_subtype[:] = [statement, index]
+    return index
+
+
+_by_subtype: list[Any] = [None, {}]
+"""The statement :func:`_index_commands` last indexed, and its index."""
 
 
 def const_value(node: dict[str, Any]) -> str | None:
@@ -330,6 +356,11 @@ def run_sql_rules(
     for rule in chosen:
         for kind in rule.kinds:
             by_kind.setdefault(kind, []).append(rule)
+    # each kind's rules, then those offered every statement: one list to walk per statement
+    offered_to = {kind: (*wanting, *everything) for kind, wanting in by_kind.items()}
+    everything_only = tuple(everything)
+    alter_rules = offered_to.get("AlterTableStmt", ())
+    by_subtypes: dict[frozenset[str], tuple[SqlRule, ...]] = {}
     for step in steps:
         ctx = SqlContext(
             step.service,
@@ -347,18 +378,19 @@ def run_sql_rules(
             kind = statement.kind
             if not kind:
                 continue
-            offered = by_kind.get(kind, ())
-            if kind == "AlterTableStmt" and offered:
-                subtypes = {
-                    c.get("AlterTableCmd", {}).get("subtype")
-                    for c in statement.node.get("cmds") or ()
-                }
-                offered = [
-                    r for r in offered if not r.alter_subtypes or r.alter_subtypes & subtypes
-                ]
+            if kind == "AlterTableStmt" and alter_rules:
+                # only the rules reading one of its subcommands (the same few sets recur)
+                subtypes = frozenset(_index_commands(statement))
+                offered = by_subtypes.get(subtypes, ())
+                if subtypes not in by_subtypes:
+                    offered = by_subtypes[subtypes] = tuple(
+                        rule
+                        for rule in alter_rules
+                        if not rule.alter_subtypes or rule.alter_subtypes & subtypes
+                    )
+            else:
+                offered = offered_to.get(kind, everything_only)
             for rule in offered:
-                yield from rule.check(ctx, statement)
-            for rule in everything:
                 yield from rule.check(ctx, statement)
             if kind == "TransactionStmt":
                 what = statement.node.get("kind", "")

@@ -24,8 +24,17 @@ def relation(range_var: dict[str, Any] | None) -> str:
     """``schema.name`` of a RangeVar, wrapped or not (``public`` when unqualified)."""
     if not range_var:
         return ""
-    range_var = range_var.get("RangeVar", range_var)
-    return f"{range_var.get('schemaname') or 'public'}.{range_var.get('relname', '')}"
+    if range_var is _last_relation[0]:
+        return str(_last_relation[1])  # the rules on one statement each ask for its table
+    inner = range_var.get("RangeVar", range_var)
+    path = f"{inner.get('schemaname') or 'public'}.{inner.get('relname', '')}"
+    _last_relation[:] = [range_var, path]
+    return path
+
+
+_last_relation: list[Any] = [None, ""]
+"""The RangeVar :func:`relation` last read, and its path (parse trees are not changed once
+read, so the same dict has the same path)."""
 
 
 def option_on(element: dict[str, Any]) -> bool:

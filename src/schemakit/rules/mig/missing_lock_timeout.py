@@ -31,7 +31,8 @@ class MissingLockTimeout(SqlRule):
 
     Each file must set it itself: in a later deploy the earlier file that set it does not
     run. Off where the runner sets `lock_timeout` for every migration, as `schemakit migrate`
-    does: its pre-apply check, and every service whose config names no other runner. A
+    does: its pre-apply check, and every service whose config names no other runner, whether
+    the project is linted or its files are (`lint --sql`); a file of no service gets it. A
     service applied by drizzle-orm's migrator, psql or a deploy script says so with
     `runner = "drizzle"` or `runner = "other"`, and gets the rule.
 

@@ -26,7 +26,7 @@ class MissingStatementTimeout(SqlRule):
 
     Off where the runner sets `statement_timeout` for every migration, as `schemakit
     migrate` does: for services whose config names no other runner (`runner = "drizzle"`
-    or `"other"` turns it on).
+    or `"other"` turns it on), in `lint` of the project and `lint --sql` of its files alike.
 
     ## Why is this bad?
     The statement's duration grows with the table: a build or scan that took a second in

@@ -105,11 +105,12 @@ class SetNotNullWithoutCheck(SqlRule):
         for cmd in cmds:
             if cmd.get("subtype") == "AT_DropConstraint":
                 checks.pop(cmd.get("name", ""), None)
-        if ctx.is_existing(table):
+        setting = [cmd for cmd in cmds if cmd.get("subtype") == "AT_SetNotNull"]
+        if setting and ctx.is_existing(table):
             proven = set().union(*(cols for cols, valid in checks.values() if valid))
-            for cmd in cmds:
+            for cmd in setting:
                 column = cmd.get("name", "")
-                if cmd.get("subtype") != "AT_SetNotNull" or column in proven:
+                if column in proven:
                     continue
                 yield self.finding(
                     f"SET NOT NULL on {table}.{column} scans the whole table under an ACCESS "
