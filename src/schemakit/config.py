@@ -28,7 +28,7 @@ DEFAULT_DATABASE = "main"
 DEFAULT_TOOL_SCHEMAS = ("schemakit", "drizzle")
 DEFAULT_DROP_WAIT_DAYS = 7
 """MIG004: days from marking a column or table deprecated to dropping it, by default."""
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]{0,62}$")
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _CODE_SELECTOR = re.compile(r"^(ALL|[A-Z]{3}[0-9]{0,3})$")
 
 
@@ -264,7 +264,7 @@ class _Validator:
 
     def identifier(self, key: str, value: Any) -> str:
         name = self.string(key, value)
-        if not _IDENTIFIER.match(name):
+        if not _IDENTIFIER.fullmatch(name):
             raise self.fail(
                 key,
                 f"'{name}' is not a plain PostgreSQL identifier",
@@ -314,7 +314,7 @@ class _Validator:
     def selectors(self, key: str, value: Any) -> tuple[str, ...]:
         codes = self.strings(key, value)
         for i, code in enumerate(codes):
-            if not _CODE_SELECTOR.match(code):
+            if not _CODE_SELECTOR.fullmatch(code):
                 raise self.fail(
                     f"{key}[{i}]",
                     f"'{code}' is not a rule code or prefix",
@@ -358,7 +358,7 @@ class _Validator:
 
     def service(self, name: str, raw: Any, default_db: str, root: Path) -> Service:
         key = f"services.{name}"
-        if not re.match(r"^[a-z][a-z0-9_-]*$", name):
+        if not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
             raise self.fail(
                 key, f"service name '{name}' must be lower case letters, digits, - or _"
             )
@@ -432,7 +432,7 @@ class _Validator:
             f"{key}.row-security", table.get("row-security", []), qualified=True
         )
         models = self.string(f"{key}.models", table["models"]) if "models" in table else None
-        if models is not None and not re.match(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", models):
+        if models is not None and not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", models):
             raise self.fail(
                 f"{key}.models",
                 f"'{models}' is not 'package.module:Base'",
