@@ -28,7 +28,7 @@ from schemakit.catalog._model import (
     TypeDef,
 )
 from schemakit.catalog._queries import query
-from schemakit.conventions import quote_ident
+from schemakit.conventions import _keywords_to_quote, quote_ident
 from schemakit.errors import CatalogError
 
 __all__ = ["QUERIES", "from_database"]
@@ -111,7 +111,11 @@ def _load(conn: psycopg.Connection[Any]) -> Catalog:
             if setup:
                 conn.execute("; ".join(setup))
             _read(conn, version, builder)
-        return builder.catalog()
+        catalog = builder.catalog()
+        # Its working rows and indexes go now, while the collector is still off: a
+        # collection after this would otherwise walk the hundred thousand rows once more.
+        del builder
+    return catalog
 
 
 def _read(conn: psycopg.Connection[Any], version: int, builder: _Builder) -> None:
@@ -166,9 +170,11 @@ class _Builder:
         self.schemas: dict[str, Schema] = {}
         self.table_rows: dict[int, tuple[Any, ...]] = {}
         self.columns: dict[int, list[Column]] = {}
-        self.attributes: dict[tuple[int, int], tuple[str, int, int]] = {}
-        """(relation, attnum) -> (name, type oid, collation oid), for every column read."""
-        self.default_opclass: dict[int, int] = {}
+        self.attributes: dict[tuple[int, int], tuple[Any, ...]] = {}
+        """(relation, attnum) -> its columns.sql row (name, type oid and collation oid at
+        _NAME, _TYPE, _COLLATION), for every column read."""
+        self.default_opclass: set[tuple[int, int]] = set()
+        """(operator class, column type) when the class is the type's default (opclasses.sql)."""
         self.pending_indexes: dict[int, tuple[int, int]] = {}
         """Index oid -> (table oid, place in its list) of indexes awaiting their text."""
         self.indexes: dict[int, list[Index]] = {}
@@ -214,7 +220,7 @@ class _Builder:
         made: dict[tuple[Any, ...], Column] = {}
         get_made = made.get
         for row in rows:
-            attributes[row[0], row[1]] = (row[2], row[10], row[11])
+            attributes[row[0], row[1]] = row
             if row[12] is not None:
                 self._add_column_grants(row)
             bucket = get_bucket(row[0])
@@ -248,7 +254,7 @@ class _Builder:
         ]
 
     def _add_opclasses(self, rows: list[tuple[Any, ...]]) -> None:
-        self.default_opclass = dict(rows)
+        self.default_opclass = set(rows)
 
     def _add_indexes(self, rows: list[tuple[Any, ...]]) -> None:
         table_rows, indexes, attributes = self.table_rows, self.indexes, self.attributes
@@ -276,14 +282,14 @@ class _Builder:
                 continue
             if plain:
                 # Each key column's quoted name; the text is pg_get_indexdef's when every
-                # column has the default operator class of exactly its type and its own
+                # column has its type's default operator class (opclasses.sql) and its own
                 # collation (or none), as it then prints nothing more of them.
                 texts = []
                 written = True
                 for attnum, opclass, collation in zip(key, classes, collations, strict=True):
-                    column, type_oid, own_collation = attributes[oid, attnum]
-                    texts.append(quoted.get(column) or quote(column))
-                    if defaults.get(opclass) != type_oid or collation not in (0, own_collation):
+                    column = attributes[oid, attnum]
+                    texts.append(quoted.get(column[2]) or quote(column[2]))
+                    if (opclass, column[10]) not in defaults or collation not in (0, column[11]):
                         written = False
                 definition = ""
                 if written:
@@ -291,7 +297,7 @@ class _Builder:
                     if on is None:
                         on = on_table[oid] = f" ON {quote(table[1])}.{quote(table[2])}"
                     definition = (
-                        f"CREATE {'UNIQUE ' if unique else ''}INDEX {quote_ident(name)}{on} "
+                        f"CREATE {'UNIQUE ' if unique else ''}INDEX {_quote_name(name)}{on} "
                         f"USING {quote(method)} ({', '.join(texts)})"
                         + (f" WHERE {predicate}" if predicate is not None else "")
                     )
@@ -375,9 +381,9 @@ class _Builder:
             return ()
         attributes = self.attributes
         if len(key) == 1 and key[0] > 0:  # most keys: one column
-            return (attributes[oid, key[0]][0],)
+            return (attributes[oid, key[0]][2],)
         return tuple(
-            attributes[oid, attnum][0] if attnum > 0 else _SYSTEM_COLUMNS[attnum] for attnum in key
+            attributes[oid, attnum][2] if attnum > 0 else _SYSTEM_COLUMNS[attnum] for attnum in key
         )
 
     def _add_types(self, rows: list[tuple[Any, ...]]) -> None:
@@ -479,6 +485,19 @@ _PROKINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window f
 _TABLE_AND_POSITION = itemgetter(0, 1)
 _NAME = attrgetter("name")
 _Named = TypeVar("_Named", Index, ForeignKey, Constraint)
+
+
+def _quote_name(name: str) -> str:
+    """quote_ident(name), with a shortcut for the usual lower-case ASCII name (an index's
+    name is seen once, so caching it as ``_Builder.quote`` does would not pay)."""
+    if (
+        name.isascii()
+        and name.isidentifier()
+        and name.islower()
+        and name not in _keywords_to_quote()
+    ):
+        return name
+    return quote_ident(name)
 
 
 def _by_name(items: list[_Named] | None) -> tuple[_Named, ...]:

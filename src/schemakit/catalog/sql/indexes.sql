@@ -7,7 +7,8 @@
 -- DISTINCT, default ordering, no operator class options) only the key's column numbers,
 -- operator classes and collations are sent: the loader names the columns from the ones it
 -- read and writes the same text as pg_get_indexdef when every column has the default operator
--- class of exactly its type and its own collation (else it asks for pg_get_indexdef after).
+-- class of its type (opclasses.sql) and its own collation (else it asks for pg_get_indexdef
+-- after).
 -- Every other index comes with pg_get_indexdef's text and its key as pg_get_indexdef prints
 -- each column.
 -- The loader swaps i.indnullsnotdistinct for false on servers older than PostgreSQL 15.
