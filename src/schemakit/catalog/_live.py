@@ -7,7 +7,8 @@ from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg import pq
+from psycopg import generators, pq
+from psycopg.adapt import Transformer
 from psycopg.rows import tuple_row
 
 from schemakit._gc import gc_paused
@@ -119,43 +120,60 @@ def _load(conn: psycopg.Connection[Any]) -> Catalog:
 
 
 def _read(conn: psycopg.Connection[Any], version: int, builder: _Builder) -> None:
-    """Send the queries of QUERIES in pipeline mode and hand each one's rows to ``builder``
-    in order.
+    """Send all the queries of QUERIES at once (libpq pipeline mode) and hand each one's rows
+    to ``builder`` as soon as they arrive, in order.
 
-    Still one statement per object kind, but the server computes the next kind while the
-    builder turns the previous kind's rows into objects: the overlap without a thread. The
-    kinds that make up tables go first (``_TABLE_PARTS``); once the builder has the indexes,
-    the index definitions it could not write are queued, then the other kinds, so the
-    tables are put together while the server reads grants, roles and triggers.
+    Still one statement per object kind, but the server computes the next kinds while the
+    builder turns the previous kind's rows into objects: the overlap without a thread. It
+    drives libpq itself because psycopg's pipeline hands out no result before all queued ones
+    are in (the builder then waited for the server's whole half second); a flush request after
+    each query has the server send each result as soon as it is complete. The kinds that make
+    up tables come first, so the tables' parts are built while the server reads grants, roles
+    and triggers; the index definitions the builder could not write are asked for after.
     """
-    with conn.pipeline():
-        cursors = [_send(conn, version, name) for name in _TABLE_PARTS]
-        for name, cur in cursors:
-            builder.add(name, cur.fetchall())
-            if name == "indexes":
-                definitions = None
-                if builder.pending_indexes:
-                    definitions = conn.cursor(row_factory=tuple_row)
-                    definitions.execute(
-                        _query("index_definitions", version), (list(builder.pending_indexes),)
-                    )
-                others = [_send(conn, version, n) for n in QUERIES if n not in _TABLE_PARTS]
-        if definitions is not None:
-            builder.add_index_definitions(definitions.fetchall())
+    pgconn = conn.pgconn
+    with conn.lock:
+        pgconn.enter_pipeline_mode()
+        pending = 0  # results the server still owes: each query's, then the sync's
+        try:
+            for name in QUERIES:
+                pgconn.send_query_params(_query(name, version).encode(), None)
+                pgconn.send_flush_request()
+            pgconn.pipeline_sync()
+            pending = len(QUERIES) + 1
+            conn.wait(generators.send(pgconn))
+            rows = Transformer(conn)
+            for name in QUERIES:
+                (result,) = conn.wait(generators.fetch_many(pgconn))
+                pending -= 1
+                if result.status != pq.ExecStatus.TUPLES_OK:
+                    raise psycopg.DatabaseError(_error_message(name, result))
+                rows.set_pgresult(result)
+                builder.add(name, rows.load_rows(0, result.ntuples, tuple))
+                if name == _LAST_TABLE_PART and not builder.pending_indexes:
+                    builder.build_tables()  # while the server reads the kinds after
+        finally:
+            # Whatever went wrong, the connection leaves pipeline mode usable: what the server
+            # still sends (the rest, or "pipeline aborted" after an error) is read and dropped.
+            while pending:
+                conn.wait(generators.fetch_many(pgconn))
+                pending -= 1
+            pgconn.exit_pipeline_mode()
+    if builder.pending_indexes:
+        definitions = conn.cursor(row_factory=tuple_row).execute(
+            _query("index_definitions", version), (list(builder.pending_indexes),)
+        )
+        builder.add_index_definitions(definitions.fetchall())
         builder.build_tables()
-        for name, cur in others:
-            builder.add(name, cur.fetchall())
 
 
-_TABLE_PARTS = ("schemas", "tables", "columns", "opclasses", "indexes", "constraints")
+_LAST_TABLE_PART = "constraints"
+"""The last of QUERIES that tables are made of (the kinds after it are not parts of tables)."""
 
 
-def _send(
-    conn: psycopg.Connection[Any], version: int, name: str
-) -> tuple[str, psycopg.Cursor[tuple[Any, ...]]]:
-    cur = conn.cursor(row_factory=tuple_row)  # whatever the connection's default
-    cur.execute(_query(name, version))
-    return name, cur
+def _error_message(name: str, result: pq.abc.PGresult) -> str:
+    message = result.error_message.decode(errors="replace").strip()
+    return f"{name}.sql: {message or pq.ExecStatus(result.status).name}"
 
 
 class _Builder:
