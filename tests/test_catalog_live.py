@@ -14,6 +14,7 @@ SHAPES = """
 CREATE SCHEMA "Shapes";
 CREATE TYPE "Shapes".mood AS ENUM ('ok', 'sad');
 CREATE DOMAIN "Shapes".email AS text;
+CREATE TYPE "Shapes".pair AS (a int, b text);
 CREATE TABLE "Shapes"."Things" (
   id bigint GENERATED ALWAYS AS IDENTITY,
   "select" text NOT NULL,
@@ -134,6 +135,12 @@ def test_index_and_constraint_text_is_postgresqls(pg_conn: Any) -> None:
     things = catalog.tables["Shapes.Things"]
     assert {c.name: c.default for c in things.columns if c.default} == defaults
     assert set(defaults) == {"at", "doubled"}
+    # types of its own, not the tables' row types nor arrays
+    assert {p: t.kind for p, t in catalog.types.items() if t.schema == "Shapes"} == {
+        "Shapes.mood": "enum",
+        "Shapes.email": "domain",
+        "Shapes.pair": "composite",
+    }
 
 
 def test_indexes_it_cannot_write_cost_one_statement_more(pg_conn: Any) -> None:
