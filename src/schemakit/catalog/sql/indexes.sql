@@ -40,8 +40,7 @@ FROM (
            ) AS plain_index
   FROM pg_index i
   JOIN pg_class ic ON ic.oid = i.indexrelid
-  JOIN pg_class c ON c.oid = i.indrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_namespace n ON n.oid = ic.relnamespace  -- an index lives in its table's schema
   JOIN pg_am am ON am.oid = ic.relam
   LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')
   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
