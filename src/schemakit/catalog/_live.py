@@ -78,10 +78,10 @@ def _query(name: str, server_version: int = 0) -> str:
 def from_database(conn: psycopg.Connection[Any]) -> Catalog:
     """Read every user object of the connected database.
 
-    Sends one query per object kind (``QUERIES``), inside one read-only repeatable-read
-    transaction so all kinds come from the same snapshot, and one more when some index's text
-    needs ``pg_get_indexdef`` (see indexes.sql); the count of round trips does not depend on
-    how many tables there are.
+    Sends one query per object kind (``QUERIES``, all at once in a pipeline), inside one
+    read-only repeatable-read transaction so all kinds come from the same snapshot, and one
+    more when some index's text needs ``pg_get_indexdef`` (see indexes.sql); the count of
+    round trips does not depend on how many tables there are.
     """
     try:
         return _load(conn)
