@@ -304,10 +304,14 @@ class _Builder:
                 # collation (or none), as it then prints nothing more of them.
                 texts = []
                 written = True
-                for attnum, opclass, collation in zip(key, classes, collations, strict=True):
-                    column = attributes[oid, attnum]
+                for attnum, opclass, collation in zip(
+                    key.split(), classes.split(), collations.split(), strict=True
+                ):
+                    column = attributes[oid, int(attnum)]
                     texts.append(quoted.get(column[2]) or quote(column[2]))
-                    if (opclass, column[10]) not in defaults or collation not in (0, column[11]):
+                    if (int(opclass), column[10]) not in defaults or (
+                        collation != "0" and int(collation) != column[11]
+                    ):
                         written = False
                 definition = ""
                 if written:
@@ -394,14 +398,16 @@ class _Builder:
                     Constraint(name, kind, columns, definition, validated)
                 )
 
-    def _names(self, oid: int, key: list[int] | None) -> tuple[str, ...]:
+    def _names(self, oid: int, key: str | None) -> tuple[str, ...]:
+        """The column names of ``key``, column numbers between spaces (constraints.sql)."""
         if not key:
             return ()
         attributes = self.attributes
-        if len(key) == 1 and key[0] > 0:  # most keys: one column
-            return (attributes[oid, key[0]][2],)
+        if " " not in key and key[0] != "-":  # most keys: one column
+            return (attributes[oid, int(key)][2],)
         return tuple(
-            attributes[oid, attnum][2] if attnum > 0 else _SYSTEM_COLUMNS[attnum] for attnum in key
+            attributes[oid, attnum][2] if attnum > 0 else _SYSTEM_COLUMNS[attnum]
+            for attnum in map(int, key.split())
         )
 
     def _add_types(self, rows: list[tuple[Any, ...]]) -> None:
