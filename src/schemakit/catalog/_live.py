@@ -7,7 +7,8 @@ from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg import pq
+from psycopg import generators, pq
+from psycopg.adapt import Transformer
 from psycopg.rows import tuple_row
 
 from schemakit._gc import gc_paused
@@ -28,7 +29,7 @@ from schemakit.catalog._model import (
     TypeDef,
 )
 from schemakit.catalog._queries import query
-from schemakit.conventions import quote_ident
+from schemakit.conventions import _keywords_to_quote, quote_ident
 from schemakit.errors import CatalogError
 
 __all__ = ["QUERIES", "from_database"]
@@ -77,10 +78,10 @@ def _query(name: str, server_version: int = 0) -> str:
 def from_database(conn: psycopg.Connection[Any]) -> Catalog:
     """Read every user object of the connected database.
 
-    Sends one query per object kind (``QUERIES``), inside one read-only repeatable-read
-    transaction so all kinds come from the same snapshot, and one more when some index's text
-    needs ``pg_get_indexdef`` (see indexes.sql); the count of round trips does not depend on
-    how many tables there are.
+    Sends one query per object kind (``QUERIES``, all at once in a pipeline), inside one
+    read-only repeatable-read transaction so all kinds come from the same snapshot, and one
+    more when some index's text needs ``pg_get_indexdef`` (see indexes.sql); the count of
+    round trips does not depend on how many tables there are.
     """
     try:
         return _load(conn)
@@ -111,47 +112,68 @@ def _load(conn: psycopg.Connection[Any]) -> Catalog:
             if setup:
                 conn.execute("; ".join(setup))
             _read(conn, version, builder)
-        return builder.catalog()
+        catalog = builder.catalog()
+        # Its working rows and indexes go now, while the collector is still off: a
+        # collection after this would otherwise walk the hundred thousand rows once more.
+        del builder
+    return catalog
 
 
 def _read(conn: psycopg.Connection[Any], version: int, builder: _Builder) -> None:
-    """Send the queries of QUERIES in pipeline mode and hand each one's rows to ``builder``
-    in order.
+    """Send all the queries of QUERIES at once (libpq pipeline mode) and hand each one's rows
+    to ``builder`` as soon as they arrive, in order.
 
-    Still one statement per object kind, but the server computes the next kind while the
-    builder turns the previous kind's rows into objects: the overlap without a thread. The
-    kinds that make up tables go first (``_TABLE_PARTS``); once the builder has the indexes,
-    the index definitions it could not write are queued, then the other kinds, so the
-    tables are put together while the server reads grants, roles and triggers.
+    Still one statement per object kind, but the server computes the next kinds while the
+    builder turns the previous kind's rows into objects: the overlap without a thread. It
+    drives libpq itself because psycopg's pipeline hands out no result before all queued ones
+    are in (the builder then waited for the server's whole half second); a flush request after
+    each query has the server send each result as soon as it is complete. The kinds that make
+    up tables come first, so the tables' parts are built while the server reads grants, roles
+    and triggers; the index definitions the builder could not write are asked for after.
     """
-    with conn.pipeline():
-        cursors = [_send(conn, version, name) for name in _TABLE_PARTS]
-        for name, cur in cursors:
-            builder.add(name, cur.fetchall())
-            if name == "indexes":
-                definitions = None
-                if builder.pending_indexes:
-                    definitions = conn.cursor(row_factory=tuple_row)
-                    definitions.execute(
-                        _query("index_definitions", version), (list(builder.pending_indexes),)
-                    )
-                others = [_send(conn, version, n) for n in QUERIES if n not in _TABLE_PARTS]
-        if definitions is not None:
-            builder.add_index_definitions(definitions.fetchall())
+    pgconn = conn.pgconn
+    with conn.lock:
+        pgconn.enter_pipeline_mode()
+        pending = 0  # results the server still owes: each query's, then the sync's
+        try:
+            for name in QUERIES:
+                pgconn.send_query_params(_query(name, version).encode(), None)
+                pgconn.send_flush_request()
+            pgconn.pipeline_sync()
+            pending = len(QUERIES) + 1
+            conn.wait(generators.send(pgconn))
+            rows = Transformer(conn)
+            for name in QUERIES:
+                (result,) = conn.wait(generators.fetch_many(pgconn))
+                pending -= 1
+                if result.status != pq.ExecStatus.TUPLES_OK:
+                    raise psycopg.DatabaseError(_error_message(name, result))
+                rows.set_pgresult(result)
+                builder.add(name, rows.load_rows(0, result.ntuples, tuple))
+                if name == _LAST_TABLE_PART and not builder.pending_indexes:
+                    builder.build_tables()  # while the server reads the kinds after
+        finally:
+            # Whatever went wrong, the connection leaves pipeline mode usable: what the server
+            # still sends (the rest, or "pipeline aborted" after an error) is read and dropped.
+            while pending:
+                conn.wait(generators.fetch_many(pgconn))
+                pending -= 1
+            pgconn.exit_pipeline_mode()
+    if builder.pending_indexes:
+        definitions = conn.cursor(row_factory=tuple_row).execute(
+            _query("index_definitions", version), (list(builder.pending_indexes),)
+        )
+        builder.add_index_definitions(definitions.fetchall())
         builder.build_tables()
-        for name, cur in others:
-            builder.add(name, cur.fetchall())
 
 
-_TABLE_PARTS = ("schemas", "tables", "columns", "opclasses", "indexes", "constraints")
+_LAST_TABLE_PART = "constraints"
+"""The last of QUERIES that tables are made of (the kinds after it are not parts of tables)."""
 
 
-def _send(
-    conn: psycopg.Connection[Any], version: int, name: str
-) -> tuple[str, psycopg.Cursor[tuple[Any, ...]]]:
-    cur = conn.cursor(row_factory=tuple_row)  # whatever the connection's default
-    cur.execute(_query(name, version))
-    return name, cur
+def _error_message(name: str, result: pq.abc.PGresult) -> str:
+    message = result.error_message.decode(errors="replace").strip()
+    return f"{name}.sql: {message or pq.ExecStatus(result.status).name}"
 
 
 class _Builder:
@@ -166,9 +188,11 @@ class _Builder:
         self.schemas: dict[str, Schema] = {}
         self.table_rows: dict[int, tuple[Any, ...]] = {}
         self.columns: dict[int, list[Column]] = {}
-        self.attributes: dict[tuple[int, int], tuple[str, int, int]] = {}
-        """(relation, attnum) -> (name, type oid, collation oid), for every column read."""
-        self.default_opclass: dict[int, int] = {}
+        self.attributes: dict[tuple[int, int], tuple[Any, ...]] = {}
+        """(relation, attnum) -> its columns.sql row (name, type oid and collation oid at
+        _NAME, _TYPE, _COLLATION), for every column read."""
+        self.default_opclass: set[tuple[int, int]] = set()
+        """(operator class, column type) when the class is the type's default (opclasses.sql)."""
         self.pending_indexes: dict[int, tuple[int, int]] = {}
         """Index oid -> (table oid, place in its list) of indexes awaiting their text."""
         self.indexes: dict[int, list[Index]] = {}
@@ -214,7 +238,7 @@ class _Builder:
         made: dict[tuple[Any, ...], Column] = {}
         get_made = made.get
         for row in rows:
-            attributes[row[0], row[1]] = (row[2], row[10], row[11])
+            attributes[row[0], row[1]] = row
             if row[12] is not None:
                 self._add_column_grants(row)
             bucket = get_bucket(row[0])
@@ -248,7 +272,7 @@ class _Builder:
         ]
 
     def _add_opclasses(self, rows: list[tuple[Any, ...]]) -> None:
-        self.default_opclass = dict(rows)
+        self.default_opclass = set(rows)
 
     def _add_indexes(self, rows: list[tuple[Any, ...]]) -> None:
         table_rows, indexes, attributes = self.table_rows, self.indexes, self.attributes
@@ -276,14 +300,18 @@ class _Builder:
                 continue
             if plain:
                 # Each key column's quoted name; the text is pg_get_indexdef's when every
-                # column has the default operator class of exactly its type and its own
+                # column has its type's default operator class (opclasses.sql) and its own
                 # collation (or none), as it then prints nothing more of them.
                 texts = []
                 written = True
-                for attnum, opclass, collation in zip(key, classes, collations, strict=True):
-                    column, type_oid, own_collation = attributes[oid, attnum]
-                    texts.append(quoted.get(column) or quote(column))
-                    if defaults.get(opclass) != type_oid or collation not in (0, own_collation):
+                for attnum, opclass, collation in zip(
+                    key.split(), classes.split(), collations.split(), strict=True
+                ):
+                    column = attributes[oid, int(attnum)]
+                    texts.append(quoted.get(column[2]) or quote(column[2]))
+                    if (int(opclass), column[10]) not in defaults or (
+                        collation != "0" and int(collation) != column[11]
+                    ):
                         written = False
                 definition = ""
                 if written:
@@ -291,7 +319,7 @@ class _Builder:
                     if on is None:
                         on = on_table[oid] = f" ON {quote(table[1])}.{quote(table[2])}"
                     definition = (
-                        f"CREATE {'UNIQUE ' if unique else ''}INDEX {quote_ident(name)}{on} "
+                        f"CREATE {'UNIQUE ' if unique else ''}INDEX {_quote_name(name)}{on} "
                         f"USING {quote(method)} ({', '.join(texts)})"
                         + (f" WHERE {predicate}" if predicate is not None else "")
                     )
@@ -370,14 +398,16 @@ class _Builder:
                     Constraint(name, kind, columns, definition, validated)
                 )
 
-    def _names(self, oid: int, key: list[int] | None) -> tuple[str, ...]:
+    def _names(self, oid: int, key: str | None) -> tuple[str, ...]:
+        """The column names of ``key``, column numbers between spaces (constraints.sql)."""
         if not key:
             return ()
         attributes = self.attributes
-        if len(key) == 1 and key[0] > 0:  # most keys: one column
-            return (attributes[oid, key[0]][0],)
+        if " " not in key and key[0] != "-":  # most keys: one column
+            return (attributes[oid, int(key)][2],)
         return tuple(
-            attributes[oid, attnum][0] if attnum > 0 else _SYSTEM_COLUMNS[attnum] for attnum in key
+            attributes[oid, attnum][2] if attnum > 0 else _SYSTEM_COLUMNS[attnum]
+            for attnum in map(int, key.split())
         )
 
     def _add_types(self, rows: list[tuple[Any, ...]]) -> None:
@@ -479,6 +509,19 @@ _PROKINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window f
 _TABLE_AND_POSITION = itemgetter(0, 1)
 _NAME = attrgetter("name")
 _Named = TypeVar("_Named", Index, ForeignKey, Constraint)
+
+
+def _quote_name(name: str) -> str:
+    """quote_ident(name), with a shortcut for the usual lower-case ASCII name (an index's
+    name is seen once, so caching it as ``_Builder.quote`` does would not pay)."""
+    if (
+        name.isascii()
+        and name.isidentifier()
+        and name.islower()
+        and name not in _keywords_to_quote()
+    ):
+        return name
+    return quote_ident(name)
 
 
 def _by_name(items: list[_Named] | None) -> tuple[_Named, ...]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+import msgspec
+
 __all__ = [
     "Catalog",
     "Column",
@@ -22,12 +24,20 @@ __all__ = [
 ]
 
 
+class _Struct(msgspec.Struct, frozen=True, gc=False):
+    """What every catalog object is: immutable, compared and hashed by its fields.
+
+    A msgspec Struct rather than a frozen dataclass: built in C, about ten times faster, and
+    left out of the cyclic garbage collector (``gc=False``: they hold no reference cycles).
+    A big database's catalog has a hundred thousand of them (columns, indexes, grants).
+    """
+
+
 def qualified(schema: str, name: str) -> str:
     return f"{schema}.{name}"
 
 
-@dataclass(frozen=True, slots=True)
-class Schema:
+class Schema(_Struct, frozen=True, gc=False):
     name: str
     owner: str | None = None
 
@@ -36,8 +46,7 @@ class Schema:
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
+class Column(_Struct, frozen=True, gc=False):
     name: str
     type: str
     """As PostgreSQL prints it: ``uuid``, ``timestamp with time zone``, ``character varying(500)``."""
@@ -50,8 +59,7 @@ class Column:
     generated: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Index:
+class Index(_Struct, frozen=True, gc=False):
     name: str
     columns: tuple[str, ...]
     """Key columns; expressions appear as their SQL text."""
@@ -64,8 +72,7 @@ class Index:
     constraint: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ForeignKey:
+class ForeignKey(_Struct, frozen=True, gc=False):
     name: str
     columns: tuple[str, ...]
     ref_schema: str
@@ -80,8 +87,7 @@ class ForeignKey:
         return qualified(self.ref_schema, self.ref_table)
 
 
-@dataclass(frozen=True, slots=True)
-class Constraint:
+class Constraint(_Struct, frozen=True, gc=False):
     name: str
     kind: str
     """``p`` primary key, ``u`` unique, ``c`` check, ``x`` exclusion."""
@@ -90,8 +96,7 @@ class Constraint:
     validated: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Table:
+class Table(_Struct, frozen=True, gc=False):
     schema: str
     name: str
     kind: str = "table"
@@ -124,8 +129,7 @@ class Table:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class TypeDef:
+class TypeDef(_Struct, frozen=True, gc=False):
     schema: str
     name: str
     kind: str
@@ -138,8 +142,7 @@ class TypeDef:
         return qualified(self.schema, self.name)
 
 
-@dataclass(frozen=True, slots=True)
-class Sequence:
+class Sequence(_Struct, frozen=True, gc=False):
     schema: str
     name: str
     owner: str | None = None
@@ -151,8 +154,7 @@ class Sequence:
         return qualified(self.schema, self.name)
 
 
-@dataclass(frozen=True, slots=True)
-class Function:
+class Function(_Struct, frozen=True, gc=False):
     schema: str
     name: str
     arguments: str = ""
@@ -168,8 +170,7 @@ class Function:
         return f"{self.schema}.{self.name}({self.arguments})"
 
 
-@dataclass(frozen=True, slots=True)
-class Trigger:
+class Trigger(_Struct, frozen=True, gc=False):
     """A trigger on a table or view (not the internal ones of foreign keys)."""
 
     schema: str
@@ -191,8 +192,7 @@ class Trigger:
         return qualified(self.function_schema, self.function_name)
 
 
-@dataclass(frozen=True, slots=True)
-class Grant:
+class Grant(_Struct, frozen=True, gc=False):
     object_kind: str
     """``schema``, ``table`` (also a view or foreign table), ``sequence`` or ``column``
     (its ``name`` then ``table.column``)."""
@@ -203,8 +203,7 @@ class Grant:
     grantable: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class DefaultGrant:
+class DefaultGrant(_Struct, frozen=True, gc=False):
     """A privilege ``ALTER DEFAULT PRIVILEGES IN SCHEMA`` gives on what ``owner`` creates
     there later (schema-wide defaults only)."""
 
@@ -216,8 +215,7 @@ class DefaultGrant:
     privilege: str
 
 
-@dataclass(frozen=True, slots=True)
-class Role:
+class Role(_Struct, frozen=True, gc=False):
     """A role of the cluster (read from a live database only)."""
 
     name: str

@@ -19,5 +19,8 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND n.nspname NOT LIKE 'pg\_temp\_%'
   AND c.oid NOT IN (
     SELECT d.objid FROM pg_depend d
-    WHERE d.classid = 'pg_class'::regclass AND d.deptype = 'e'
+    -- an extension's members, found from the extensions' side (an index scan, not a read of
+    -- every dependency of every relation)
+    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_extension'::regclass
+      AND d.deptype = 'e'
   )

@@ -7,9 +7,9 @@ SELECT n.nspname, t.typname,
        ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
-LEFT JOIN pg_class c ON c.oid = t.typrelid
 WHERE t.typtype IN ('e', 'd', 'c', 'r', 'b')
-  AND (t.typtype <> 'c' OR c.relkind = 'c')
+  -- a composite type of its own, not a table's row type (a hash of the few, not of pg_class)
+  AND (t.typtype <> 'c' OR t.typrelid IN (SELECT c.oid FROM pg_class c WHERE c.relkind = 'c'))
   AND (t.typtype <> 'b' OR t.typelem = 0 AND t.typinput <> 'array_in'::regproc)
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\_toast%'
