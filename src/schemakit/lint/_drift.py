@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from schemakit.catalog import Catalog, Column, ForeignKey
 from schemakit.config import Config
 from schemakit.lint import _drift_sql as fix
+from schemakit.lint._difference import Difference
 from schemakit.lint._replay import Origins, replay
 from schemakit.server import Cluster
 
@@ -22,35 +22,6 @@ if TYPE_CHECKING:
     from schemakit.migrate import MigrationSet, MigrationState
 
 __all__ = ["Difference", "compare", "drift"]
-
-
-@dataclass(frozen=True, order=True)
-class Difference:
-    object: str
-    kind: str
-    """``missing`` (the migrations make it, the database lacks it), ``extra`` (the other
-    way round), ``changed``, or ``pending``: a migration file the ledger has not recorded
-    (not drift: ``migrate`` applies it)."""
-    detail: str = ""
-    sql: str = ""
-    """The statements that would make the database what the applied migrations produce
-    (``--`` comments where no statement can, with where the migrations make it)."""
-
-    @property
-    def is_drift(self) -> bool:
-        return self.kind != "pending"
-
-    def render(self) -> str:
-        what = {
-            "missing": "in the migrations, not in the database",
-            "extra": "in the database, not in the migrations",
-            "changed": "differs",
-            "pending": "pending, not applied yet (not drift: migrate applies it)",
-        }[self.kind]
-        line = f"{self.object}: {what}" + (f" ({self.detail})" if self.detail else "")
-        if self.sql:
-            line += "\n" + "\n".join(f"    {fix}" for fix in self.sql.splitlines())
-        return line
 
 
 def _diff_maps(

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from schemakit.catalog import Catalog, Grant
 from schemakit.config import Service
 from schemakit.conventions import quote_ident, quote_qualified
-from schemakit.lint._drift import Difference
+from schemakit.lint._difference import Difference
 
 __all__ = ["security"]
 
