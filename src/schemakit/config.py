@@ -85,6 +85,15 @@ class Service:
         """Every migrations folder of the service, in the order the config lists them."""
         return (*((self.migrations,) if self.migrations is not None else ()), *self.more_migrations)
 
+    @property
+    def row_security_paths(self) -> tuple[tuple[str, str], ...]:
+        """(schema, table) of each ``row-security`` entry: in the first schema unless
+        qualified (whether that schema is the service's is for the caller to judge)."""
+        return tuple(
+            (schema or self.schemas[0], name)
+            for schema, _, name in (entry.rpartition(".") for entry in self.row_security)
+        )
+
 
 @dataclass(frozen=True)
 class LintSettings:

@@ -52,9 +52,9 @@ def _named(config: Config, service: Service) -> list[tuple[str, str]]:
     """(schema, table) of each table ``service`` names: in its first schema unless qualified,
     and never in a schema of another service."""
     named = []
-    for i, entry in enumerate(service.row_security):
-        schema, _, name = entry.rpartition(".")
-        schema = schema or service.schemas[0]
+    for i, (entry, (schema, name)) in enumerate(
+        zip(service.row_security, service.row_security_paths, strict=True)
+    ):
         if schema not in service.schemas:
             raise ConfigError(
                 f"row-security names {entry}, in schema {schema}, which is not one of service "

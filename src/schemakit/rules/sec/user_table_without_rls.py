@@ -78,7 +78,7 @@ class UserTableWithoutRls(CatalogRule):
 def _named_for_row_security(ctx: CatalogContext) -> dict[str, str]:
     """``schema.table`` -> service, for the tables the config's ``row-security`` names."""
     return {
-        entry if "." in entry else f"{service.schemas[0]}.{entry}": service.name
+        f"{schema}.{name}": service.name
         for service in ctx.config.services_in(ctx.database)
-        for entry in service.row_security
+        for schema, name in service.row_security_paths
     }
