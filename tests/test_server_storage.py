@@ -36,6 +36,6 @@ def test_same_findings_in_memory_and_on_disk(
         if not folder.is_dir():
             pytest.skip("no /dev/shm on this machine")
         monkeypatch.setenv("SCHEMAKIT_PG_TMPDIR", str(folder))
-        assert main(["lint", str(EXAMPLE), "--format", "json"]) == 1
+        assert main(["lint", str(EXAMPLE), "--format", "json", "--no-cache"]) == 1
         outputs.append(capsys.readouterr().out)
     assert outputs[0] == outputs[1]

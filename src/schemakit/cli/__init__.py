@@ -131,6 +131,13 @@ def cli() -> None:
     "unstaged or new); the whole project is still linted, so catalog rules see everything.",
 )
 @click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Replay every migration, even when nothing changed since an earlier run (by "
+    "default a replay's result is kept in $XDG_CACHE_HOME/schemakit and reused while "
+    "every file, the config, PostgreSQL and schemakit are as they were).",
+)
+@click.option(
     "--stdin-filename",
     metavar="NAME",
     default="-",
@@ -153,6 +160,7 @@ def lint(
     sql_only: bool,
     replay: bool,
     changed_since: str | None,
+    no_cache: bool,
     stdin_filename: str,
 ) -> int:
     """Lint the platform configured at or above PATH (default: the current folder).
@@ -194,6 +202,7 @@ def lint(
         ignore=_codes(ignore) or (),
         extend_select=_codes(extend_select) or (),
         models=models,
+        cache=not no_cache,
     )
     report = commands.lint(
         paths,

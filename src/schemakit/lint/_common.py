@@ -35,6 +35,9 @@ class LintOptions:
     extend_select: tuple[str, ...] = ()
     models: str | None = None
     """``package.module:Base`` to lint as the models of the service owning its schema."""
+    cache: bool = False
+    """Keep each replay's result in the user's cache folder and reuse it while nothing it
+    depends on changes (the CLI's default; ``--no-cache`` turns it off)."""
 
     @property
     def selection(self) -> Selection:

@@ -26,7 +26,16 @@ import psycopg
 from schemakit.catalog import Catalog, from_database
 from schemakit.config import Config, Service
 from schemakit.errors import ConfigError, MigrationError, first_line
+from schemakit.lint._cache import (
+    CacheEntry,
+    KeyBuilder,
+    Origin,
+    ReplayCache,
+    code_digest,
+    server_identity,
+)
 from schemakit.lint._declared import Declared, baseline_sql, declared_models, declared_sources
+from schemakit.lint._replay_roles import create_roles, roles_named
 from schemakit.migrate import MigrationFile, MigrationSet, discover, read_sql_file
 from schemakit.rules import Finding, Location, enclosing_paths
 from schemakit.rules.apl.migration_does_not_apply import MigrationDoesNotApply
@@ -80,12 +89,6 @@ CREATE EVENT TRIGGER schemakit_replay_ddl ON ddl_command_end
     EXECUTE FUNCTION {_LOG_SCHEMA}.on_ddl();
 """
 _TEARDOWN = f"DROP EVENT TRIGGER schemakit_replay_ddl; DROP SCHEMA {_LOG_SCHEMA} CASCADE"
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    location: Location
-    service: str
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,7 @@ def replay(
     found: Mapping[str, MigrationSet | None] | None = None,
     failures: list[ReplayFailure] | None = None,
     declared: Mapping[str, Declared] | None = None,
+    cache: ReplayCache | None = None,
 ) -> Iterator[tuple[str, Catalog, Origins]]:
     """Apply each database's migrations to a fresh throwaway database; yield its catalog.
 
@@ -160,9 +164,11 @@ def replay(
     when the caller has read it already); then a statement of its migrations that makes what
     the baseline already has (``already exists``) is skipped, as it was on the database push
     made.
+
+    With a ``cache``, a database whose every input is as in an earlier run is not replayed:
+    what that run made is read back (see :mod:`schemakit.lint._cache`).
     """
     plan: list[tuple[str, list[_Planned]]] = []
-    total = 0
     for database in config.databases:
         if only is not None and database != only:
             continue
@@ -173,7 +179,6 @@ def replay(
             )
             if migrations is not None:
                 sets.append(_planned(service, migrations, declared, say))
-                total += len(migrations.files)
         plan.append((database, sets))
     for _, sets in plan:
         for planned in sets:
@@ -181,39 +186,133 @@ def replay(
                 if migration_set.is_sql:
                     for file in migration_set.files:
                         _ = file.statements
-    say(
-        f"replaying {total} migration files of {len(config.services)} services "
-        "into a throwaway PostgreSQL"
-    )
+    keys: dict[str, str] = {}
+    hits: dict[str, CacheEntry] = {}
+    if cache is not None and shared is None:  # a caller's cluster: a test of the replay itself
+        keys = _keys(config, plan, raising=failures is None, say=say)
+        for database, key in keys.items():
+            if (entry := cache.load(key)) is not None:
+                hits[database] = entry
+    total = sum(len(p.migrations.files) for db, sets in plan if db not in hits for p in sets)
+    if hits and len(hits) == len(plan):
+        say(
+            "replay: nothing it depends on changed since an earlier run; its result is "
+            "read from the cache (--no-cache replays)"
+        )
+    else:
+        say(
+            f"replaying {total} migration files of {len(config.services)} services "
+            "into a throwaway PostgreSQL"
+            + (f" ({len(hits)} of {len(plan)} databases from the cache)" if hits else "")
+        )
     with contextlib.ExitStack() as stack:
-        cluster = shared if shared is not None else stack.enter_context(Cluster())
-        _create_roles(cluster, config, _roles_named(plan), say)
+        cluster: Cluster | None = None
         for database, sets in plan:
-            # A shared cluster may already hold a database of that name: use a unique one.
-            actual = database if shared is None else f"lint_{next(_unique)}_{database}"
-            cluster.create_database(actual)
-            if shared is not None:
-                stack.callback(cluster.drop_database, actual)
-            with cluster.connect(actual) as conn:
-                conn.execute(_SETUP.encode())
-            statements: list[Origin] = []
-            for planned in sets:
-                failed = _apply_planned(cluster.dsn(actual), config, planned, statements, say)
-                if failed is not None:
-                    if failures is None:
-                        raise failed.error()
-                    failures.append(failed)
-                    say(f"{failed.message} at {failed.location.path}:{failed.location.line}")
-            with cluster.connect(actual) as conn:
-                rows = conn.execute(
-                    f"SELECT path, stmt FROM {_LOG_SCHEMA}.log WHERE stmt IS NOT NULL ORDER BY seq"
-                ).fetchall()
-                conn.execute(_TEARDOWN.encode())
-                catalog = from_database(conn)
-            entries: dict[str, Origin] = {}
-            for path, number in rows:
-                entries.setdefault(path, statements[number])
-            yield database, catalog, Origins(entries)
+            entry = hits.get(database)
+            if entry is None:
+                if cluster is None:
+                    cluster = shared if shared is not None else stack.enter_context(Cluster())
+                    create_roles(cluster, config, roles_named(_all_sets(plan)), say)
+                entry = _replay_database(
+                    cluster, config, database, sets, shared, say, stack, raising=failures is None
+                )
+                if database in keys and cache is not None:
+                    cache.store(keys[database], entry)
+            else:
+                for message in entry.said:
+                    say(message)
+            if failures is not None:
+                failures.extend(entry.failures)
+            yield database, entry.catalog, Origins(entry.origins)
+
+
+def _replay_database(
+    cluster: Cluster,
+    config: Config,
+    database: str,
+    sets: list[_Planned],
+    shared: Cluster | None,
+    say: Progress,
+    stack: contextlib.ExitStack,
+    *,
+    raising: bool,
+) -> CacheEntry:
+    """Replay one database's services into a new database of ``cluster``; what it made."""
+    said: list[str] = []
+
+    def keep(message: str) -> None:
+        said.append(message)
+        say(message)
+
+    # A shared cluster may already hold a database of that name: use a unique one.
+    actual = database if shared is None else f"lint_{next(_unique)}_{database}"
+    cluster.create_database(actual)
+    if shared is not None:
+        stack.callback(cluster.drop_database, actual)
+    with cluster.connect(actual) as conn:
+        conn.execute(_SETUP.encode())
+    statements: list[Origin] = []
+    failures: list[ReplayFailure] = []
+    for planned in sets:
+        failed = _apply_planned(cluster.dsn(actual), config, planned, statements, keep)
+        if failed is not None:
+            failures.append(failed)
+            keep(f"{failed.message} at {failed.location.path}:{failed.location.line}")
+            if raising:
+                raise failed.error()
+    with cluster.connect(actual) as conn:
+        rows = conn.execute(
+            f"SELECT path, stmt FROM {_LOG_SCHEMA}.log WHERE stmt IS NOT NULL ORDER BY seq"
+        ).fetchall()
+        conn.execute(_TEARDOWN.encode())
+        catalog = from_database(conn)
+    entries: dict[str, Origin] = {}
+    for path, number in rows:
+        entries.setdefault(path, statements[number])
+    return CacheEntry(catalog, entries, failures, said)
+
+
+def _all_sets(plan: list[tuple[str, list[_Planned]]]) -> Iterator[MigrationSet]:
+    return (m for _, sets in plan for planned in sets for m in planned.sets)
+
+
+def _keys(
+    config: Config, plan: list[tuple[str, list[_Planned]]], *, raising: bool, say: Progress
+) -> dict[str, str]:
+    """Each database's cache key: the digest of everything its replay depends on. A
+    database with Alembic revisions has none (Python the key cannot see)."""
+    from schemakit.errors import ClusterError
+
+    common = KeyBuilder().add(code_digest(), "raising" if raising else "recording")
+    try:
+        common.add(*server_identity())
+        if config.path is not None:
+            common.add(str(config.path), config.path.read_bytes())
+    except (OSError, ClusterError):
+        return {}  # the replay says what is wrong
+    # the roles made before any database is replayed: other databases' migrations name some
+    configured = {s.role for s in config.services.values() if s.role}
+    common.add(*sorted(configured | roles_named(_all_sets(plan))))
+    keys = {}
+    for database, sets in plan:
+        python = [p.migrations.service for p in sets if not p.migrations.is_sql]
+        if python:
+            say(
+                f"database {database} is replayed every run: service {python[0]}'s migrations "
+                "are Alembic revisions, Python the cache cannot see into"
+            )
+            continue
+        key = common.copy().add("database", database)
+        for planned in sets:
+            key.add("service", planned.migrations.service)
+            for location, text in planned.declared_sql:
+                key.add("declared", str(location.path), location.line, location.column, text)
+            for migration_set in planned.sets:
+                key.add("set", migration_set.kind, str(migration_set.folder))
+                for file in migration_set.files:
+                    key.add("file", file.id, str(file.path), file.text)
+        keys[database] = key.hexdigest()
+    return keys
 
 
 @dataclass(frozen=True)
@@ -355,56 +454,6 @@ def _made_already(statement: Statement, exc: psycopg.Error) -> bool:
         and bool(commands)
         and all(str(c.get("subtype", "")).startswith("AT_Drop") for c in commands)
     )
-
-
-def _roles_named(plan: list[tuple[str, list[_Planned]]]) -> set[str]:
-    """Roles the SQL migrations grant to, hand objects to or name in policies, that none of
-    them creates: made outside the migrations (a pg_dump baseline's GRANT ... TO reporting)."""
-    named: set[str] = set()
-    created: set[str] = set()
-    for _, sets in plan:
-        for migration_set in (m for planned in sets for m in planned.sets):
-            if not migration_set.is_sql:
-                continue
-            for file in migration_set.files:
-                for statement in file.statements:
-                    if statement.kind == "CreateRoleStmt":
-                        created.add(str(statement.node.get("role", "")))
-                    named.update(_role_names(statement.node))
-    return named - created - {"public"}
-
-
-def _role_names(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        # a RoleSpec, wrapped ({"RoleSpec": {...}}) in lists, bare in typed fields (newowner)
-        if node.get("roletype") == "ROLESPEC_CSTRING":
-            yield str(node.get("rolename", ""))
-        for value in node.values():
-            yield from _role_names(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _role_names(item)
-
-
-def _create_roles(cluster: Cluster, config: Config, named: set[str], say: Progress) -> None:
-    """Create the services' configured roles, and the roles the migrations name but do not
-    create (listed), so migrations may GRANT to them or be owned by them."""
-    from psycopg import sql
-
-    configured = {s.role for s in config.services.values() if s.role}
-    made = []
-    with cluster.connect() as conn:
-        for role in sorted(configured | named):
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-            if not exists:
-                conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
-                if role not in configured:
-                    made.append(role)
-    if made:
-        say(
-            "created for the replay, as the migrations name them and none creates them: "
-            + ", ".join(made)
-        )
 
 
 # Statements that behave differently inside the implicit transaction of a batch than alone in

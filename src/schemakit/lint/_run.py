@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 import psycopg
 
@@ -22,7 +23,8 @@ from schemakit import catalog as catalogs  # its SQLAlchemy and Drizzle readers 
 from schemakit._pg import connect
 from schemakit.catalog import Catalog, from_database
 from schemakit.config import Config, Service, load_config
-from schemakit.errors import DatabaseError, SchemakitError, redact
+from schemakit.errors import ClusterError, DatabaseError, SchemakitError, redact
+from schemakit.lint._cache import ReplayCache, recording, run_key, server_identity
 from schemakit.lint._common import (
     SHAPE_FAMILIES,
     LintOptions,
@@ -84,11 +86,51 @@ def lint(
     migrations are replayed into a throwaway PostgreSQL and the result is audited. Pass a
     started ``cluster`` to replay into it (its databases are created and dropped here)
     instead of starting one, and the ``config`` when the caller has read it already.
+
+    With ``options.cache`` (and no live database or given cluster) the report of an earlier
+    run is reused when the options are the same and every file that run read, and every
+    folder it listed, is as it was; else each database's replay is reused when its inputs
+    are (see :mod:`schemakit.lint._cache`).
     """
     options = options or LintOptions()
     say = progress or (lambda message: None)
     if config is None:
         config = load_config(path, required=options.database_url is None)
+    if not options.cache or cluster is not None or options.database_url:
+        return _lint(path, options, say, cluster, config, None)
+    cache = ReplayCache()
+    try:
+        server: tuple[str | int, ...] = server_identity()
+    except (ClusterError, OSError):
+        server = ("no server",)  # the run says so, if it needs one
+    key = run_key(
+        str(path.resolve()),
+        repr(replace(options, cache=False)),
+        str(config.path),
+        config.path.read_bytes() if config.path is not None else None,
+        *server,
+    )
+    cached = cache.load_run(key)
+    if cached is not None:
+        say(
+            "lint: nothing it read changed since an earlier run; the findings are read from "
+            "the cache (--no-cache lints afresh)"
+        )
+        return cast(LintResult, cached)
+    with recording() as reads:
+        result = _lint(path, options, say, None, config, cache)
+    cache.store_run(key, reads, result)
+    return result
+
+
+def _lint(
+    path: Path,
+    options: LintOptions,
+    say: Progress,
+    cluster: Cluster | None,
+    config: Config,
+    cache: ReplayCache | None,
+) -> LintResult:
     rules = choose_rules(config, options.selection)
     catalogs: list[CatalogRun] = []
     statements: list[StatementRun] = []
@@ -117,7 +159,13 @@ def lint(
         cut = {name for name, kept in to_replay.items() if kept is not found[name]}
         failures: list[ReplayFailure] = []
         replayed = replay(
-            config, say, cluster, found=to_replay, failures=failures, declared=declared
+            config,
+            say,
+            cluster,
+            found=to_replay,
+            failures=failures,
+            declared=declared,
+            cache=cache,
         )
         made: dict[str, tuple[Catalog, Callable[[str], Location | None]]] = {}
         # what Alembic revisions made, at the op. call (the replay runs them as a whole)
