@@ -27,7 +27,7 @@ from typing import Any
 
 from schemakit.errors import ClusterError
 
-__all__ = ["Cluster", "find_bindir"]
+__all__ = ["Cluster", "Starting", "find_bindir"]
 
 _PREFIX = "schemakit-pg-"
 _SUPERUSER = "postgres"
@@ -140,6 +140,12 @@ _TEMPLATE_FORMAT = "1"
 _TMPFS = Path("/dev/shm")
 _TMPFS_ROOM = 1 << 30
 """Free bytes the memory-backed folder must have for the server's files to go there."""
+
+
+def server_files() -> tuple[str, tuple[str, ...]]:
+    """The folder the embedded servers keep their files in, and the name prefixes of theirs
+    (a running server's, the initdb template's)."""
+    return str(storage_root()), (_PREFIX, _TEMPLATE_PREFIX)
 
 
 def storage_root() -> Path:
@@ -460,3 +466,41 @@ class Cluster:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+class Starting:
+    """A cluster starting on another thread, so copying its data folder and starting the
+    server overlap the caller's own work (reading and parsing migrations). :meth:`wait`
+    returns it started (or raises what the start raised); :meth:`stop` always ends it.
+
+    The thread lives until :meth:`stop`: the server is told to die with the thread that
+    started it (PR_SET_PDEATHSIG follows the thread, not the process)."""
+
+    def __init__(self) -> None:
+        _install_handlers()  # signal handlers can only be set from the main thread
+        self.cluster = Cluster()
+        self._failure: BaseException | None = None
+        self._ready = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="schemakit-server", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.cluster.start()
+        except BaseException as exc:  # handed to the thread that waits
+            self._failure = exc
+        finally:
+            self._ready.set()
+        self._done.wait()
+        self.cluster.stop()
+
+    def wait(self) -> Cluster:
+        self._ready.wait()
+        if self._failure is not None:
+            raise self._failure
+        return self.cluster
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()

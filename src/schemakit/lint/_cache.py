@@ -162,7 +162,12 @@ class ReplayCache:
         return result
 
     def store_run(self, key: str, reads: Reads, result: Any) -> bool:
-        rows = manifest(reads, skip=(str(self.folder),))
+        from schemakit.server import server_files
+
+        # the throwaway servers' own files, and the folder holding them, are not inputs
+        where, prefixes = server_files()
+        skip = (str(self.folder), *(os.path.join(where, p) for p in prefixes))
+        rows = manifest(reads, skip, frozenset({where}))
         if rows is None:
             return False
         return self._write(self._path(key, _RUN_SUFFIX), (rows, result))
@@ -314,9 +319,12 @@ def _digest_folder(path: str) -> bytes | None:
     return hashlib.blake2b("\0".join(names).encode("utf-8", "surrogateescape")).digest()
 
 
-def manifest(reads: Reads, skip: tuple[str, ...] = ()) -> list[tuple[str, str, bytes]] | None:
-    """(kind, path, digest) of everything read; None when a file changed or vanished while the
-    run read it (then its result must not be kept)."""
+def manifest(
+    reads: Reads, skip: tuple[str, ...] = (), skip_folders: frozenset[str] = frozenset()
+) -> list[tuple[str, str, bytes]] | None:
+    """(kind, path, digest) of everything read but what starts with ``skip`` and the folders
+    in ``skip_folders``; None when a file changed or vanished while the run read it (then its
+    result must not be kept)."""
     rows: list[tuple[str, str, bytes]] = []
     files = dict(reads.files)
     for name in list(files):
@@ -343,7 +351,7 @@ def manifest(reads: Reads, skip: tuple[str, ...] = ()) -> list[tuple[str, str, b
             return None
         rows.append(("file", name, digest))
     for name in sorted(reads.folders):
-        if name.startswith(_NOT_INPUTS + skip):
+        if name.startswith(_NOT_INPUTS + skip) or name in skip_folders:
             continue
         digest = _digest_folder(name)
         if digest is None:

@@ -152,6 +152,7 @@ def replay(
     failures: list[ReplayFailure] | None = None,
     declared: Mapping[str, Declared] | None = None,
     cache: ReplayCache | None = None,
+    server: Callable[[], Cluster] | None = None,
 ) -> Iterator[tuple[str, Catalog, Origins]]:
     """Apply each database's migrations to a fresh throwaway database; yield its catalog.
 
@@ -166,7 +167,9 @@ def replay(
     made.
 
     With a ``cache``, a database whose every input is as in an earlier run is not replayed:
-    what that run made is read back (see :mod:`schemakit.lint._cache`).
+    what that run made is read back (see :mod:`schemakit.lint._cache`). ``server``: what
+    gives the cluster to replay into when one is needed (one started early, on another
+    thread, which the caller stops), instead of starting one here.
     """
     plan: list[tuple[str, list[_Planned]]] = []
     for database in config.databases:
@@ -211,7 +214,12 @@ def replay(
             entry = hits.get(database)
             if entry is None:
                 if cluster is None:
-                    cluster = shared if shared is not None else stack.enter_context(Cluster())
+                    if shared is not None:
+                        cluster = shared
+                    elif server is not None:
+                        cluster = server()
+                    else:
+                        cluster = stack.enter_context(Cluster())
                     create_roles(cluster, config, roles_named(_all_sets(plan)), say)
                 entry = _replay_database(
                     cluster, config, database, sets, shared, say, stack, raising=failures is None

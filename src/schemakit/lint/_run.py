@@ -66,7 +66,7 @@ from schemakit.rules import (
     enclosing_paths,
 )
 from schemakit.rules.iso.missing_service_schema import MissingServiceSchema
-from schemakit.server import Cluster
+from schemakit.server import Cluster, Starting
 from schemakit.sql import Statement, scan_statements
 
 __all__ = ["MODEL_FAMILIES", "LintOptions", "LintResult", "lint"]
@@ -131,6 +131,27 @@ def _lint(
     config: Config,
     cache: ReplayCache | None,
 ) -> LintResult:
+    # A replay needs a server: it starts on another thread while models, sources and
+    # migrations are read and parsed (about a second of a big platform's run)
+    replays = any(s.migration_folders for s in config.services.values())
+    starting = Starting() if replays and cluster is None and not options.database_url else None
+    try:
+        server = starting.wait if starting is not None else None
+        return _lint_with(path, options, say, cluster, config, cache, server)
+    finally:
+        if starting is not None:
+            starting.stop()
+
+
+def _lint_with(
+    path: Path,
+    options: LintOptions,
+    say: Progress,
+    cluster: Cluster | None,
+    config: Config,
+    cache: ReplayCache | None,
+    server: Callable[[], Cluster] | None,
+) -> LintResult:
     rules = choose_rules(config, options.selection)
     catalogs: list[CatalogRun] = []
     statements: list[StatementRun] = []
@@ -166,6 +187,7 @@ def _lint(
             failures=failures,
             declared=declared,
             cache=cache,
+            server=server,
         )
         made: dict[str, tuple[Catalog, Callable[[str], Location | None]]] = {}
         # what Alembic revisions made, at the op. call (the replay runs them as a whole)
