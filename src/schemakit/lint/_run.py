@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -64,6 +65,7 @@ from schemakit.rules import (
     check,
     choose_rules,
     enclosing_paths,
+    statement_findings,
 )
 from schemakit.rules.iso.missing_service_schema import MissingServiceSchema
 from schemakit.server import Cluster, Starting
@@ -155,6 +157,7 @@ def _lint_with(
     rules = choose_rules(config, options.selection)
     catalogs: list[CatalogRun] = []
     statements: list[StatementRun] = []
+    solving: _Solving | None = None
     texts: list[SourceText] = []
     databases: list[str] = []
     sources: list[str] = []
@@ -189,6 +192,10 @@ def _lint_with(
             cache=cache,
             server=server,
         )
+        # The statement rules need no database: they run on another thread while the server
+        # replays (not with Alembic services, whose offline SQL is made after the replay)
+        if all(m is None or m.is_sql for m in found.values()):
+            solving = _Solving(config, rules, _statement_runs(config, found))
         made: dict[str, tuple[Catalog, Callable[[str], Location | None]]] = {}
         # what Alembic revisions made, at the op. call (the replay runs them as a whole)
         alembic_at: dict[str, Location] = {}
@@ -203,7 +210,7 @@ def _lint_with(
             databases.append(database)
         for service in config.services.values():
             sources += (str(folder) for folder in service.migration_folders)
-        statements += _statement_runs(config, found)
+        statements += solving.runs if solving is not None else _statement_runs(config, found)
         alembic_at.update(
             (path, Location(step.path, statement.line))
             for run in statements
@@ -223,7 +230,13 @@ def _lint_with(
     sources += source_files
     given += _typescript_errors(config, [Path(f) for f in source_files])
     checked = check(
-        config, rules, catalogs=catalogs, statements=statements, texts=texts, given=given
+        config,
+        rules,
+        catalogs=catalogs,
+        statements=statements,
+        texts=texts,
+        given=given,
+        solved=solving.wait() if solving is not None else None,
     )
     return LintResult(
         checked.findings,
@@ -232,6 +245,31 @@ def _lint_with(
         sources=sources,
         suppressed=checked.suppressed,
     )
+
+
+class _Solving:
+    """The statement rules over ``runs``, on another thread."""
+
+    def __init__(self, config: Config, rules: Sequence[type[Rule]], runs: list[StatementRun]):
+        self.runs = runs
+        self._results: list[list[Finding]] = []
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(config, rules), name="schemakit-rules", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, config: Config, rules: Sequence[type[Rule]]) -> None:
+        try:
+            self._results = [statement_findings(config, rules, run) for run in self.runs]
+        except BaseException as exc:  # raised in the thread that waits
+            self._failure = exc
+
+    def wait(self) -> list[list[Finding]]:
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+        return self._results
 
 
 def _typescript_errors(config: Config, files: list[Path]) -> list[Finding]:

@@ -28,6 +28,7 @@ from schemakit.rules._pipeline import (
     check,
     check_option_selectors,
     choose_rules,
+    statement_findings,
 )
 from schemakit.rules._registry import (
     RULES,
@@ -82,4 +83,5 @@ __all__ = [
     "run_catalog_rules",
     "run_sql_rules",
     "select_rules",
+    "statement_findings",
 ]

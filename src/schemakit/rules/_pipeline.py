@@ -192,6 +192,24 @@ class Checked:
     rules: tuple[type[Rule], ...] = ()
 
 
+def statement_findings(
+    config: Config, rules: Sequence[type[Rule]], sequence: StatementRun
+) -> list[Finding]:
+    """What the statement rules find in one sequence of migration steps."""
+    return [
+        replace(f, database=sequence.database) if sequence.database else f
+        for f in run_sql_rules(
+            rules,
+            sequence.steps,
+            in_transaction=sequence.in_transaction,
+            runner_sets_lock_timeout=sequence.runner_sets_lock_timeout,
+            exempt=sequence.exempt,
+            drop_wait_days=config.lint.drop_wait_days,
+            known_types=sequence.known_types,
+        )
+    ]
+
+
 def check(
     config: Config,
     rules: Sequence[type[Rule]],
@@ -201,6 +219,7 @@ def check(
     texts: Sequence[SourceText] = (),
     given: Iterable[Finding] = (),
     standalone: bool = False,
+    solved: Sequence[list[Finding]] | None = None,
 ) -> Checked:
     """Run ``rules`` over what is given, then apply ``[lint]`` (per-file, per-service and
     per-object ignores, severities) and the texts' inline ignores, and report unused
@@ -209,6 +228,8 @@ def check(
     ``given``: findings the caller made from what it read (a migration the replay's server
     refused), kept when their rule is chosen.
     ``standalone``: the input belongs to no service (loose files), so no finding names one.
+    ``solved``: :func:`statement_findings` of each of ``statements``, when the caller has
+    worked them out already (on another thread, while a replay ran).
     """
     enabled = {rule.code for rule in rules}
     found = [f for f in given if f.code in enabled]
@@ -222,18 +243,9 @@ def check(
             declared.setdefault(run.declared, []).extend(got)
         else:
             found += got
-    for sequence in statements:
+    for index, sequence in enumerate(statements):
         found += (
-            replace(f, database=sequence.database) if sequence.database else f
-            for f in run_sql_rules(
-                rules,
-                sequence.steps,
-                in_transaction=sequence.in_transaction,
-                runner_sets_lock_timeout=sequence.runner_sets_lock_timeout,
-                exempt=sequence.exempt,
-                drop_wait_days=config.lint.drop_wait_days,
-                known_types=sequence.known_types,
-            )
+            solved[index] if solved is not None else statement_findings(config, rules, sequence)
         )
     found += (f for text in texts for f in _syntax_findings(text) if f.code in enabled)
     inline, invalid = _inline_ignores(texts)
