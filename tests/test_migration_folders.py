@@ -115,3 +115,28 @@ def test_a_parent_of_per_schema_folders_says_to_list_them(project: Path) -> None
     with pytest.raises(ConfigError, match="subfolders hold migrations: billing, payments") as info:
         discover(load_config(project).services["billing"])
     assert "migrations = [" in (info.value.hint or "")
+
+
+def test_a_second_folder_listed_later_keeps_the_first_folders_migrations_applied(
+    project: Path,
+    pg_dsn: str,
+    pg_conn,  # type: ignore[no-untyped-def]
+) -> None:
+    # drizzle-kit stamps each folder's journal when it generates it: not the same millisecond
+    journal = project / "drizzle" / "payments" / "meta" / "_journal.json"
+    journal.write_text(journal.read_text().replace("1733000000000", "1733000000001"))
+    config_file = project / "schemakit.toml"
+    both = config_file.read_text()
+    config_file.write_text(
+        both.replace('["drizzle/billing", "drizzle/payments"]', '"drizzle/billing"')
+    )
+    migrate(pg_dsn, load_config(project))  # applied while billing was the only folder
+    config_file.write_text(both)
+    config = load_config(project)
+    result = migrate(pg_dsn, config)
+    assert result[0].applied == ["payments/0000_init"]  # billing's did not run again
+    migrate(pg_dsn, config)
+    rows = pg_conn.execute(
+        "SELECT id FROM schemakit.migrations WHERE service = 'billing' ORDER BY id"
+    ).fetchall()
+    assert [r[0] for r in rows] == ["0000_init", "payments/0000_init"]

@@ -13,7 +13,7 @@ from schemakit.errors import MigrationError
 from schemakit.migrate import _ledger as ledger
 from schemakit.migrate._alembic import current_revisions
 from schemakit.migrate._options import MigrateOptions
-from schemakit.migrate._sources import MigrationSet
+from schemakit.migrate._sources import MigrationFile, MigrationSet
 
 __all__ = [
     "MigrationState",
@@ -62,6 +62,12 @@ def states(
         known.add(file.id)
         current = file.checksum
         row = applied.get(file.id)
+        if row is None and file.id != (bare := _bare_id(migrations, file)):
+            # a service that had one folder when this file was applied, under its bare id:
+            # listing a second folder prefixed it, and it is the same migration
+            row = applied.get(bare)
+            if row is not None:
+                known.add(bare)
         stored = row[1] if row else drizzle.get(file.id)
         if stored is None:
             found.append(MigrationState(file.id, "pending", current))
@@ -85,6 +91,13 @@ def states(
                 MigrationState(id_, "missing", None, row[1], row[2], row[3], row[4], row[0])
             )
     return found
+
+
+def _bare_id(migrations: MigrationSet, file: MigrationFile) -> str:
+    """The id a file of the first folder had while it was the service's only folder."""
+    if file.path.parent != migrations.folder or "/" not in file.id:
+        return file.id
+    return file.id.rsplit("/", 1)[1]
 
 
 def read_states(
