@@ -251,3 +251,37 @@ def test_same_findings_with_and_without_the_cache_and_memory(
         assert '"code": "APL001"' not in outputs[0]  # every file applied
     finally:
         shutil.rmtree(project, ignore_errors=True)
+
+
+def test_what_a_run_read_is_seen_and_each_kind_of_change_to_it(tmp_path: Path) -> None:
+    from schemakit.lint._cache import manifest, recording, still_true
+
+    (tmp_path / "a.sql").write_text("SELECT 1;")
+    with recording() as reads:
+        (tmp_path / "a.sql").read_text()
+        os.listdir(tmp_path)
+        with pytest.raises(FileNotFoundError):
+            (tmp_path / "optional.toml").read_text()  # looked for, not there
+    rows = manifest(reads)
+    assert rows is not None
+    assert {(kind, Path(name).name) for kind, name, _ in rows} == {
+        ("file", "a.sql"),
+        ("folder", tmp_path.name),
+        ("absent", "optional.toml"),
+    }
+    assert still_true(rows)
+    changes: list[Callable[[], object]] = [
+        lambda: (tmp_path / "a.sql").write_text("SELECT 2;"),
+        lambda: (tmp_path / "b.sql").write_text(""),
+        lambda: (tmp_path / "optional.toml").write_text(""),
+    ]
+    for change in changes:
+        saved = {p: p.read_bytes() for p in tmp_path.iterdir()}
+        change()
+        assert not still_true(rows)
+        for path in list(tmp_path.iterdir()):
+            if path not in saved:
+                path.unlink()
+        for path, data in saved.items():
+            path.write_bytes(data)
+        assert still_true(rows)

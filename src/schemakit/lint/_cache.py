@@ -256,6 +256,7 @@ class Reads:
 
 
 _recording: Reads | None = None
+_ABSENT = (-1, -1)
 _hooked = False
 _WRITES = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
@@ -276,7 +277,11 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
                 return
             name = os.path.abspath(os.fsdecode(path))
             if name not in reads.files:
-                info = os.stat(name)
+                try:
+                    info = os.stat(name)
+                except FileNotFoundError:  # looked for and not there: its coming is a change
+                    reads.files[name] = _ABSENT
+                    return
                 reads.files[name] = (info.st_size, info.st_mtime_ns)
         else:
             reads.folders.add(os.path.abspath(os.fsdecode(path if path is not None else ".")))
@@ -340,6 +345,11 @@ def manifest(
     for name, (size, mtime) in sorted(files.items()):
         if name.startswith(_NOT_INPUTS + skip):
             continue
+        if (size, mtime) == _ABSENT:
+            if os.path.lexists(name):
+                return None
+            rows.append(("absent", name, b""))
+            continue
         try:
             info = os.stat(name)
         except OSError:
@@ -363,6 +373,10 @@ def manifest(
 def still_true(rows: list[tuple[str, str, bytes]]) -> bool:
     """Every file and folder of a manifest is as it was."""
     for kind, name, digest in rows:
+        if kind == "absent":
+            if os.path.lexists(name):
+                return False
+            continue
         now = _digest_file(name) if kind == "file" else _digest_folder(name)
         if now != digest:
             return False
