@@ -18,7 +18,11 @@ PostgreSQL cluster, one table of ``--rows`` (10,000) live rows, and on that same
   psycopg statement, per update, rolled back likewise;
 * the async twins (:func:`aupsert` both paths, :func:`aupdate_versioned`, :func:`apaginate`,
   :func:`akeyset_page`) on an ``AsyncSession``, each against its sync twin, on one event loop
-  that lives through the run.
+  that lives through the run. Next to each async/sync ratio the script prints psycopg's own:
+  the same statements and round trips written for raw psycopg, run on its sync and its async
+  connection in the same rounds (the unnest and COPY upserts, the UPDATE, a page, a page and
+  its count). That is what asyncio costs before schemakit adds anything; the last section
+  splits each path's time into psycopg's, schemakit's sync overhead and its async-only part.
 
 Methods of one comparison run interleaved, repetition by repetition, after ``--warmup``
 untimed rounds, so drift (cache, dead tuples) hits all alike; each figure is the median of
