@@ -18,7 +18,11 @@ PostgreSQL cluster, one table of ``--rows`` (10,000) live rows, and on that same
   psycopg statement, per update, rolled back likewise;
 * the async twins (:func:`aupsert` both paths, :func:`aupdate_versioned`, :func:`apaginate`,
   :func:`akeyset_page`) on an ``AsyncSession``, each against its sync twin, on one event loop
-  that lives through the run.
+  that lives through the run. Next to each async/sync ratio the script prints psycopg's own:
+  the same statements and round trips written for raw psycopg, run on its sync and its async
+  connection in the same rounds (the unnest and COPY upserts, the UPDATE, a page, a page and
+  its count). That is what asyncio costs before schemakit adds anything; the last section
+  splits each path's time into psycopg's, schemakit's sync overhead and its async-only part.
 
 Methods of one comparison run interleaved, repetition by repetition, after ``--warmup``
 untimed rounds, so drift (cache, dead tuples) hits all alike; each figure is the median of
@@ -122,6 +126,22 @@ SERVER_UPSERT = (
     + " RETURNING xmax = 0 AS inserted) "
     "SELECT count(*) FILTER (WHERE inserted), count(*) FROM upserted"
 )
+# upsert()'s two client paths written for raw psycopg, run sync and async: psycopg's own
+# async/sync ratio for the same statements, the floor under aupsert() / upsert().
+RAW_UNNEST_UPSERT = (
+    "WITH upserted AS (INSERT INTO bench.items (user_id, sku, name, qty, is_deleted, version) "
+    "SELECT user_id, sku, name, qty, false, 1 FROM unnest(%s::text[], %s::text[], %s::text[], "
+    "%s::integer[]) AS source (user_id, sku, name, qty) "
+    + _ON_CONFLICT
+    + " RETURNING xmax = 0 AS inserted) "
+    "SELECT count(*) FILTER (WHERE inserted), count(*) FROM upserted"
+)
+RAW_COPY_PREPARE = (
+    "DROP TABLE IF EXISTS pg_temp.raw_source; CREATE TEMPORARY TABLE raw_source ON COMMIT DROP "
+    "AS SELECT user_id, sku, name, qty FROM bench.items WITH NO DATA"
+)
+RAW_COPY = "COPY pg_temp.raw_source (user_id, sku, name, qty) FROM STDIN"
+RAW_COPY_UPSERT = SERVER_UPSERT.replace("pg_temp.upsert_source", "pg_temp.raw_source")
 RAW_UPDATE = (
     "UPDATE bench.items SET name = %s, version = version + 1, updated_at = now() "
     f"WHERE id = %s AND version = %s AND is_deleted = false RETURNING {COLUMNS}"
@@ -216,7 +236,8 @@ def run(
     engine = database.engine
     table = LayerItem.__table__
     results: list[tuple[str, str, float]] = []
-    checks: list[tuple[str, float, float]] = []
+    # (label, ratio, target, psycopg's own async/sync ratio for the same statements or None)
+    checks: list[tuple[str, float, float, float | None]] = []
 
     def fetch_raw() -> int:
         with raw.cursor() as cur:
@@ -254,10 +275,15 @@ def run(
     fetch = measure(fetchers, max(args.repeat, 15), args.warmup)
     results += [("fetch all rows", name, t) for name, t in fetch.items()]
     checks.append(
-        ("layer ORM / plain ORM", fetch["layer ORM (soft-delete)"] / fetch["plain ORM"], 1.05)
+        (
+            "layer ORM / plain ORM",
+            fetch["layer ORM (soft-delete)"] / fetch["plain ORM"],
+            1.05,
+            None,
+        )
     )
     checks.append(
-        ("fetch_rows / raw psycopg", fetch["layer fetch_rows"] / fetch["raw psycopg"], 1.2)
+        ("fetch_rows / raw psycopg", fetch["layer fetch_rows"] / fetch["raw psycopg"], 1.2, None)
     )
 
     order_by = (LayerItem.created_at, LayerItem.id)
@@ -299,6 +325,7 @@ def run(
             f"keyset page {deep_page:,} / page 1",
             pages[f"keyset page {deep_page:,}"] / pages["keyset page 1"],
             1.5,
+            None,
         )
     )
 
@@ -347,6 +374,46 @@ def run(
         raw.rollback()
 
     loop = asyncio.new_event_loop()
+    # psycopg's own async connection: the same statements as the raw sync ones, so each async
+    # ratio is printed next to what asyncio costs psycopg itself before the layer adds anything.
+    araw = loop.run_until_complete(psycopg.AsyncConnection.connect(raw.info.dsn))
+    by_column = [list(c) for c in zip(*tuples, strict=True)]
+
+    def check_counts(counts: Any) -> None:
+        assert counts is not None
+        assert counts[1] - counts[0] == len(tuples) - fresh
+
+    def upsert_raw_unnest() -> None:
+        with raw.cursor() as cur:
+            cur.execute(RAW_UNNEST_UPSERT, by_column)
+            check_counts(cur.fetchone())
+        raw.rollback()
+
+    async def upsert_raw_unnest_async() -> None:
+        async with araw.cursor() as cur:
+            await cur.execute(RAW_UNNEST_UPSERT, by_column)
+            check_counts(await cur.fetchone())
+        await araw.rollback()
+
+    def upsert_raw_copy() -> None:
+        with raw.cursor() as cur:
+            cur.execute(RAW_COPY_PREPARE)
+            with cur.copy(RAW_COPY) as copy:
+                for row in tuples:
+                    copy.write_row(row)
+            cur.execute(RAW_COPY_UPSERT)
+            check_counts(cur.fetchone())
+        raw.rollback()
+
+    async def upsert_raw_copy_async() -> None:
+        async with araw.cursor() as cur:
+            await cur.execute(RAW_COPY_PREPARE)
+            async with cur.copy(RAW_COPY) as copy:
+                for row in tuples:
+                    await copy.write_row(row)
+            await cur.execute(RAW_COPY_UPSERT)
+            check_counts(await cur.fetchone())
+        await araw.rollback()
 
     def aupsert_layer(method: str) -> Callable[[], None]:
         async def main() -> None:
@@ -364,18 +431,28 @@ def run(
         "layer upsert() COPY": upsert_layer("copy"),
         "layer aupsert() VALUES": aupsert_layer("values"),
         "layer aupsert() COPY": aupsert_layer("copy"),
+        "raw psycopg unnest": upsert_raw_unnest,
+        "raw psycopg async unnest": lambda: loop.run_until_complete(upsert_raw_unnest_async()),
+        "raw psycopg COPY": upsert_raw_copy,
+        "raw psycopg async COPY": lambda: loop.run_until_complete(upsert_raw_copy_async()),
     }
     _log("timing upserts ...")
     ups = measure(upserters, max(args.repeat, 15), args.warmup)
     results += [(f"upsert {len(dicts):,} rows", name, t) for name, t in ups.items()]
     checks.append(
-        ("upsert() / executemany", ups["layer upsert() VALUES"] / ups["psycopg executemany"], 1.0)
+        (
+            "upsert() / executemany",
+            ups["layer upsert() VALUES"] / ups["psycopg executemany"],
+            1.0,
+            None,
+        )
     )
     checks.append(
         (
             "upsert() COPY / executemany",
             ups["layer upsert() COPY"] / ups["psycopg executemany"],
             0.75,
+            None,
         )
     )
     checks.append(
@@ -383,14 +460,16 @@ def run(
             "upsert() COPY / server-only floor",
             ups["layer upsert() COPY"] / ups["server-only (floor)"],
             1.2,
+            None,
         )
     )
-    for path in ("VALUES", "COPY"):
+    for path, raw_path in (("VALUES", "unnest"), ("COPY", "COPY")):
         checks.append(
             (
                 f"aupsert() / upsert() {path}",
                 ups[f"layer aupsert() {path}"] / ups[f"layer upsert() {path}"],
                 1.15,
+                ups[f"raw psycopg async {raw_path}"] / ups[f"raw psycopg {raw_path}"],
             )
         )
 
@@ -418,10 +497,6 @@ def run(
                 await aupdate_versioned(s, LayerItem, id, 1, {"name": "renamed"})
             await s.rollback()
 
-    # psycopg's own async connection, same statement: what asyncio costs before the layer
-    # adds anything (the floor of aupdate_versioned / update_versioned).
-    araw = loop.run_until_complete(psycopg.AsyncConnection.connect(raw.info.dsn))
-
     async def update_raw_async() -> None:
         async with araw.cursor() as cur:
             for id in ids:
@@ -439,13 +514,19 @@ def run(
     upd = measure(updaters, max(args.repeat, SHORT_ROUNDS), args.warmup)
     results += [("versioned update (per row)", name, t / len(ids)) for name, t in upd.items()]
     checks.append(
-        ("update_versioned / raw", upd["layer update_versioned"] / upd["raw psycopg UPDATE"], 1.3)
+        (
+            "update_versioned / raw",
+            upd["layer update_versioned"] / upd["raw psycopg UPDATE"],
+            1.3,
+            None,
+        )
     )
     checks.append(
         (
             "aupdate_versioned / update_versioned",
             upd["layer aupdate_versioned"] / upd["layer update_versioned"],
             1.15,
+            upd["raw psycopg async UPDATE"] / upd["raw psycopg UPDATE"],
         )
     )
 
@@ -472,9 +553,31 @@ def run(
             await cur.fetchall()
         await araw.rollback()
 
+    # paginate() page 1 of a full page: the page and its count, in one transaction.
+    offset_sql = RAW_SELECT + " ORDER BY created_at, id LIMIT %s OFFSET 0"
+    count_sql = "SELECT count(*) FROM bench.items WHERE is_deleted = false"
+
+    def paginate_raw() -> None:
+        with raw.cursor() as cur:
+            cur.execute(offset_sql, (args.page_limit,))
+            cur.fetchall()
+            cur.execute(count_sql)
+            cur.fetchone()
+        raw.rollback()
+
+    async def paginate_raw_async() -> None:
+        async with araw.cursor() as cur:
+            await cur.execute(offset_sql, (args.page_limit,))
+            await cur.fetchall()
+            await cur.execute(count_sql)
+            await cur.fetchone()
+        await araw.rollback()
+
     async_pagers = {
         "raw psycopg page 1": page_raw,
         "raw psycopg async page 1": lambda: loop.run_until_complete(page_raw_async()),
+        "raw psycopg page+count": paginate_raw,
+        "raw psycopg async page+count": lambda: loop.run_until_complete(paginate_raw_async()),
         "paginate page 1": pagers["paginate page 1"],
         "apaginate page 1": apage_call(
             lambda s: apaginate(s, stmt.order_by(*order_by), 1, args.page_limit)
@@ -491,15 +594,16 @@ def run(
         for name, t in apages.items()
         if name[0] == "a" or name.startswith("raw")
     ]
-    for sync_name, async_name in (
-        ("paginate page 1", "apaginate page 1"),
-        ("keyset page 1", "akeyset_page page 1"),
+    for sync_name, async_name, raw_name in (
+        ("paginate page 1", "apaginate page 1", "page+count"),
+        ("keyset page 1", "akeyset_page page 1", "page 1"),
     ):
         checks.append(
             (
                 f"{async_name.split()[0]} / {sync_name.split()[0]}",
                 apages[async_name] / apages[sync_name],
                 1.15,
+                apages[f"raw psycopg async {raw_name}"] / apages[f"raw psycopg {raw_name}"],
             )
         )
     loop.run_until_complete(araw.close())
@@ -515,39 +619,71 @@ def run(
         shown = f"{seconds * 1e3:.3f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.1f} us"
         print(f"{op:<28} {name:<26} {shown:>12}")
     print()
-    print(f"{'ratio':<38} {'value':>7} {'target':>8}  verdict")
+    print(f"{'ratio':<38} {'value':>7} {'target':>8}  verdict  psycopg's own async/sync")
     failed = 0
-    for label, value, target in checks:
+    for label, value, target, floor_ratio in checks:
         verdict = "PASS" if value <= target else "FAIL"
         failed += verdict == "FAIL"
-        print(f"{label:<38} {value:>6.2f}x {'<= ' + format(target, '.2f'):>8}  {verdict}")
+        line = f"{label:<38} {value:>6.2f}x {'<= ' + format(target, '.2f'):>8}  {verdict}"
+        if floor_ratio is not None:
+            # The same statements on psycopg's own async connection against its sync one,
+            # measured in the same rounds: what asyncio costs before schemakit adds anything.
+            line += f"     {floor_ratio:.2f}x"
+            if verdict == "FAIL" and floor_ratio > target:
+                line += " (above the target: the floor itself fails it)"
+        print(line)
     print()
-    print("asyncio floors (psycopg's own async connection against its sync one, same statements")
-    print("and round trips) and what each layer path adds over its floor, sync and async:")
+    print("async twins against psycopg's own async (same statements and round trips, same run):")
+    print("what schemakit adds over raw psycopg, sync and async, and the async-only part of it")
     n = len(ids)
     floors = (
         (
-            "UPDATE",
+            "update_versioned (per row)",
             upd["raw psycopg UPDATE"] / n,
             upd["raw psycopg async UPDATE"] / n,
             upd["layer update_versioned"] / n,
             upd["layer aupdate_versioned"] / n,
         ),
         (
-            "keyset page 1",
+            "keyset_page page 1",
             apages["raw psycopg page 1"],
             apages["raw psycopg async page 1"],
             apages["keyset page 1"],
             apages["akeyset_page page 1"],
         ),
+        (
+            "paginate page 1 (+count)",
+            apages["raw psycopg page+count"],
+            apages["raw psycopg async page+count"],
+            apages["paginate page 1"],
+            apages["apaginate page 1"],
+        ),
+        (
+            "upsert VALUES",
+            ups["raw psycopg unnest"],
+            ups["raw psycopg async unnest"],
+            ups["layer upsert() VALUES"],
+            ups["layer aupsert() VALUES"],
+        ),
+        (
+            "upsert COPY",
+            ups["raw psycopg COPY"],
+            ups["raw psycopg async COPY"],
+            ups["layer upsert() COPY"],
+            ups["layer aupsert() COPY"],
+        ),
     )
+
+    def us(seconds: float) -> str:
+        return f"{seconds * 1e6:+.1f} us" if abs(seconds) < 1e-3 else f"{seconds * 1e3:+.2f} ms"
+
     for label, raw_sync, raw_async, layer_sync, layer_async in floors:
+        added_sync, added_async = layer_sync - raw_sync, layer_async - raw_async
         print(
-            f"  {label}: raw async / raw sync {raw_async / raw_sync:.2f}x; "
-            f"layer sync / raw sync {layer_sync / raw_sync:.2f}x "
-            f"(+{(layer_sync - raw_sync) * 1e6:.1f} us); "
-            f"layer async / raw async {layer_async / raw_async:.2f}x "
-            f"(+{(layer_async - raw_async) * 1e6:.1f} us)"
+            f"  {label}: psycopg async/sync {raw_async / raw_sync:.2f}x; "
+            f"schemakit sync/psycopg sync {layer_sync / raw_sync:.2f}x ({us(added_sync)}), "
+            f"async/psycopg async {layer_async / raw_async:.2f}x ({us(added_async)}); "
+            f"async-only {us(added_async - added_sync)}"
         )
     floor = ups["server-only (floor)"] / ups["psycopg executemany"]
     print(
