@@ -571,7 +571,8 @@ def _flush(
     parts = []
     for number, (file, statement) in enumerate(run, start=first):
         statements.append(Origin(Location(file.path, statement.line, statement.column), service))
-        parts.append(f"SELECT set_config('schemakit.stmt', '{number}', false)".encode())
+        # SET, not SELECT set_config(): no plan, and no result row for the client to read
+        parts.append(f"SET schemakit.stmt = '{number}'".encode())
         parts.append(statement.text.encode())
     units = list(run)
     run.clear()
