@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from functools import cache
 from operator import attrgetter, itemgetter
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar, cast
 
 import psycopg
-from psycopg import generators, pq
+from psycopg import pq
 from psycopg.adapt import Transformer
 from psycopg.rows import tuple_row
 
 from schemakit._gc import gc_paused
+from schemakit.catalog import _streams
 from schemakit.catalog._model import (
     Catalog,
     Column,
@@ -75,21 +78,28 @@ def _query(name: str, server_version: int = 0) -> str:
     return text
 
 
-def from_database(conn: psycopg.Connection[Any]) -> Catalog:
+def from_database(conn: psycopg.Connection[Any], *, parallel: bool = True) -> Catalog:
     """Read every user object of the connected database.
 
-    Sends one query per object kind (``QUERIES``, all at once in a pipeline), inside one
+    Sends one query per object kind (``QUERIES``; the columns in two halves), inside one
     read-only repeatable-read transaction so all kinds come from the same snapshot, and one
     more when some index's text needs ``pg_get_indexdef`` (see indexes.sql); the count of
     round trips does not depend on how many tables there are.
+
+    When ``conn`` is not inside a transaction (and ``parallel``), about half of the queries run
+    on a second connection to the same server, database and user, in a transaction on the
+    snapshot of ``conn``'s (``pg_export_snapshot``) with ``conn``'s session settings: two
+    backends work at once and the catalog is the one ``conn`` alone reads. Inside the caller's
+    transaction (which may have written what another snapshot would not see), or when that
+    connection cannot be made, ``conn`` runs them all.
     """
     try:
-        return _load(conn)
+        return _load(conn, parallel)
     except psycopg.Error as exc:
         raise CatalogError(f"reading the catalog failed: {exc}") from exc
 
 
-def _load(conn: psycopg.Connection[Any]) -> Catalog:
+def _load(conn: psycopg.Connection[Any], parallel: bool) -> Catalog:
     version = conn.info.server_version
     builder = _Builder(conn.info.dbname, version)
     # Outside a transaction conn.transaction() opens the real one, so SET LOCAL ends with it;
@@ -100,18 +110,18 @@ def _load(conn: psycopg.Connection[Any]) -> Catalog:
     # allocations (about a third of the time of a 10,000-table load).
     with gc_paused():
         with conn.transaction():
-            setup = []
-            if conn.autocommit:
-                setup.append("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             if own_transaction:
-                # The planner prices the per-row deparsing functions high enough to JIT-compile
-                # the bigger queries, which costs more than it saves on catalog-sized tables;
-                # parallel workers only take the core that decodes the rows meanwhile.
-                setup.append("SET LOCAL jit = off")
-                setup.append("SET LOCAL max_parallel_workers_per_gather = 0")
-            if setup:
-                conn.execute("; ".join(setup))
-            _read(conn, version, builder)
+                conn.execute(
+                    f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; {_SETUP}"
+                )
+            with conn.lock:
+                _Reading(conn, version, parallel=parallel and own_transaction).into(builder)
+            if builder.pending_indexes:
+                definitions = conn.cursor(row_factory=tuple_row).execute(
+                    _query("index_definitions", version), (list(builder.pending_indexes),)
+                )
+                builder.add_index_definitions(definitions.fetchall())
+                builder.build_tables()
         catalog = builder.catalog()
         # Its working rows and indexes go now, while the collector is still off: a
         # collection after this would otherwise walk the hundred thousand rows once more.
@@ -119,56 +129,160 @@ def _load(conn: psycopg.Connection[Any]) -> Catalog:
     return catalog
 
 
-def _read(conn: psycopg.Connection[Any], version: int, builder: _Builder) -> None:
-    """Send all the queries of QUERIES at once (libpq pipeline mode) and hand each one's rows
-    to ``builder`` as soon as they arrive, in order.
+_SETUP = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
+"""The planner prices the per-row deparsing functions high enough to JIT-compile the bigger
+queries, which costs more than it saves on catalog-sized tables; parallel workers only take
+the cores the other backend and the builder use meanwhile."""
 
-    Still one statement per object kind, but the server computes the next kinds while the
-    builder turns the previous kind's rows into objects: the overlap without a thread. It
-    drives libpq itself because psycopg's pipeline hands out no result before all queued ones
-    are in (the builder then waited for the server's whole half second); a flush request after
-    each query has the server send each result as soon as it is complete. The kinds that make
-    up tables come first, so the tables' parts are built while the server reads grants, roles
-    and triggers; the index definitions the builder could not write are asked for after.
-    """
-    pgconn = conn.pgconn
-    with conn.lock:
-        pgconn.enter_pipeline_mode()
-        pending = 0  # results the server still owes: each query's, then the sync's
-        try:
-            for name in QUERIES:
-                pgconn.send_query_params(_query(name, version).encode(), None)
-                pgconn.send_flush_request()
-            pgconn.pipeline_sync()
-            pending = len(QUERIES) + 1
-            conn.wait(generators.send(pgconn))
-            rows = Transformer(conn)
-            for name in QUERIES:
-                (result,) = conn.wait(generators.fetch_many(pgconn))
-                pending -= 1
-                if result.status != pq.ExecStatus.TUPLES_OK:
-                    raise psycopg.DatabaseError(_error_message(name, result))
-                rows.set_pgresult(result)
-                builder.add(name, rows.load_rows(0, result.ntuples, tuple))
-                if name == _LAST_TABLE_PART and not builder.pending_indexes:
-                    builder.build_tables()  # while the server reads the kinds after
-        finally:
-            # Whatever went wrong, the connection leaves pipeline mode usable: what the server
-            # still sends (the rest, or "pipeline aborted" after an error) is read and dropped.
-            while pending:
-                conn.wait(generators.fetch_many(pgconn))
-                pending -= 1
-            pgconn.exit_pipeline_mode()
-    if builder.pending_indexes:
-        definitions = conn.cursor(row_factory=tuple_row).execute(
-            _query("index_definitions", version), (list(builder.pending_indexes),)
-        )
-        builder.add_index_definitions(definitions.fetchall())
-        builder.build_tables()
+_STEPS = (
+    "schemas",
+    "tables",
+    "columns",
+    "columns/1",
+    "opclasses",
+    "indexes",
+    "constraints",
+    "types",
+    "sequences",
+    "functions",
+    "grants",
+    "roles",
+    "default_grants",
+    "triggers",
+)
+"""The queries in the order the builder takes their rows: QUERIES, with the columns in two
+halves (``columns`` of the relations whose oid hashes even, ``columns/1`` odd: the same two on
+either path, so the rows come in the same order)."""
 
+_SIBLING_STEPS = frozenset(
+    {
+        "schemas",
+        "columns/1",
+        "constraints",
+        "types",
+        "sequences",
+        "functions",
+        "grants",
+        "default_grants",
+        "triggers",
+    }
+)
+"""What a sibling connection reads: half the columns and about half of the rest of the
+servers' work. Not roles.sql, which asks who current_user is."""
 
 _LAST_TABLE_PART = "constraints"
 """The last of QUERIES that tables are made of (the kinds after it are not parts of tables)."""
+
+
+def _step_query(step: str, version: int) -> bytes:
+    kind, _, half = step.partition("/")
+    text = _query(kind, version)
+    if kind == "columns":
+        # a condition on its first column, which the planner applies as it scans pg_attribute
+        # and an inequality, which it expects to keep a third of the rows (an equality,
+        # 0.5 %: it would then probe pg_class once per column instead of hashing it)
+        text = f"SELECT * FROM (\n{text}\n) c WHERE hashoid(c.attrelid) {'>=' if half else '<'} 0"
+    return text.encode()
+
+
+class _Reading:
+    """The queries of _STEPS on ``conn`` (and, when ``parallel``, some on a sibling), each
+    read by a thread of its own; ``into`` hands their rows to the builder in _STEPS order."""
+
+    def __init__(self, conn: psycopg.Connection[Any], version: int, *, parallel: bool) -> None:
+        self.conn = conn
+        self.version = version
+        self.slots = _streams.Slots()
+        self.theirs = [s for s in _STEPS if parallel and s in _SIBLING_STEPS]
+        steps = [self._step(s) for s in _STEPS if s not in self.theirs]
+        if self.theirs:
+            steps.insert(0, ("snapshot", _streams.EXPORT.encode()))
+        self.sibling: psycopg.Connection[Any] | None = None
+        self.threads = [_thread(_streams.run_pipeline, conn, steps, self.slots)]
+        if self.theirs:
+            self.threads.append(_thread(self._run_sibling))
+
+    def _step(self, step: str) -> tuple[str, bytes]:
+        return step, _step_query(step, self.version)
+
+    def _run_sibling(self) -> None:
+        try:
+            self.sibling = _streams.open_sibling(
+                _streams.sibling_conninfo(self.conn),
+                lambda: _streams.exported(self.slots.take("snapshot")),
+                _SETUP,
+            )
+        except Exception as exc:  # whatever its trouble, conn reads its share
+            self.slots.put_missing(self.theirs, exc)
+            return
+        _streams.run_pipeline(self.sibling, [self._step(s) for s in self.theirs], self.slots)
+
+    def into(self, builder: _Builder) -> None:
+        try:
+            self._consume(builder)
+        except BaseException:
+            if self.sibling is not None:
+                self.sibling.cancel_safe()
+            raise
+        finally:
+            for thread in self.threads:
+                thread.join()
+            if self.sibling is not None:
+                self.sibling.close()
+
+    def _consume(self, builder: _Builder) -> None:
+        rows = Transformer(self.conn)
+        for step in _STEPS:
+            result = self.slots.take(step)
+            if step in self.theirs and not _rows(result):
+                # The sibling failed (to connect, to share the snapshot, or on this query):
+                # conn reads the rest of its share (a query that fails there raises).
+                self._retry(step)
+                result = self.slots.take(step)
+            if not _rows(result):
+                _raise(step, result)
+            result = cast(pq.abc.PGresult, result)
+            kind = step.partition("/")[0]
+            rows.set_pgresult(result)
+            builder.add(kind, rows.load_rows(0, result.ntuples, tuple))
+            if kind == _LAST_TABLE_PART and not builder.pending_indexes:
+                builder.build_tables()  # while the servers read the kinds after
+
+    def _retry(self, step: str) -> None:
+        if self.sibling is not None:
+            self.sibling.cancel_safe()
+        for thread in self.threads:
+            thread.join()
+        rest, self.theirs = self.theirs[self.theirs.index(step) :], []
+        # A query of conn's that failed has ended its snapshot (the sibling may have found it
+        # gone for that reason): that failure is the one to report.
+        for own in _STEPS[_STEPS.index(step) :]:
+            if own not in rest and not _rows(result := self.slots.peek(own)):
+                _raise(own, result)
+        for name in rest:
+            self.slots.drop(name)
+        _streams.run_pipeline(self.conn, [self._step(s) for s in rest], self.slots)
+
+
+def _raise(step: str, result: object) -> NoReturn:
+    if isinstance(result, BaseException):
+        raise result
+    message = _error_message(step.partition("/")[0], cast(pq.abc.PGresult, result))
+    raise psycopg.DatabaseError(message)
+
+
+def _rows(result: object) -> bool:
+    return (
+        result is not None
+        and not isinstance(result, BaseException)
+        and cast(pq.abc.PGresult, result).status == pq.ExecStatus.TUPLES_OK
+    )
+
+
+def _thread(target: Callable[..., None], *args: Any) -> threading.Thread:
+    thread = threading.Thread(target=target, args=args, daemon=True)
+    thread.start()
+    return thread
 
 
 def _error_message(name: str, result: pq.abc.PGresult) -> str:
