@@ -40,6 +40,7 @@ __all__ = ["QUERIES", "from_database"]
 QUERIES = (
     "schemas",
     "tables",
+    "defaults",
     "columns",
     "opclasses",
     "indexes",
@@ -81,7 +82,7 @@ def _query(name: str, server_version: int = 0) -> str:
 def from_database(conn: psycopg.Connection[Any], *, parallel: bool = True) -> Catalog:
     """Read every user object of the connected database.
 
-    Sends one query per object kind (``QUERIES``; the columns in two halves), inside one
+    Sends one query per object kind (``QUERIES``), inside one
     read-only repeatable-read transaction so all kinds come from the same snapshot, and one
     more when some index's text needs ``pg_get_indexdef`` (see indexes.sql); the count of
     round trips does not depend on how many tables there are.
@@ -134,30 +135,10 @@ _SETUP = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
 queries, which costs more than it saves on catalog-sized tables; parallel workers only take
 the cores the other backend and the builder use meanwhile."""
 
-_STEPS = (
-    "schemas",
-    "tables",
-    "columns",
-    "columns/1",
-    "opclasses",
-    "indexes",
-    "constraints",
-    "types",
-    "sequences",
-    "functions",
-    "grants",
-    "roles",
-    "default_grants",
-    "triggers",
-)
-"""The queries in the order the builder takes their rows: QUERIES, with the columns in two
-halves (``columns`` of the relations whose oid hashes even, ``columns/1`` odd: the same two on
-either path, so the rows come in the same order)."""
-
-_SIBLING_STEPS = frozenset(
+_SIBLINGQUERIES = frozenset(
     {
         "schemas",
-        "columns/1",
+        "defaults",
         "constraints",
         "types",
         "sequences",
@@ -167,34 +148,24 @@ _SIBLING_STEPS = frozenset(
         "triggers",
     }
 )
-"""What a sibling connection reads: half the columns and about half of the rest of the
-servers' work. Not roles.sql, which asks who current_user is."""
+"""What a sibling connection reads: about half of the servers' work, the defaults while the
+caller's connection reads the columns they belong to. Not roles.sql, which asks who
+current_user is. Either connection's share comes in QUERIES order."""
 
 _LAST_TABLE_PART = "constraints"
 """The last of QUERIES that tables are made of (the kinds after it are not parts of tables)."""
 
 
-def _step_query(step: str, version: int) -> bytes:
-    kind, _, half = step.partition("/")
-    text = _query(kind, version)
-    if kind == "columns":
-        # a condition on its first column, which the planner applies as it scans pg_attribute
-        # and an inequality, which it expects to keep a third of the rows (an equality,
-        # 0.5 %: it would then probe pg_class once per column instead of hashing it)
-        text = f"SELECT * FROM (\n{text}\n) c WHERE hashoid(c.attrelid) {'>=' if half else '<'} 0"
-    return text.encode()
-
-
 class _Reading:
-    """The queries of _STEPS on ``conn`` (and, when ``parallel``, some on a sibling), each
-    read by a thread of its own; ``into`` hands their rows to the builder in _STEPS order."""
+    """The queries of QUERIES on ``conn`` (and, when ``parallel``, some on a sibling), each
+    read by a thread of its own; ``into`` hands their rows to the builder in QUERIES order."""
 
     def __init__(self, conn: psycopg.Connection[Any], version: int, *, parallel: bool) -> None:
         self.conn = conn
         self.version = version
         self.slots = _streams.Slots()
-        self.theirs = [s for s in _STEPS if parallel and s in _SIBLING_STEPS]
-        steps = [self._step(s) for s in _STEPS if s not in self.theirs]
+        self.theirs = [s for s in QUERIES if parallel and s in _SIBLINGQUERIES]
+        steps = [self._step(s) for s in QUERIES if s not in self.theirs]
         if self.theirs:
             steps.insert(0, ("snapshot", _streams.EXPORT.encode()))
         self.sibling: psycopg.Connection[Any] | None = None
@@ -203,7 +174,7 @@ class _Reading:
             self.threads.append(_thread(self._run_sibling))
 
     def _step(self, step: str) -> tuple[str, bytes]:
-        return step, _step_query(step, self.version)
+        return step, _query(step, self.version).encode()
 
     def _run_sibling(self) -> None:
         try:
@@ -232,7 +203,7 @@ class _Reading:
 
     def _consume(self, builder: _Builder) -> None:
         rows = Transformer(self.conn)
-        for step in _STEPS:
+        for step in QUERIES:
             result = self.slots.take(step)
             if step in self.theirs and not _rows(result):
                 # The sibling failed (to connect, to share the snapshot, or on this query):
@@ -242,10 +213,9 @@ class _Reading:
             if not _rows(result):
                 _raise(step, result)
             result = cast(pq.abc.PGresult, result)
-            kind = step.partition("/")[0]
             rows.set_pgresult(result)
-            builder.add(kind, rows.load_rows(0, result.ntuples, tuple))
-            if kind == _LAST_TABLE_PART and not builder.pending_indexes:
+            builder.add(step, rows.load_rows(0, result.ntuples, tuple))
+            if step == _LAST_TABLE_PART and not builder.pending_indexes:
                 builder.build_tables()  # while the servers read the kinds after
 
     def _retry(self, step: str) -> None:
@@ -256,7 +226,7 @@ class _Reading:
         rest, self.theirs = self.theirs[self.theirs.index(step) :], []
         # A query of conn's that failed has ended its snapshot (the sibling may have found it
         # gone for that reason): that failure is the one to report.
-        for own in _STEPS[_STEPS.index(step) :]:
+        for own in QUERIES[QUERIES.index(step) :]:
             if own not in rest and not _rows(result := self.slots.peek(own)):
                 _raise(own, result)
         for name in rest:
@@ -267,7 +237,7 @@ class _Reading:
 def _raise(step: str, result: object) -> NoReturn:
     if isinstance(result, BaseException):
         raise result
-    message = _error_message(step.partition("/")[0], cast(pq.abc.PGresult, result))
+    message = _error_message(step, cast(pq.abc.PGresult, result))
     raise psycopg.DatabaseError(message)
 
 
@@ -304,7 +274,9 @@ class _Builder:
         self.columns: dict[int, list[Column]] = {}
         self.attributes: dict[tuple[int, int], tuple[Any, ...]] = {}
         """(relation, attnum) -> its columns.sql row (name, type oid and collation oid at
-        _NAME, _TYPE, _COLLATION), for every column read."""
+        2, 9 and 10), for every column read."""
+        self.defaults: dict[tuple[int, int], str] = {}
+        """(relation, attnum) -> the column's default or generation expression."""
         self.default_opclass: set[tuple[int, int]] = set()
         """(operator class, column type) when the class is the type's default (opclasses.sql)."""
         self.pending_indexes: dict[int, tuple[int, int]] = {}
@@ -341,33 +313,36 @@ class _Builder:
         self.table_rows = {row[0]: row for row in rows}
         self.columns = {oid: [] for oid in self.table_rows}
 
+    def _add_defaults(self, rows: list[tuple[Any, ...]]) -> None:
+        self.defaults = {(relation, attnum): text for relation, attnum, text in rows}
+
     def _add_columns(self, rows: list[tuple[Any, ...]]) -> None:
         # By table, then position; nearly sorted already, so this is a cheap merge pass.
         rows.sort(key=_TABLE_AND_POSITION)
         get_bucket = self.columns.get
         attributes = self.attributes
+        get_default = self.defaults.get
         # Columns are frozen and most repeat from table to table (id, user_id, created_at):
         # one object per distinct column, found by its row's fields, costs less to look up
         # than a new one costs to build.
         made: dict[tuple[Any, ...], Column] = {}
         get_made = made.get
         for row in rows:
-            attributes[row[0], row[1]] = row
-            if row[12] is not None:
+            key = row[0], row[1]
+            attributes[key] = row
+            if row[11] is not None:
                 self._add_column_grants(row)
             bucket = get_bucket(row[0])
             if bucket is not None:
-                fields = row[2:10]
+                fields = (row[2:9], get_default(key))
                 column = get_made(fields)
                 if column is None:
-                    name, type_, type_schema, type_name, notnull, default, identity, generated = (
-                        fields
-                    )
+                    name, type_, type_schema, type_name, notnull, identity, generated = row[2:9]
                     column = made[fields] = Column(
                         name,
                         type_,
                         not notnull,
-                        default,
+                        fields[1],
                         type_schema,
                         type_name,
                         identity,
@@ -382,7 +357,7 @@ class _Builder:
         path = f"{table[2]}.{row[2]}"
         self.column_grants += [
             Grant("column", table[1], path, grantee, privilege, grantable)
-            for grantee, privilege, grantable in zip(row[12], row[13], row[14], strict=True)
+            for grantee, privilege, grantable in zip(row[11], row[12], row[13], strict=True)
         ]
 
     def _add_opclasses(self, rows: list[tuple[Any, ...]]) -> None:
@@ -423,8 +398,8 @@ class _Builder:
                 ):
                     column = attributes[oid, int(attnum)]
                     texts.append(quoted.get(column[2]) or quote(column[2]))
-                    if (int(opclass), column[10]) not in defaults or (
-                        collation != "0" and int(collation) != column[11]
+                    if (int(opclass), column[9]) not in defaults or (
+                        collation != "0" and int(collation) != column[10]
                     ):
                         written = False
                 definition = ""
