@@ -122,7 +122,8 @@ def test_the_parallel_catalog_is_the_serial_one(
     serial = from_database(pg_conn, parallel=False)
     assert not siblings
     parallel = from_database(pg_conn)
-    assert len(siblings) == 1 and siblings[0].closed
+    assert len(siblings) == 1
+    assert siblings[0].closed
     _same(parallel, serial)
     # the settings made a difference the sibling had to copy: a type in the search path is
     # printed bare (in a check constraint, which the sibling reads), dates the German way (in
