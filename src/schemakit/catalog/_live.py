@@ -40,19 +40,23 @@ __all__ = ["QUERIES", "from_database"]
 QUERIES = (
     "schemas",
     "tables",
+    "roles",
     "defaults",
-    "columns",
-    "opclasses",
-    "indexes",
-    "constraints",
     "types",
     "sequences",
     "functions",
     "grants",
-    "roles",
     "default_grants",
     "triggers",
+    "columns",
+    "opclasses",
+    "indexes",
+    "constraints",
 )
+"""The catalog's queries, in the order the builder takes their rows: tables before what
+belongs to them, what needs no columns before the columns (so the builder has it done while
+the server still reads the columns), the columns before the indexes and constraints named
+from them."""
 _KINDS = {
     "r": "table",
     "p": "partitioned table",
@@ -122,7 +126,7 @@ def _load(conn: psycopg.Connection[Any], parallel: bool) -> Catalog:
                     _query("index_definitions", version), (list(builder.pending_indexes),)
                 )
                 builder.add_index_definitions(definitions.fetchall())
-                builder.build_tables()
+            builder.build_tables()
         catalog = builder.catalog()
         # Its working rows and indexes go now, while the collector is still off: a
         # collection after this would otherwise walk the hundred thousand rows once more.
@@ -135,25 +139,23 @@ _SETUP = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
 queries, which costs more than it saves on catalog-sized tables; parallel workers only take
 the cores the other backend and the builder use meanwhile."""
 
-_SIBLINGQUERIES = frozenset(
+_SIBLING_QUERIES = frozenset(
     {
         "schemas",
         "defaults",
-        "constraints",
         "types",
         "sequences",
         "functions",
         "grants",
         "default_grants",
         "triggers",
+        "indexes",
     }
 )
-"""What a sibling connection reads: about half of the servers' work, the defaults while the
-caller's connection reads the columns they belong to. Not roles.sql, which asks who
-current_user is. Either connection's share comes in QUERIES order."""
-
-_LAST_TABLE_PART = "constraints"
-"""The last of QUERIES that tables are made of (the kinds after it are not parts of tables)."""
+"""What a sibling connection reads: about half of the servers' work, the smaller kinds (the
+builder's work while the caller's connection reads the columns) and then the indexes. Not
+roles.sql, which asks who current_user is. Either connection's share comes in QUERIES
+order."""
 
 
 class _Reading:
@@ -164,7 +166,7 @@ class _Reading:
         self.conn = conn
         self.version = version
         self.slots = _streams.Slots()
-        self.theirs = [s for s in QUERIES if parallel and s in _SIBLINGQUERIES]
+        self.theirs = [s for s in QUERIES if parallel and s in _SIBLING_QUERIES]
         steps = [self._step(s) for s in QUERIES if s not in self.theirs]
         if self.theirs:
             steps.insert(0, ("snapshot", _streams.EXPORT.encode()))
@@ -215,8 +217,6 @@ class _Reading:
             result = cast(pq.abc.PGresult, result)
             rows.set_pgresult(result)
             builder.add(step, rows.load_rows(0, result.ntuples, tuple))
-            if step == _LAST_TABLE_PART and not builder.pending_indexes:
-                builder.build_tables()  # while the servers read the kinds after
 
     def _retry(self, step: str) -> None:
         if self.sibling is not None:
@@ -277,8 +277,9 @@ class _Builder:
         2, 9 and 10), for every column read."""
         self.defaults: dict[tuple[int, int], str] = {}
         """(relation, attnum) -> the column's default or generation expression."""
-        self.default_opclass: set[tuple[int, int]] = set()
-        """(operator class, column type) when the class is the type's default (opclasses.sql)."""
+        self.default_opclass: set[tuple[str, int]] = set()
+        """(operator class, column type) when the class is the type's default (opclasses.sql);
+        the class's oid in text."""
         self.pending_indexes: dict[int, tuple[int, int]] = {}
         """Index oid -> (table oid, place in its list) of indexes awaiting their text."""
         self.indexes: dict[int, list[Index]] = {}
@@ -361,7 +362,8 @@ class _Builder:
         ]
 
     def _add_opclasses(self, rows: list[tuple[Any, ...]]) -> None:
-        self.default_opclass = set(rows)
+        # the class as indexes.sql sends it, in text: no int() per key column
+        self.default_opclass = {(str(opclass), type_) for opclass, type_ in rows}
 
     def _add_indexes(self, rows: list[tuple[Any, ...]]) -> None:
         table_rows, indexes, attributes = self.table_rows, self.indexes, self.attributes
@@ -391,17 +393,24 @@ class _Builder:
                 # Each key column's quoted name; the text is pg_get_indexdef's when every
                 # column has its type's default operator class (opclasses.sql) and its own
                 # collation (or none), as it then prints nothing more of them.
-                texts = []
-                written = True
-                for attnum, opclass, collation in zip(
-                    key.split(), classes.split(), collations.split(), strict=True
-                ):
-                    column = attributes[oid, int(attnum)]
-                    texts.append(quoted.get(column[2]) or quote(column[2]))
-                    if (int(opclass), column[9]) not in defaults or (
-                        collation != "0" and int(collation) != column[10]
+                if " " not in key:  # most keys: one column
+                    column = attributes[oid, int(key)]
+                    texts = [quoted.get(column[2]) or quote(column[2])]
+                    written = (classes, column[9]) in defaults and (
+                        collations == "0" or int(collations) == column[10]
+                    )
+                else:
+                    texts = []
+                    written = True
+                    for attnum, opclass, collation in zip(
+                        key.split(), classes.split(), collations.split(), strict=True
                     ):
-                        written = False
+                        column = attributes[oid, int(attnum)]
+                        texts.append(quoted.get(column[2]) or quote(column[2]))
+                        if (opclass, column[9]) not in defaults or (
+                            collation != "0" and int(collation) != column[10]
+                        ):
+                            written = False
                 definition = ""
                 if written:
                     on = on_table.get(oid)
@@ -409,9 +418,10 @@ class _Builder:
                         on = on_table[oid] = f" ON {quote(table[1])}.{quote(table[2])}"
                     definition = (
                         f"CREATE {'UNIQUE ' if unique else ''}INDEX {_quote_name(name)}{on} "
-                        f"USING {quote(method)} ({', '.join(texts)})"
-                        + (f" WHERE {predicate}" if predicate is not None else "")
+                        f"USING {quoted.get(method) or quote(method)} ({', '.join(texts)})"
                     )
+                    if predicate is not None:
+                        definition += f" WHERE {predicate}"
             index = Index(
                 name,
                 tuple(texts),
@@ -525,7 +535,7 @@ class _Builder:
             self.functions[function.path] = function
 
     def _add_grants(self, rows: list[tuple[Any, ...]]) -> None:
-        self.grants = (*(Grant(*row) for row in rows), *self.column_grants)
+        self.grants = tuple([Grant(*row) for row in rows])
 
     def _add_roles(self, rows: list[tuple[Any, ...]]) -> None:
         for name, superuser, privileges_of, current, createrole, createdb, bypass, of in rows:
@@ -581,7 +591,7 @@ class _Builder:
             types=self.types,
             sequences=self.sequences,
             functions=self.functions,
-            grants=self.grants,
+            grants=(*self.grants, *self.column_grants),
             server_version=self.version,
             roles=self.roles,
             user=self.user,
