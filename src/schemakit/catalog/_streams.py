@@ -11,7 +11,6 @@ it reads is what the caller's connection would have read.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, cast
@@ -101,6 +100,10 @@ def run_pipeline(
         slots.put_missing([name for name, _ in steps], exc)
 
 
+_CONNECT_TIMEOUT = 5
+"""Seconds a sibling may take to connect (the caller's own limit when it set a shorter one)."""
+
+
 def sibling_conninfo(conn: psycopg.Connection[Any]) -> str:
     """A connection string for the server, database and user ``conn`` is connected to.
 
@@ -125,7 +128,9 @@ def sibling_conninfo(conn: psycopg.Connection[Any]) -> str:
         params["password"] = password
     # The caller's connection is up, so the server answers; a sibling that cannot connect
     # quickly is not worth waiting for (the caller's connection reads its share instead).
-    params["connect_timeout"] = "5"
+    timeout = params.get("connect_timeout", "")
+    if not timeout.isdigit() or not 0 < int(timeout) <= _CONNECT_TIMEOUT:
+        params["connect_timeout"] = str(_CONNECT_TIMEOUT)
     return psycopg.conninfo.make_conninfo("", **params)
 
 
@@ -152,16 +157,13 @@ def open_sibling(
         if exported is None:
             raise psycopg.OperationalError("the snapshot was not exported")
         snapshot_id, settings = exported
+        # one round trip (no parameters: the simple protocol, which takes several statements)
         sibling.execute(
             sql.SQL(
-                "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}"
-            ).format(sql.Literal(snapshot_id))
+                "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {};"
+                " SELECT set_config(key, value, true) FROM json_each_text({}::json); {}"
+            ).format(sql.Literal(snapshot_id), sql.Literal(settings or "{}"), sql.SQL(setup))
         )
-        if settings and json.loads(settings):
-            sibling.execute(
-                "SELECT set_config(key, value, true) FROM json_each_text(%s::json)", (settings,)
-            )
-        sibling.execute(setup)
     except BaseException:
         sibling.close()
         raise
