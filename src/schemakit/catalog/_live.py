@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from functools import cache
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any, NoReturn, TypeVar, cast
 
 import psycopg
@@ -318,8 +318,9 @@ class _Builder:
         self.defaults = {(relation, attnum): text for relation, attnum, text in rows}
 
     def _add_columns(self, rows: list[tuple[Any, ...]]) -> None:
-        # By table, then position; nearly sorted already, so this is a cheap merge pass.
-        rows.sort(key=_TABLE_AND_POSITION)
+        # By table, then position (a row's first two fields, which no two rows share: the
+        # tuples' own order, no key to build per row).
+        rows.sort()
         get_bucket = self.columns.get
         attributes = self.attributes
         get_default = self.defaults.get
@@ -605,7 +606,6 @@ _DEFAULT_KINDS = {"r": "table", "S": "sequence", "f": "function", "T": "type", "
 # The system columns a CHECK constraint may name (attnum < 0; columns.sql reads only > 0).
 _SYSTEM_COLUMNS = {-1: "ctid", -2: "xmin", -3: "cmin", -4: "xmax", -5: "cmax", -6: "tableoid"}
 _PROKINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window function"}
-_TABLE_AND_POSITION = itemgetter(0, 1)
 _NAME = attrgetter("name")
 _Named = TypeVar("_Named", Index, ForeignKey, Constraint)
 
