@@ -272,11 +272,12 @@ class _Builder:
         self.schemas: dict[str, Schema] = {}
         self.table_rows: dict[int, tuple[Any, ...]] = {}
         self.columns: dict[int, list[Column]] = {}
-        self.attributes: dict[tuple[int, int], tuple[Any, ...]] = {}
-        """(relation, attnum) -> its columns.sql row (name, type oid and collation oid at
-        2, 9 and 10), for every column read."""
-        self.defaults: dict[tuple[int, int], str] = {}
-        """(relation, attnum) -> the column's default or generation expression."""
+        self.attributes: dict[int, dict[int, tuple[Any, ...]]] = {}
+        """relation -> attnum -> its columns.sql row (name, type oid and collation oid at 2, 9
+        and 10), for every column read (a dict per relation: cheaper to fill and to probe
+        than one keyed by pairs)."""
+        self.defaults: dict[int, dict[int, str]] = {}
+        """relation -> attnum -> the column's default or generation expression."""
         self.default_opclass: set[tuple[str, int]] = set()
         """(operator class, column type) when the class is the type's default (opclasses.sql);
         the class's oid in text."""
@@ -315,28 +316,40 @@ class _Builder:
         self.columns = {oid: [] for oid in self.table_rows}
 
     def _add_defaults(self, rows: list[tuple[Any, ...]]) -> None:
-        self.defaults = {(relation, attnum): text for relation, attnum, text in rows}
+        defaults = self.defaults
+        for relation, attnum, text in rows:
+            of_relation = defaults.get(relation)
+            if of_relation is None:
+                of_relation = defaults[relation] = {}
+            of_relation[attnum] = text
 
     def _add_columns(self, rows: list[tuple[Any, ...]]) -> None:
         # By table, then position (a row's first two fields, which no two rows share: the
         # tuples' own order, no key to build per row).
         rows.sort()
         get_bucket = self.columns.get
-        attributes = self.attributes
-        get_default = self.defaults.get
+        attributes, defaults = self.attributes, self.defaults
+        relation = None
+        bucket: list[Column] | None = None
+        of_relation: dict[int, tuple[Any, ...]] = {}
+        none: dict[int, str] = {}
+        defaults_of = none
         # Columns are frozen and most repeat from table to table (id, user_id, created_at):
         # one object per distinct column, found by its row's fields, costs less to look up
         # than a new one costs to build.
         made: dict[tuple[Any, ...], Column] = {}
         get_made = made.get
         for row in rows:
-            key = row[0], row[1]
-            attributes[key] = row
+            if row[0] != relation:  # the next relation's columns (rows come by relation)
+                relation = row[0]
+                of_relation = attributes[relation] = {}
+                defaults_of = defaults.get(relation, none)
+                bucket = get_bucket(relation)
+            of_relation[row[1]] = row
             if row[11] is not None:
                 self._add_column_grants(row)
-            bucket = get_bucket(row[0])
             if bucket is not None:
-                fields = (row[2:9], get_default(key))
+                fields = (row[2:9], defaults_of.get(row[1]))
                 column = get_made(fields)
                 if column is None:
                     name, type_, type_schema, type_name, notnull, identity, generated = row[2:9]
@@ -394,8 +407,9 @@ class _Builder:
                 # Each key column's quoted name; the text is pg_get_indexdef's when every
                 # column has its type's default operator class (opclasses.sql) and its own
                 # collation (or none), as it then prints nothing more of them.
+                of_table = attributes[oid]
                 if " " not in key:  # most keys: one column
-                    column = attributes[oid, int(key)]
+                    column = of_table[int(key)]
                     texts = [quoted.get(column[2]) or quote(column[2])]
                     written = (classes, column[9]) in defaults and (
                         collations == "0" or int(collations) == column[10]
@@ -406,7 +420,7 @@ class _Builder:
                     for attnum, opclass, collation in zip(
                         key.split(), classes.split(), collations.split(), strict=True
                     ):
-                        column = attributes[oid, int(attnum)]
+                        column = of_table[int(attnum)]
                         texts.append(quoted.get(column[2]) or quote(column[2]))
                         if (opclass, column[9]) not in defaults or (
                             collation != "0" and int(collation) != column[10]
@@ -502,11 +516,11 @@ class _Builder:
         """The column names of ``key``, column numbers between spaces (constraints.sql)."""
         if not key:
             return ()
-        attributes = self.attributes
+        of_table = self.attributes[oid]
         if " " not in key and key[0] != "-":  # most keys: one column
-            return (attributes[oid, int(key)][2],)
+            return (of_table[int(key)][2],)
         return tuple(
-            attributes[oid, attnum][2] if attnum > 0 else _SYSTEM_COLUMNS[attnum]
+            of_table[attnum][2] if attnum > 0 else _SYSTEM_COLUMNS[attnum]
             for attnum in map(int, key.split())
         )
 
