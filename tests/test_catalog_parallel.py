@@ -6,6 +6,7 @@ caller's connection reads everything."""
 from __future__ import annotations
 
 import pickle
+import threading
 import time
 from typing import Any
 
@@ -207,20 +208,45 @@ def test_without_a_sibling_the_callers_connection_reads_it_all(
     assert pg_conn.execute("SELECT 1").fetchone() == (1,)
 
 
+def test_a_sibling_slower_than_the_callers_connection_is_let_go(
+    pg_conn: Any, pg_database: str, monkeypatch: Any
+) -> None:
+    pg_conn.execute(DATABASE)
+    serial = from_database(pg_conn, parallel=False)
+    release, connecting = threading.Event(), threading.Event()
+    real = _streams.open_sibling
+
+    def slow(*args: Any, **kwargs: Any) -> psycopg.Connection[Any]:
+        release.wait(20)  # a connect that takes longer than conn's own share of the queries
+        connecting.set()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_streams, "open_sibling", slow)
+    catalog = from_database(pg_conn)
+    assert not connecting.is_set()  # conn read it all, without waiting for the sibling
+    release.set()
+    _same(catalog, serial)
+    assert _backends(pg_conn, pg_database) == 1  # what the sibling got at last, it closed
+
+
 def test_no_connection_is_left_behind(pg_conn: Any, pg_database: str) -> None:
     pg_conn.execute(DATABASE)
     for _ in range(3):
         from_database(pg_conn)
-    # a closed connection's backend ends a moment after the client said goodbye
+    assert _backends(pg_conn, pg_database) == 1
+
+
+def _backends(conn: Any, database: str) -> int:
+    """The backends connected to ``database``, once those of closed connections are gone (a
+    backend ends a moment after its client said goodbye)."""
     deadline = time.monotonic() + 10
     while True:
-        (backends,) = pg_conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (pg_database,)
+        (backends,) = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (database,)
         ).fetchone()
         if backends == 1 or time.monotonic() > deadline:
-            break
+            return int(backends)
         time.sleep(0.05)
-    assert backends == 1
 
 
 def test_the_sibling_connects_as_the_caller_did(pg_cluster: Any, pg_database: str) -> None:

@@ -160,7 +160,11 @@ order."""
 
 class _Reading:
     """The queries of QUERIES on ``conn`` (and, when ``parallel``, some on a sibling), each
-    read by a thread of its own; ``into`` hands their rows to the builder in QUERIES order."""
+    read by a thread of its own; ``into`` hands their rows to the builder in QUERIES order.
+
+    When conn is done with its share before the sibling has even begun (a small catalog, a
+    slow connect), conn reads the sibling's share too and the sibling is let go: a second
+    connection is only worth it while it saves time."""
 
     def __init__(self, conn: psycopg.Connection[Any], version: int, *, parallel: bool) -> None:
         self.conn = conn
@@ -171,24 +175,36 @@ class _Reading:
         if self.theirs:
             steps.insert(0, ("snapshot", _streams.EXPORT.encode()))
         self.sibling: psycopg.Connection[Any] | None = None
-        self.threads = [_thread(_streams.run_pipeline, conn, steps, self.slots)]
+        self.abandoned = False
+        self._state = threading.Lock()  # the sibling starts its queries or is abandoned
+        self.threads = [_thread(self._run_own, steps)]
         if self.theirs:
-            self.threads.append(_thread(self._run_sibling))
+            self.threads.append(_thread(self._run_sibling, list(self.theirs)))
 
     def _step(self, step: str) -> tuple[str, bytes]:
         return step, _query(step, self.version).encode()
 
-    def _run_sibling(self) -> None:
+    def _run_own(self, steps: list[tuple[str, bytes]]) -> None:
+        _streams.run_pipeline(self.conn, steps, self.slots)
+        self.slots.put(_OWN_DONE, True)
+
+    def _run_sibling(self, theirs: list[str]) -> None:
         try:
-            self.sibling = _streams.open_sibling(
+            sibling = _streams.open_sibling(
                 _streams.sibling_conninfo(self.conn),
                 lambda: _streams.exported(self.slots.take("snapshot")),
                 _SETUP,
             )
         except Exception as exc:  # whatever its trouble, conn reads its share
-            self.slots.put_missing(self.theirs, exc)
+            self.slots.put_missing(theirs, exc)
             return
-        _streams.run_pipeline(self.sibling, [self._step(s) for s in self.theirs], self.slots)
+        with self._state:
+            if not self.abandoned:
+                self.sibling = sibling
+        if self.sibling is None:
+            sibling.close()
+            return
+        _streams.run_pipeline(sibling, [self._step(s) for s in theirs], self.slots)
 
     def into(self, builder: _Builder) -> None:
         try:
@@ -198,14 +214,26 @@ class _Reading:
                 self.sibling.cancel_safe()
             raise
         finally:
-            for thread in self.threads:
-                thread.join()
+            self._join()
             if self.sibling is not None:
                 self.sibling.close()
+
+    def _join(self) -> None:
+        """Wait for conn's thread, and the sibling's unless it was let go (it may still be
+        connecting: it closes what it gets)."""
+        with self._state:
+            self.abandoned = self.abandoned or self.sibling is None
+        for thread in self.threads[: 1 if self.abandoned else 2]:
+            thread.join()
 
     def _consume(self, builder: _Builder) -> None:
         rows = Transformer(self.conn)
         for step in QUERIES:
+            if step in self.theirs and self.slots.first_of(step, _OWN_DONE) != step:
+                with self._state:  # conn is done and the sibling has not begun: let it go
+                    self.abandoned = self.sibling is None
+                if self.abandoned:
+                    self._retry(step)
             result = self.slots.take(step)
             if step in self.theirs and not _rows(result):
                 # The sibling failed (to connect, to share the snapshot, or on this query):
@@ -221,8 +249,7 @@ class _Reading:
     def _retry(self, step: str) -> None:
         if self.sibling is not None:
             self.sibling.cancel_safe()
-        for thread in self.threads:
-            thread.join()
+        self._join()
         rest, self.theirs = self.theirs[self.theirs.index(step) :], []
         # A query of conn's that failed has ended its snapshot (the sibling may have found it
         # gone for that reason): that failure is the one to report.
@@ -232,6 +259,10 @@ class _Reading:
         for name in rest:
             self.slots.drop(name)
         _streams.run_pipeline(self.conn, [self._step(s) for s in rest], self.slots)
+
+
+_OWN_DONE = "(conn's share read)"
+"""The slot conn's thread fills when its pipeline is over."""
 
 
 def _raise(step: str, result: object) -> NoReturn:

@@ -58,6 +58,12 @@ class Slots:
         with self._ready:
             self._values.pop(name, None)
 
+    def first_of(self, *names: str) -> str:
+        """The first of ``names`` that has a value, once one has."""
+        with self._ready:
+            self._ready.wait_for(lambda: any(name in self._values for name in names))
+            return next(name for name in names if name in self._values)
+
     def take(self, name: str) -> object:
         with self._ready:
             self._ready.wait_for(lambda: name in self._values)
