@@ -86,17 +86,19 @@ def _query(name: str, server_version: int = 0) -> str:
 def from_database(conn: psycopg.Connection[Any], *, parallel: bool = True) -> Catalog:
     """Read every user object of the connected database.
 
-    Sends one query per object kind (``QUERIES``), inside one
-    read-only repeatable-read transaction so all kinds come from the same snapshot, and one
-    more when some index's text needs ``pg_get_indexdef`` (see indexes.sql); the count of
-    round trips does not depend on how many tables there are.
+    Sends one query per object kind (``QUERIES``), inside one read-only repeatable-read
+    transaction so all kinds come from the same snapshot, and one more when some index's text
+    needs ``pg_get_indexdef`` (see indexes.sql); the count of round trips does not depend on
+    how many tables there are.
 
     When ``conn`` is not inside a transaction (and ``parallel``), about half of the queries run
-    on a second connection to the same server, database and user, in a transaction on the
-    snapshot of ``conn``'s (``pg_export_snapshot``) with ``conn``'s session settings: two
-    backends work at once and the catalog is the one ``conn`` alone reads. Inside the caller's
-    transaction (which may have written what another snapshot would not see), or when that
-    connection cannot be made, ``conn`` runs them all.
+    on a second connection to the same server, database and user (libpq's parameters of
+    ``conn``, its password included), in a transaction on the snapshot of ``conn``'s
+    (``pg_export_snapshot``) with ``conn``'s session settings: two backends work at once and
+    the catalog is the one ``conn`` alone reads. Inside the caller's transaction (which may
+    have written what another snapshot would not see), when that connection cannot be made
+    or share the snapshot, or when ``conn`` is done with its own share before it is ready,
+    ``conn`` runs them all. ``parallel=False`` always reads on ``conn`` alone.
     """
     try:
         return _load(conn, parallel)
