@@ -7,7 +7,10 @@ role that owns it all, a service role with row privileges on every table, a logi
 privileges, a trigger function and triggers, some column grants: what the SEC rules read), then
 times, on that same database and connection pool:
 
-* ``schemakit``: ``schemakit.catalog.from_database(conn)``, the full catalog;
+* ``schemakit``: ``schemakit.catalog.from_database(conn)``, the full catalog (about half of its
+  queries on a second connection sharing the first's snapshot);
+* ``serial``: ``from_database(conn, parallel=False)``, the same catalog read on ``conn`` alone
+  (what a call inside the caller's transaction does);
 * ``get_multi``: a fresh ``sqlalchemy.inspect(engine)`` per repetition calling
   ``get_multi_columns / _pk_constraint / _foreign_keys / _indexes / _unique_constraints`` for every
   schema;
@@ -189,6 +192,23 @@ def populate(cluster: Cluster, dbname: str, tables: int, schemas: int) -> float:
     return time.perf_counter() - start
 
 
+def timed_pair(
+    first: Callable[[], object], second: Callable[[], object], repeat: int, warmup: int
+) -> tuple[list[float], list[float]]:
+    """``timed`` for two functions, interleaved so both see the same load."""
+    firsts: list[float] = []
+    seconds: list[float] = []
+    for _ in range(warmup):
+        first()
+        second()
+    for _ in range(repeat):
+        for fn, times in ((first, firsts), (second, seconds)):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return firsts, seconds
+
+
 def timed(fn: Callable[[], object], repeat: int, warmup: int) -> list[float]:
     for _ in range(warmup):
         fn()
@@ -204,6 +224,7 @@ def timed(fn: Callable[[], object], repeat: int, warmup: int) -> list[float]:
 class Result:
     tables: int
     schemakit: list[float]
+    serial: list[float]
     get_multi: list[float]
     reflect: list[float]
     queries: int
@@ -240,13 +261,17 @@ def bench_size(
         _log(f"  the catalog: {triggers} triggers, {grants} grants, {len(catalog.roles)} roles")
         if not triggers or not grants or not catalog.default_grants:
             raise SystemExit(f"{dbname}: the catalog misses what the SEC rules read")
+        if from_database(conn, parallel=False) != catalog:
+            raise SystemExit(f"{dbname}: the catalog read on one connection differs")
         with count_queries(conn) as counter:
             from_database(conn)
-        # count_queries sees the statements sent through cursors; QUERIES go in one pipeline
+        # count_queries sees the statements sent through cursors; QUERIES go in pipelines
         statements = counter.count + len(QUERIES)
         _log(f"  schemakit: {statements} statements ({len(QUERIES)} catalog queries)")
-        _log(f"  timing schemakit x{repeat}")
-        sk = timed(lambda: from_database(conn), repeat, warmup)
+        _log(f"  timing schemakit x{repeat}, and on one connection")
+        sk, serial = timed_pair(
+            lambda: from_database(conn), lambda: from_database(conn, parallel=False), repeat, warmup
+        )
 
     engine = sa.create_engine(cluster.url(dbname))
     try:
@@ -283,7 +308,7 @@ def bench_size(
     finally:
         engine.dispose()
     cluster.drop_database(dbname)
-    return Result(tables, sk, gm, rf, statements)
+    return Result(tables, sk, serial, gm, rf, statements)
 
 
 def _runs(times: list[float]) -> str:
@@ -292,8 +317,8 @@ def _runs(times: list[float]) -> str:
 
 def report(results: list[Result]) -> bool:
     header = (
-        f"{'tables':>7}  {'schemakit s':>16}  {'get_multi s':>16}  {'reflect s':>16}"
-        f"  {'gm/sk':>6}  {'rf/sk':>6}  {'stmts':>5}"
+        f"{'tables':>7}  {'schemakit s':>16}  {'serial s':>16}  {'get_multi s':>16}"
+        f"  {'reflect s':>16}  {'gm/sk':>6}  {'rf/sk':>6}  {'stmts':>5}"
     )
     print()
     print("Medians, seconds (n = timed repetitions)")
@@ -301,14 +326,14 @@ def report(results: list[Result]) -> bool:
     print("-" * len(header))
     for r in results:
         print(
-            f"{r.tables:>7}  {_runs(r.schemakit):>16}  {_runs(r.get_multi):>16}"
-            f"  {_runs(r.reflect):>16}  {r.gm / r.sk:>5.1f}x  {r.rf / r.sk:>5.1f}x  {r.queries:>5}"
+            f"{r.tables:>7}  {_runs(r.schemakit):>16}  {_runs(r.serial):>16}"
+            f"  {_runs(r.get_multi):>16}  {_runs(r.reflect):>16}  {r.gm / r.sk:>5.1f}x  {r.rf / r.sk:>5.1f}x  {r.queries:>5}"
         )
     same = "the same at every size" if len({r.queries for r in results}) == 1 else "DIFFERS"
     print(
-        f"stmts: statements one schemakit load sends ({len(QUERIES)} catalog queries in one"
-        " pipeline, the transaction setup, one more when it leaves index texts to"
-        f" pg_get_indexdef): {same}"
+        f"stmts: statements one schemakit load sends ({len(QUERIES)} catalog queries in a"
+        " pipeline on each connection, the transaction setup, one more when it leaves index"
+        f" texts to pg_get_indexdef): {same}"
     )
     print()
     target = next((r for r in results if r.tables == TARGET_TABLES), None)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from functools import cache
-from operator import attrgetter, itemgetter
-from typing import Any, TypeVar
+from operator import attrgetter
+from typing import Any, NoReturn, TypeVar, cast
 
 import psycopg
-from psycopg import generators, pq
+from psycopg import pq
 from psycopg.adapt import Transformer
 from psycopg.rows import tuple_row
 
 from schemakit._gc import gc_paused
+from schemakit.catalog import _streams
 from schemakit.catalog._model import (
     Catalog,
     Column,
@@ -37,18 +40,23 @@ __all__ = ["QUERIES", "from_database"]
 QUERIES = (
     "schemas",
     "tables",
-    "columns",
-    "opclasses",
-    "indexes",
-    "constraints",
+    "roles",
+    "defaults",
     "types",
     "sequences",
     "functions",
     "grants",
-    "roles",
     "default_grants",
     "triggers",
+    "columns",
+    "opclasses",
+    "indexes",
+    "constraints",
 )
+"""The catalog's queries, in the order the builder takes their rows: tables before what
+belongs to them, what needs no columns before the columns (so the builder has it done while
+the server still reads the columns), the columns before the indexes and constraints named
+from them."""
 _KINDS = {
     "r": "table",
     "p": "partitioned table",
@@ -75,21 +83,30 @@ def _query(name: str, server_version: int = 0) -> str:
     return text
 
 
-def from_database(conn: psycopg.Connection[Any]) -> Catalog:
+def from_database(conn: psycopg.Connection[Any], *, parallel: bool = True) -> Catalog:
     """Read every user object of the connected database.
 
-    Sends one query per object kind (``QUERIES``, all at once in a pipeline), inside one
-    read-only repeatable-read transaction so all kinds come from the same snapshot, and one
-    more when some index's text needs ``pg_get_indexdef`` (see indexes.sql); the count of
-    round trips does not depend on how many tables there are.
+    Sends one query per object kind (``QUERIES``), inside one read-only repeatable-read
+    transaction so all kinds come from the same snapshot, and one more when some index's text
+    needs ``pg_get_indexdef`` (see indexes.sql); the count of round trips does not depend on
+    how many tables there are.
+
+    When ``conn`` is not inside a transaction (and ``parallel``), about half of the queries run
+    on a second connection to the same server, database and user (libpq's parameters of
+    ``conn``, its password included), in a transaction on the snapshot of ``conn``'s
+    (``pg_export_snapshot``) with ``conn``'s session settings: two backends work at once and
+    the catalog is the one ``conn`` alone reads. Inside the caller's transaction (which may
+    have written what another snapshot would not see), when that connection cannot be made
+    or share the snapshot, or when ``conn`` is done with its own share before it is ready,
+    ``conn`` runs them all. ``parallel=False`` always reads on ``conn`` alone.
     """
     try:
-        return _load(conn)
+        return _load(conn, parallel)
     except psycopg.Error as exc:
         raise CatalogError(f"reading the catalog failed: {exc}") from exc
 
 
-def _load(conn: psycopg.Connection[Any]) -> Catalog:
+def _load(conn: psycopg.Connection[Any], parallel: bool) -> Catalog:
     version = conn.info.server_version
     builder = _Builder(conn.info.dbname, version)
     # Outside a transaction conn.transaction() opens the real one, so SET LOCAL ends with it;
@@ -100,18 +117,18 @@ def _load(conn: psycopg.Connection[Any]) -> Catalog:
     # allocations (about a third of the time of a 10,000-table load).
     with gc_paused():
         with conn.transaction():
-            setup = []
-            if conn.autocommit:
-                setup.append("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             if own_transaction:
-                # The planner prices the per-row deparsing functions high enough to JIT-compile
-                # the bigger queries, which costs more than it saves on catalog-sized tables;
-                # parallel workers only take the core that decodes the rows meanwhile.
-                setup.append("SET LOCAL jit = off")
-                setup.append("SET LOCAL max_parallel_workers_per_gather = 0")
-            if setup:
-                conn.execute("; ".join(setup))
-            _read(conn, version, builder)
+                conn.execute(
+                    f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; {_SETUP}"
+                )
+            with conn.lock:
+                _Reading(conn, version, parallel=parallel and own_transaction).into(builder)
+            if builder.pending_indexes:
+                definitions = conn.cursor(row_factory=tuple_row).execute(
+                    _query("index_definitions", version), (list(builder.pending_indexes),)
+                )
+                builder.add_index_definitions(definitions.fetchall())
+            builder.build_tables()
         catalog = builder.catalog()
         # Its working rows and indexes go now, while the collector is still off: a
         # collection after this would otherwise walk the hundred thousand rows once more.
@@ -119,56 +136,156 @@ def _load(conn: psycopg.Connection[Any]) -> Catalog:
     return catalog
 
 
-def _read(conn: psycopg.Connection[Any], version: int, builder: _Builder) -> None:
-    """Send all the queries of QUERIES at once (libpq pipeline mode) and hand each one's rows
-    to ``builder`` as soon as they arrive, in order.
+_SETUP = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
+"""The planner prices the per-row deparsing functions high enough to JIT-compile the bigger
+queries, which costs more than it saves on catalog-sized tables; parallel workers only take
+the cores the other backend and the builder use meanwhile."""
 
-    Still one statement per object kind, but the server computes the next kinds while the
-    builder turns the previous kind's rows into objects: the overlap without a thread. It
-    drives libpq itself because psycopg's pipeline hands out no result before all queued ones
-    are in (the builder then waited for the server's whole half second); a flush request after
-    each query has the server send each result as soon as it is complete. The kinds that make
-    up tables come first, so the tables' parts are built while the server reads grants, roles
-    and triggers; the index definitions the builder could not write are asked for after.
-    """
-    pgconn = conn.pgconn
-    with conn.lock:
-        pgconn.enter_pipeline_mode()
-        pending = 0  # results the server still owes: each query's, then the sync's
+_SIBLING_QUERIES = frozenset(
+    {
+        "schemas",
+        "defaults",
+        "types",
+        "sequences",
+        "functions",
+        "grants",
+        "default_grants",
+        "triggers",
+        "indexes",
+    }
+)
+"""What a sibling connection reads: about half of the servers' work, the smaller kinds (the
+builder's work while the caller's connection reads the columns) and then the indexes. Not
+roles.sql, which asks who current_user is. Either connection's share comes in QUERIES
+order."""
+
+
+class _Reading:
+    """The queries of QUERIES on ``conn`` (and, when ``parallel``, some on a sibling), each
+    read by a thread of its own; ``into`` hands their rows to the builder in QUERIES order.
+
+    When conn is done with its share before the sibling has even begun (a small catalog, a
+    slow connect), conn reads the sibling's share too and the sibling is let go: a second
+    connection is only worth it while it saves time."""
+
+    def __init__(self, conn: psycopg.Connection[Any], version: int, *, parallel: bool) -> None:
+        self.conn = conn
+        self.version = version
+        self.slots = _streams.Slots()
+        self.theirs = [s for s in QUERIES if parallel and s in _SIBLING_QUERIES]
+        steps = [self._step(s) for s in QUERIES if s not in self.theirs]
+        if self.theirs:
+            steps.insert(0, ("snapshot", _streams.EXPORT.encode()))
+        self.sibling: psycopg.Connection[Any] | None = None
+        self.abandoned = False
+        self._state = threading.Lock()  # the sibling starts its queries or is abandoned
+        self.threads = [_thread(self._run_own, steps)]
+        if self.theirs:
+            self.threads.append(_thread(self._run_sibling, list(self.theirs)))
+
+    def _step(self, step: str) -> tuple[str, bytes]:
+        return step, _query(step, self.version).encode()
+
+    def _run_own(self, steps: list[tuple[str, bytes]]) -> None:
+        _streams.run_pipeline(self.conn, steps, self.slots)
+        self.slots.put(_OWN_DONE, True)
+
+    def _run_sibling(self, theirs: list[str]) -> None:
         try:
-            for name in QUERIES:
-                pgconn.send_query_params(_query(name, version).encode(), None)
-                pgconn.send_flush_request()
-            pgconn.pipeline_sync()
-            pending = len(QUERIES) + 1
-            conn.wait(generators.send(pgconn))
-            rows = Transformer(conn)
-            for name in QUERIES:
-                (result,) = conn.wait(generators.fetch_many(pgconn))
-                pending -= 1
-                if result.status != pq.ExecStatus.TUPLES_OK:
-                    raise psycopg.DatabaseError(_error_message(name, result))
-                rows.set_pgresult(result)
-                builder.add(name, rows.load_rows(0, result.ntuples, tuple))
-                if name == _LAST_TABLE_PART and not builder.pending_indexes:
-                    builder.build_tables()  # while the server reads the kinds after
+            sibling = _streams.open_sibling(
+                _streams.sibling_conninfo(self.conn),
+                lambda: _streams.exported(self.slots.take("snapshot")),
+                _SETUP,
+            )
+        except Exception as exc:  # whatever its trouble, conn reads its share
+            self.slots.put_missing(theirs, exc)
+            return
+        with self._state:
+            if not self.abandoned:
+                self.sibling = sibling
+        if self.sibling is None:
+            sibling.close()
+            return
+        _streams.run_pipeline(sibling, [self._step(s) for s in theirs], self.slots)
+
+    def into(self, builder: _Builder) -> None:
+        try:
+            self._consume(builder)
+        except BaseException:
+            if self.sibling is not None:
+                self.sibling.cancel_safe()
+            raise
         finally:
-            # Whatever went wrong, the connection leaves pipeline mode usable: what the server
-            # still sends (the rest, or "pipeline aborted" after an error) is read and dropped.
-            while pending:
-                conn.wait(generators.fetch_many(pgconn))
-                pending -= 1
-            pgconn.exit_pipeline_mode()
-    if builder.pending_indexes:
-        definitions = conn.cursor(row_factory=tuple_row).execute(
-            _query("index_definitions", version), (list(builder.pending_indexes),)
-        )
-        builder.add_index_definitions(definitions.fetchall())
-        builder.build_tables()
+            self._join()
+            if self.sibling is not None:
+                self.sibling.close()
+
+    def _join(self) -> None:
+        """Wait for conn's thread, and the sibling's unless it was let go (it may still be
+        connecting: it closes what it gets)."""
+        with self._state:
+            self.abandoned = self.abandoned or self.sibling is None
+        for thread in self.threads[: 1 if self.abandoned else 2]:
+            thread.join()
+
+    def _consume(self, builder: _Builder) -> None:
+        rows = Transformer(self.conn)
+        for step in QUERIES:
+            if step in self.theirs and self.slots.first_of(step, _OWN_DONE) != step:
+                with self._state:  # conn is done and the sibling has not begun: let it go
+                    self.abandoned = self.sibling is None
+                if self.abandoned:
+                    self._retry(step)
+            result = self.slots.take(step)
+            if step in self.theirs and not _rows(result):
+                # The sibling failed (to connect, to share the snapshot, or on this query):
+                # conn reads the rest of its share (a query that fails there raises).
+                self._retry(step)
+                result = self.slots.take(step)
+            if not _rows(result):
+                _raise(step, result)
+            result = cast(pq.abc.PGresult, result)
+            rows.set_pgresult(result)
+            builder.add(step, rows.load_rows(0, result.ntuples, tuple))
+
+    def _retry(self, step: str) -> None:
+        if self.sibling is not None:
+            self.sibling.cancel_safe()
+        self._join()
+        rest, self.theirs = self.theirs[self.theirs.index(step) :], []
+        # A query of conn's that failed has ended its snapshot (the sibling may have found it
+        # gone for that reason): that failure is the one to report.
+        for own in QUERIES[QUERIES.index(step) :]:
+            if own not in rest and not _rows(result := self.slots.peek(own)):
+                _raise(own, result)
+        for name in rest:
+            self.slots.drop(name)
+        _streams.run_pipeline(self.conn, [self._step(s) for s in rest], self.slots)
 
 
-_LAST_TABLE_PART = "constraints"
-"""The last of QUERIES that tables are made of (the kinds after it are not parts of tables)."""
+_OWN_DONE = "(conn's share read)"
+"""The slot conn's thread fills when its pipeline is over."""
+
+
+def _raise(step: str, result: object) -> NoReturn:
+    if isinstance(result, BaseException):
+        raise result
+    message = _error_message(step, cast(pq.abc.PGresult, result))
+    raise psycopg.DatabaseError(message)
+
+
+def _rows(result: object) -> bool:
+    return (
+        result is not None
+        and not isinstance(result, BaseException)
+        and cast(pq.abc.PGresult, result).status == pq.ExecStatus.TUPLES_OK
+    )
+
+
+def _thread(target: Callable[..., None], *args: Any) -> threading.Thread:
+    thread = threading.Thread(target=target, args=args, daemon=True)
+    thread.start()
+    return thread
 
 
 def _error_message(name: str, result: pq.abc.PGresult) -> str:
@@ -188,11 +305,15 @@ class _Builder:
         self.schemas: dict[str, Schema] = {}
         self.table_rows: dict[int, tuple[Any, ...]] = {}
         self.columns: dict[int, list[Column]] = {}
-        self.attributes: dict[tuple[int, int], tuple[Any, ...]] = {}
-        """(relation, attnum) -> its columns.sql row (name, type oid and collation oid at
-        _NAME, _TYPE, _COLLATION), for every column read."""
-        self.default_opclass: set[tuple[int, int]] = set()
-        """(operator class, column type) when the class is the type's default (opclasses.sql)."""
+        self.attributes: dict[int, dict[int, tuple[Any, ...]]] = {}
+        """relation -> attnum -> its columns.sql row (name, type oid and collation oid at 2, 9
+        and 10), for every column read (a dict per relation: cheaper to fill and to probe
+        than one keyed by pairs)."""
+        self.defaults: dict[int, dict[int, str]] = {}
+        """relation -> attnum -> the column's default or generation expression."""
+        self.default_opclass: set[tuple[str, int]] = set()
+        """(operator class, column type) when the class is the type's default (opclasses.sql);
+        the class's oid in text."""
         self.pending_indexes: dict[int, tuple[int, int]] = {}
         """Index oid -> (table oid, place in its list) of indexes awaiting their text."""
         self.indexes: dict[int, list[Index]] = {}
@@ -227,33 +348,49 @@ class _Builder:
         self.table_rows = {row[0]: row for row in rows}
         self.columns = {oid: [] for oid in self.table_rows}
 
+    def _add_defaults(self, rows: list[tuple[Any, ...]]) -> None:
+        defaults = self.defaults
+        for relation, attnum, text in rows:
+            of_relation = defaults.get(relation)
+            if of_relation is None:
+                of_relation = defaults[relation] = {}
+            of_relation[attnum] = text
+
     def _add_columns(self, rows: list[tuple[Any, ...]]) -> None:
-        # By table, then position; nearly sorted already, so this is a cheap merge pass.
-        rows.sort(key=_TABLE_AND_POSITION)
+        # By table, then position (a row's first two fields, which no two rows share: the
+        # tuples' own order, no key to build per row).
+        rows.sort()
         get_bucket = self.columns.get
-        attributes = self.attributes
+        attributes, defaults = self.attributes, self.defaults
+        relation = None
+        bucket: list[Column] | None = None
+        of_relation: dict[int, tuple[Any, ...]] = {}
+        none: dict[int, str] = {}
+        defaults_of = none
         # Columns are frozen and most repeat from table to table (id, user_id, created_at):
         # one object per distinct column, found by its row's fields, costs less to look up
         # than a new one costs to build.
         made: dict[tuple[Any, ...], Column] = {}
         get_made = made.get
         for row in rows:
-            attributes[row[0], row[1]] = row
-            if row[12] is not None:
+            if row[0] != relation:  # the next relation's columns (rows come by relation)
+                relation = row[0]
+                of_relation = attributes[relation] = {}
+                defaults_of = defaults.get(relation, none)
+                bucket = get_bucket(relation)
+            of_relation[row[1]] = row
+            if row[11] is not None:
                 self._add_column_grants(row)
-            bucket = get_bucket(row[0])
             if bucket is not None:
-                fields = row[2:10]
+                fields = (row[2:9], defaults_of.get(row[1]))
                 column = get_made(fields)
                 if column is None:
-                    name, type_, type_schema, type_name, notnull, default, identity, generated = (
-                        fields
-                    )
+                    name, type_, type_schema, type_name, notnull, identity, generated = row[2:9]
                     column = made[fields] = Column(
                         name,
                         type_,
                         not notnull,
-                        default,
+                        fields[1],
                         type_schema,
                         type_name,
                         identity,
@@ -268,11 +405,12 @@ class _Builder:
         path = f"{table[2]}.{row[2]}"
         self.column_grants += [
             Grant("column", table[1], path, grantee, privilege, grantable)
-            for grantee, privilege, grantable in zip(row[12], row[13], row[14], strict=True)
+            for grantee, privilege, grantable in zip(row[11], row[12], row[13], strict=True)
         ]
 
     def _add_opclasses(self, rows: list[tuple[Any, ...]]) -> None:
-        self.default_opclass = set(rows)
+        # the class as indexes.sql sends it, in text: no int() per key column
+        self.default_opclass = {(str(opclass), type_) for opclass, type_ in rows}
 
     def _add_indexes(self, rows: list[tuple[Any, ...]]) -> None:
         table_rows, indexes, attributes = self.table_rows, self.indexes, self.attributes
@@ -302,17 +440,25 @@ class _Builder:
                 # Each key column's quoted name; the text is pg_get_indexdef's when every
                 # column has its type's default operator class (opclasses.sql) and its own
                 # collation (or none), as it then prints nothing more of them.
-                texts = []
-                written = True
-                for attnum, opclass, collation in zip(
-                    key.split(), classes.split(), collations.split(), strict=True
-                ):
-                    column = attributes[oid, int(attnum)]
-                    texts.append(quoted.get(column[2]) or quote(column[2]))
-                    if (int(opclass), column[10]) not in defaults or (
-                        collation != "0" and int(collation) != column[11]
+                of_table = attributes[oid]
+                if " " not in key:  # most keys: one column
+                    column = of_table[int(key)]
+                    texts = [quoted.get(column[2]) or quote(column[2])]
+                    written = (classes, column[9]) in defaults and (
+                        collations == "0" or int(collations) == column[10]
+                    )
+                else:
+                    texts = []
+                    written = True
+                    for attnum, opclass, collation in zip(
+                        key.split(), classes.split(), collations.split(), strict=True
                     ):
-                        written = False
+                        column = of_table[int(attnum)]
+                        texts.append(quoted.get(column[2]) or quote(column[2]))
+                        if (opclass, column[9]) not in defaults or (
+                            collation != "0" and int(collation) != column[10]
+                        ):
+                            written = False
                 definition = ""
                 if written:
                     on = on_table.get(oid)
@@ -320,9 +466,10 @@ class _Builder:
                         on = on_table[oid] = f" ON {quote(table[1])}.{quote(table[2])}"
                     definition = (
                         f"CREATE {'UNIQUE ' if unique else ''}INDEX {_quote_name(name)}{on} "
-                        f"USING {quote(method)} ({', '.join(texts)})"
-                        + (f" WHERE {predicate}" if predicate is not None else "")
+                        f"USING {quoted.get(method) or quote(method)} ({', '.join(texts)})"
                     )
+                    if predicate is not None:
+                        definition += f" WHERE {predicate}"
             index = Index(
                 name,
                 tuple(texts),
@@ -402,11 +549,11 @@ class _Builder:
         """The column names of ``key``, column numbers between spaces (constraints.sql)."""
         if not key:
             return ()
-        attributes = self.attributes
+        of_table = self.attributes[oid]
         if " " not in key and key[0] != "-":  # most keys: one column
-            return (attributes[oid, int(key)][2],)
+            return (of_table[int(key)][2],)
         return tuple(
-            attributes[oid, attnum][2] if attnum > 0 else _SYSTEM_COLUMNS[attnum]
+            of_table[attnum][2] if attnum > 0 else _SYSTEM_COLUMNS[attnum]
             for attnum in map(int, key.split())
         )
 
@@ -436,7 +583,7 @@ class _Builder:
             self.functions[function.path] = function
 
     def _add_grants(self, rows: list[tuple[Any, ...]]) -> None:
-        self.grants = (*(Grant(*row) for row in rows), *self.column_grants)
+        self.grants = tuple([Grant(*row) for row in rows])
 
     def _add_roles(self, rows: list[tuple[Any, ...]]) -> None:
         for name, superuser, privileges_of, current, createrole, createdb, bypass, of in rows:
@@ -492,7 +639,7 @@ class _Builder:
             types=self.types,
             sequences=self.sequences,
             functions=self.functions,
-            grants=self.grants,
+            grants=(*self.grants, *self.column_grants),
             server_version=self.version,
             roles=self.roles,
             user=self.user,
@@ -506,7 +653,6 @@ _DEFAULT_KINDS = {"r": "table", "S": "sequence", "f": "function", "T": "type", "
 # The system columns a CHECK constraint may name (attnum < 0; columns.sql reads only > 0).
 _SYSTEM_COLUMNS = {-1: "ctid", -2: "xmin", -3: "cmin", -4: "xmax", -5: "cmax", -6: "tableoid"}
 _PROKINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window function"}
-_TABLE_AND_POSITION = itemgetter(0, 1)
 _NAME = attrgetter("name")
 _Named = TypeVar("_Named", Index, ForeignKey, Constraint)
 
