@@ -415,11 +415,14 @@ class Cluster:
         return "\n".join(text.splitlines()[-15:])
 
     def stop(self) -> None:
-        """Shut the server down (fast mode) and remove its directory. Safe to call twice."""
+        """Shut the server down (immediate mode) and remove its directory. Safe to call twice.
+
+        Immediate, not fast: a fast shutdown writes a checkpoint of every page the run
+        dirtied (0.4 s after a 5,000-file replay) into a directory removed the next moment."""
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGINT)
+                process.send_signal(signal.SIGQUIT)
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
