@@ -11,7 +11,8 @@ Run with ``.venv/bin/python bench/lint_project.py`` (``--help`` for options). Fo
 * ``changed``: the same after the last file of the middle service gained a column (then the
   file is put back);
 * ``floor``: what any replay must do, in one run: ``initdb``, start the server, one
-  ``psql -X -q -1`` session over every file in order, one catalog query, stop (immediate mode, as the embedded server stops: a throwaway needs no shutdown checkpoint);
+  ``psql -X -q -1`` session over every file in order, one catalog query, stop (immediate
+  mode, as the embedded server stops: a throwaway needs no shutdown checkpoint);
 
 both with the server's files on the same storage (``--storage``: the embedded server's
 default, memory when /dev/shm has room, or a disk folder). It prints medians and the ratio.
