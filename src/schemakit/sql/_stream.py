@@ -10,10 +10,13 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, MutableSequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from schemakit.errors import MigrationError
 from schemakit.sql._tree import enabled_options
+
+if TYPE_CHECKING:
+    from msgspec import Raw
 
 __all__ = [
     "Statement",
@@ -66,17 +69,24 @@ class Statement:
     index: int = 0
     kind: str = ""
     """The parse node type (``CreateStmt``, ``IndexStmt``, ...), as libpg_query names it."""
-    tree: dict[str, Any] | None = field(default_factory=dict, compare=False, repr=False)
-    """The parse tree as split, or None when it was not kept (see :attr:`node`)."""
+    tree: dict[str, Any] | Raw | None = field(default_factory=dict, compare=False, repr=False)
+    """The parse tree as split; its JSON, not yet decoded (a :class:`Raw`); or None when it
+    was not kept (see :attr:`node`)."""
 
     @property
     def node(self) -> dict[str, Any]:
         """The statement's parse tree in libpg_query's JSON form (the body under ``kind``),
-        parsed once with the split so no consumer parses the text again; in a big file the
-        trees of data statements (INSERT, UPDATE, ...) are not kept, and the few asked for
-        are parsed again from the text (see :data:`_PIECE`)."""
+        parsed once with the split so no consumer parses the text again. In a folder its
+        JSON is decoded when first asked for and only the last few trees are kept (see
+        :func:`_decoded`); in a big file the trees of data statements (INSERT, UPDATE, ...)
+        are not kept, and the few asked for are parsed again from the text (see
+        :data:`_PIECE`)."""
         tree = self.tree
-        return tree if tree is not None else _tree_of(self.text, self.kind)
+        if tree.__class__ is dict:
+            return tree
+        if tree is None:
+            return _tree_of(self.text, self.kind)
+        return _decoded(tree)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +173,8 @@ def split_statements(text: str, path: Path | None = None) -> MutableSequence[Sta
 
 
 Piece = tuple[int, int, dict[str, Any]]
+"""(start, stop, ``{kind: tree}``) of one statement; the tree may be its undecoded JSON or
+None (see :attr:`Statement.node`)."""
 
 
 def _statements(
@@ -192,7 +204,7 @@ class StatementTable(MutableSequence[Statement]):
         self._text, self._path = text, path
         self._spans = array("q")  # start, stop, line, end_line, column per statement
         self._kinds: list[str] = []
-        self._trees: list[dict[str, Any] | None] = []
+        self._trees: list[dict[str, Any] | Raw | None] = []
         self._replaced: dict[int, Statement] = {}
         self._interned: dict[str, str] = {}
 
@@ -204,7 +216,7 @@ class StatementTable(MutableSequence[Statement]):
         end_line: int,
         column: int,
         kind: str,
-        tree: dict[str, Any] | None,
+        tree: dict[str, Any] | Raw | None,
     ) -> None:
         self._spans.extend((start, stop, line, end_line, column))
         self._kinds.append(self._interned.setdefault(kind, kind))
@@ -394,7 +406,13 @@ class _Decoder:
     """libpg_query's JSON trees into dicts: ``json.loads`` for the first few hundred KB, then
     msgspec's decoder, which reads them in about a third of the time (measured against
     ``json.loads`` and orjson on bench/sql_lint.py's trees) but costs tens of milliseconds to
-    import: a one-file lint, a pre-commit hook, does not pay for it; a folder does, once."""
+    import: a one-file lint, a pre-commit hook, does not pay for it; a folder does, once.
+
+    From the switch on, :meth:`statements` leaves each statement's tree as its JSON (a
+    :class:`msgspec.Raw`, a slice of the parser's output) and :attr:`Statement.node` decodes
+    it when asked: a folder's trees are then never all alive at once (ten times its JSON in
+    dicts, which cost as much to free and to fault in as to build), and a statement no
+    consumer reads is never decoded."""
 
     SWITCH_AT = 256_000
     """Bytes decoded before the switch."""
@@ -402,8 +420,9 @@ class _Decoder:
     def __init__(self) -> None:
         self.seen = 0
         self.fast: Any = None
+        self.outline: Any = None
 
-    def __call__(self, data: str) -> Any:
+    def __call__(self, data: str | Raw) -> Any:
         if self.fast is not None:
             return self.fast(data)
         self.seen += len(data)
@@ -414,10 +433,61 @@ class _Decoder:
                 self.seen = -(1 << 62)
             else:
                 self.fast = msgspec.json.Decoder().decode
+                self.outline = _outline_decoder()
         return json.loads(data)
+
+    def statements(self, data: str) -> list[Piece]:
+        """(``stmt_location``, ``stmt_len``, ``{kind: tree}``) of each statement of a parse
+        result, the tree decoded or (after the switch) left as its JSON."""
+        if self.outline is not None:
+            return [(r.stmt_location, r.stmt_len, r.stmt) for r in self.outline(data).stmts]
+        return [
+            (r.get("stmt_location", 0), r.get("stmt_len", 0), r.get("stmt") or {})
+            for r in self(data).get("stmts") or ()
+        ]
 
 
 _decode = _Decoder()
+
+_KEEP_DECODED = 16
+"""Trees :func:`_decoded` keeps: a rule run asks about one statement, then the next."""
+
+_recent: dict[int, tuple[Raw, dict[str, Any]]] = {}
+"""The last trees decoded, by ``id`` of their JSON (kept here too, so the id stays its)."""
+
+
+def _decoded(raw: Raw) -> dict[str, Any]:
+    """The tree of a statement's JSON; the last few are kept, as every rule on one statement
+    asks for it (a tree is never changed once read, so a new copy reads the same)."""
+    hit = _recent.get(id(raw))
+    if hit is not None:
+        return hit[1]
+    if len(_recent) >= _KEEP_DECODED:
+        _recent.clear()
+    tree: dict[str, Any] = _decode(raw)
+    _recent[id(raw)] = (raw, tree)
+    return tree
+
+
+@functools.cache
+def _outline_decoder() -> Callable[[str], Any]:
+    """A decoder of libpg_query's JSON that leaves each statement's tree undecoded: its
+    ``stmts`` as structs of ``stmt_location``, ``stmt_len`` and ``stmt`` (``{kind: Raw}``)."""
+    import msgspec
+
+    # defstruct, not class statements: the annotations must be types, not strings
+    raw: Any = msgspec.defstruct(
+        "Raw",
+        [
+            ("stmt", dict[str, msgspec.Raw], msgspec.field(default_factory=dict)),
+            ("stmt_location", int, 0),
+            ("stmt_len", int, 0),
+        ],
+    )
+    parsed: Any = msgspec.defstruct(
+        "Parsed", [("stmts", list[raw], msgspec.field(default_factory=list))]
+    )
+    return msgspec.json.Decoder(parsed).decode
 
 
 _PIECE = 1 << 18
@@ -497,12 +567,12 @@ def _parse_piece(
     except parser.ParseError as exc:
         # pglast reports a character offset into the chunk
         raise _chunk_error(exc, text, offset, path, offset + len(chunk)) from exc
-    raws = (_lean_decoder()(json_text) if lean else _decode(json_text)).get("stmts") or []
+    raws = _lean_decoder()(json_text) if lean else _decode.statements(json_text)
     del json_text
     if cut:
-        last = raws[-1] if raws else {}
+        location, length, _ = raws[-1] if raws else (0, 0, None)
         size = len(chunk) if chunk.isascii() else len(chunk.encode())
-        if last.get("stmt_location", 0) + last.get("stmt_len", 0) != size - 1:
+        if location + length != size - 1:
             return None
     if not raws:
         return []
@@ -510,9 +580,7 @@ def _parse_piece(
     data = chunk if chunk.isascii() else chunk.encode()
     out = []
     byte_at = char_at = 0  # statements come in order: map byte offsets to characters as we go
-    for raw in raws:
-        begin = raw.get("stmt_location", 0)
-        length = raw.get("stmt_len", 0)
+    for begin, length, stmt in raws:
         end = begin + length if length else len(data)
         if isinstance(data, bytes):
             char_at += len(data[byte_at:begin].decode())
@@ -523,45 +591,32 @@ def _parse_piece(
             piece = data[begin:end]
         stripped = piece.lstrip()
         start = begin + len(piece) - len(stripped)
-        out.append((start, start + len(stripped.rstrip()), raw.get("stmt") or {}))
+        out.append((start, start + len(stripped.rstrip()), stmt))
     return out
 
 
 @functools.cache
-def _lean_decoder() -> Callable[[str], dict[str, Any]]:
-    """A decoder of libpg_query's JSON for a big text: the trees of data statements are
-    skipped, never built (msgspec reads past them), the others are decoded as usual."""
+def _lean_decoder() -> Callable[[str], list[Piece]]:
+    """:meth:`_Decoder.statements` for a big text: the trees of data statements are skipped,
+    never built (msgspec reads past them), the others are decoded at once (a :class:`Raw`
+    would keep the whole piece's JSON alive)."""
     import msgspec
 
-    # defstruct, not class statements: the annotations must be types, not strings
-    raw: Any = msgspec.defstruct(
-        "Raw",
-        [
-            ("stmt", dict[str, msgspec.Raw], msgspec.field(default_factory=dict)),
-            ("stmt_location", int, 0),
-            ("stmt_len", int, 0),
-        ],
-    )
-    parsed: Any = msgspec.defstruct(
-        "Parsed", [("stmts", list[raw], msgspec.field(default_factory=list))]
-    )
-    outline = msgspec.json.Decoder(parsed).decode
+    outline = _outline_decoder()
     tree = msgspec.json.Decoder().decode
 
-    def decode(data: str) -> dict[str, Any]:
-        return {
-            "stmts": [
+    def decode(data: str) -> list[Piece]:
+        return [
+            (
+                r.stmt_location,
+                r.stmt_len,
                 {
-                    "stmt": {
-                        kind: None if kind in _BULK_KINDS else tree(body)
-                        for kind, body in r.stmt.items()
-                    },
-                    "stmt_location": r.stmt_location,
-                    "stmt_len": r.stmt_len,
-                }
-                for r in outline(data).stmts
-            ]
-        }
+                    kind: None if kind in _BULK_KINDS else tree(body)
+                    for kind, body in r.stmt.items()
+                },
+            )
+            for r in outline(data).stmts
+        ]
 
     return decode
 
