@@ -181,16 +181,25 @@ def _statements(
     text: str, path: Path | None, pieces: Iterable[Piece]
 ) -> MutableSequence[Statement]:
     """The statements at ``pieces`` (in order): a list, or a table for a big text."""
-    table = StatementTable(text, path)
+    table = StatementTable(text, path) if len(text) > _PIECE else None
+    statements: list[Statement] = []
+    count, rfind = text.count, text.rfind
     line, at = 1, 0  # lines counted as the statements come: no table of line starts
     for start, stop, tree in pieces:
         ((kind, node),) = tree.items() if tree else (("", {}),)
-        line += text.count("\n", at, start)
+        line += count("\n", at, start)
         at = start
-        end_line = line + text.count("\n", start, max(start, stop - 1))
-        column = start - text.rfind("\n", 0, start)
-        table.add(start, stop, line, end_line, column, kind, node)
-    return table if len(text) > _PIECE else list(table)
+        end_line = line + count("\n", start, max(start, stop - 1))
+        column = start - rfind("\n", 0, start)
+        if table is not None:
+            table.add(start, stop, line, end_line, column, kind, node)
+        else:
+            statements.append(
+                Statement(
+                    text[start:stop], path, line, end_line, column, len(statements), kind, node
+                )
+            )
+    return statements if table is None else table
 
 
 class StatementTable(MutableSequence[Statement]):
