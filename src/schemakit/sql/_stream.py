@@ -89,6 +89,46 @@ class Statement:
         return _decoded(tree)  # type: ignore[arg-type]
 
 
+def _statement_maker() -> Callable[
+    [str, Path | None, int, int, int, int, str, dict[str, Any] | Raw | None], Statement
+]:
+    """``Statement(text, path, line, end_line, column, index, kind, tree)``, made by setting its
+    slots directly: a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``, twice as slow, and a folder's lint makes one per statement."""
+    fields = ("text", "path", "line", "end_line", "column", "index", "kind", "tree")
+    assert tuple(Statement.__dataclass_fields__) == fields
+    s_text, s_path, s_line, s_end, s_column, s_index, s_kind, s_tree = (
+        Statement.__dict__[name].__set__ for name in fields
+    )
+    new = object.__new__
+
+    def make(
+        text: str,
+        path: Path | None,
+        line: int,
+        end_line: int,
+        column: int,
+        index: int,
+        kind: str,
+        tree: dict[str, Any] | Raw | None,
+    ) -> Statement:
+        statement: Statement = new(Statement)
+        s_text(statement, text)
+        s_path(statement, path)
+        s_line(statement, line)
+        s_end(statement, end_line)
+        s_column(statement, column)
+        s_index(statement, index)
+        s_kind(statement, kind)
+        s_tree(statement, tree)
+        return statement
+
+    return make
+
+
+_make_statement = _statement_maker()
+
+
 @dataclass(frozen=True, slots=True)
 class Suppression:
     """An inline ``-- schemakit: ignore[CODE, ...]`` comment."""
@@ -195,7 +235,7 @@ def _statements(
             table.add(start, stop, line, end_line, column, kind, node)
         else:
             statements.append(
-                Statement(
+                _make_statement(
                     text[start:stop], path, line, end_line, column, len(statements), kind, node
                 )
             )
@@ -239,7 +279,7 @@ class StatementTable(MutableSequence[Statement]):
         if replaced is not None:
             return replaced
         start, stop, line, end_line, column = self._spans[5 * index : 5 * index + 5]
-        return Statement(
+        return _make_statement(
             self._text[start:stop],
             self._path,
             line,
