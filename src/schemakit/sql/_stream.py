@@ -88,6 +88,19 @@ class Statement:
             return _tree_of(self.text, self.kind)
         return _decoded(tree)  # type: ignore[arg-type]
 
+    def part(self, key: str) -> Any:
+        """``node.get(key)``, without decoding the rest of a tree not decoded yet: what a
+        rule needs of a view is its name, not its query; of a function, not its body."""
+        tree = self.tree
+        if tree.__class__ is dict:
+            return tree.get(key)
+        if tree is None:
+            return _tree_of(self.text, self.kind).get(key)
+        hit = _recent.get(id(tree))
+        if hit is not None:
+            return hit[1].get(key)
+        return _part(tree, key)  # type: ignore[arg-type]
+
 
 def _statement_maker() -> Callable[
     [str, Path | None, int, int, int, int, str, dict[str, Any] | Raw | None], Statement
@@ -513,9 +526,39 @@ def _decoded(raw: Raw) -> dict[str, Any]:
         return hit[1]
     if len(_recent) >= _KEEP_DECODED:
         _recent.clear()
-    tree: dict[str, Any] = _decode(raw)
+    tree: dict[str, Any] = _raw_decoder()(raw)
     _recent[id(raw)] = (raw, tree)
     return tree
+
+
+_parts: dict[int, tuple[Raw, dict[str, Raw]]] = {}
+"""The last trees :func:`_part` split into their top-level fields (as :data:`_recent`)."""
+
+
+def _part(raw: Raw, key: str) -> Any:
+    """Field ``key`` of the tree whose JSON is ``raw``, decoding only that field."""
+    hit = _parts.get(id(raw))
+    if hit is None:
+        if len(_parts) >= _KEEP_DECODED:
+            _parts.clear()
+        hit = _parts[id(raw)] = (raw, _fields_decoder()(raw))
+    value = hit[1].get(key)
+    return None if value is None else _raw_decoder()(value)
+
+
+@functools.cache
+def _raw_decoder() -> Callable[[Raw], Any]:
+    import msgspec
+
+    return msgspec.json.Decoder().decode
+
+
+@functools.cache
+def _fields_decoder() -> Callable[[Raw], dict[str, Raw]]:
+    """A decoder of one tree's top-level fields, each left as its JSON."""
+    import msgspec
+
+    return msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
 
 
 @functools.cache
