@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pglast import parser
 
-from schemakit.sql import Statement, split_statements
+from schemakit.sql import Statement, is_concurrent, split_statements
 
 _STATEMENTS = [
     "CREATE TABLE app.t (id uuid PRIMARY KEY, name text NOT NULL DEFAULT 'x')",
@@ -31,6 +31,12 @@ _STATEMENTS = [
     "ALTER TABLE app.t RENAME COLUMN name TO title",
     "SET lock_timeout = '3s'",
     "COMMENT ON TABLE app.t IS 'things'",
+    "DROP INDEX CONCURRENTLY app.i",
+    "REINDEX (CONCURRENTLY) INDEX app.i",
+    "REINDEX (CONCURRENTLY false) INDEX app.i",
+    "ALTER TABLE app.p DETACH PARTITION app.p1 CONCURRENTLY",
+    "ALTER TABLE app.t ADD COLUMN concurrent integer",
+    "CREATE INDEX i2 ON app.t (concurrent)",
 ]
 _KEYS = ["view", "into", "funcname", "is_procedure", "relation", "query", "cmds", "nothing"]
 
@@ -68,6 +74,11 @@ def test_node_and_part_read_what_the_parser_wrote(chosen: list[str], key: str) -
     statements = _split(text)
     expected = _expected(text)
     assert all(isinstance(s.tree, msgspec.Raw) for s in statements)
+    # CONCURRENTLY as read without decoding (when the JSON lacks the word) or from the tree
+    assert [is_concurrent(s) for s in statements] == [
+        is_concurrent(Statement(s.text, None, 1, 1, kind=s.kind, tree=tree))
+        for s, tree in zip(statements, expected, strict=True)
+    ]
     # a field first (decoded alone), then the whole tree, then the field again (from it)
     for statement, tree in zip(statements, expected, strict=True):
         assert statement.part(key) == tree.get(key)

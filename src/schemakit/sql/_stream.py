@@ -722,7 +722,15 @@ def is_concurrent(statement: Statement) -> bool:
     kind = statement.kind
     if kind not in _MAY_BE_CONCURRENT:
         return False  # and no tree asked for: a big file's INSERTs keep none
-    node = statement.node
+    # JSON not decoded yet: without the word (each form below has it, a "concurrent" key or
+    # a "concurrently" option) the answer needs no decoding
+    json_text: Any = statement.tree
+    if json_text is not None and json_text.__class__ is not dict:
+        return b"concurrent" in bytes(json_text) and _is_concurrent(kind, statement.node)
+    return _is_concurrent(kind, statement.node)
+
+
+def _is_concurrent(kind: str, node: dict[str, Any]) -> bool:
     if kind in ("IndexStmt", "DropStmt"):
         return bool(node.get("concurrent"))
     if kind == "ReindexStmt":
