@@ -217,6 +217,8 @@ def split_statements(text: str, path: Path | None = None) -> MutableSequence[Sta
     nul = text.find("\x00")
     if nul != -1:
         raise _nul_error(text, nul, path)
+    if len(text) <= _PIECE and BREAKPOINT not in text:  # one parse (most files): as a list
+        return _statements(text, path, _parse_piece(text, text, 0, path) or [])
     pieces = (
         (chunk_start + start, chunk_start + stop, tree)
         for chunk_start, chunk_end in _chunks(text)
