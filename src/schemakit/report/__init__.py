@@ -1,7 +1,5 @@
 """Reporters for lint findings: text, JSON, SARIF and GitHub annotations (a library, not the CLI)."""
 
-from importlib import resources
-
 from schemakit.report._fix import render_fix_sql
 from schemakit.report._github import render_github
 from schemakit.report._json import SCHEMA_VERSION, render_json, to_dict
@@ -43,9 +41,13 @@ __all__ = [
 
 def json_schema() -> str:
     """The JSON schema that ``--format json`` output validates against."""
+    from importlib import resources  # with tempfile and shutil: not for every lint's start-up
+
     return (resources.files("schemakit.report") / "lint-report.schema.json").read_text()
 
 
 def sarif_schema() -> str:
     """The SARIF 2.1.0 JSON schema (OASIS errata01) that ``--format sarif`` output validates against."""
+    from importlib import resources
+
     return (resources.files("schemakit.report") / "sarif-2.1.0.schema.json").read_text()

@@ -224,6 +224,10 @@ class Lock(IntEnum):
         return self.name.replace("_", " ")
 
 
+_LOCKS = {lock.value: lock for lock in Lock}
+"""Each lock by its strength (an Enum's call is slow, and asked once per table a statement
+locks)."""
+
 LOCKING_KINDS = frozenset(
     {
         "AlterTableStmt",
@@ -266,7 +270,7 @@ def table_locks(
             and not effect.conditional
             and strength > locks.get(table, 0)
         ):
-            locks[table] = Lock(strength)
+            locks[table] = _LOCKS[strength]
     return locks
 
 

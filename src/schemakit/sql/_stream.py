@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import bisect
-import functools
-import json
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, MutableSequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from schemakit.errors import MigrationError
+from schemakit.sql._decoding import Piece, decoded, part, statements_of, tree_of
 from schemakit.sql._tree import enabled_options
+
+if TYPE_CHECKING:
+    from msgspec import Raw
 
 __all__ = [
     "Statement",
@@ -66,17 +68,74 @@ class Statement:
     index: int = 0
     kind: str = ""
     """The parse node type (``CreateStmt``, ``IndexStmt``, ...), as libpg_query names it."""
-    tree: dict[str, Any] | None = field(default_factory=dict, compare=False, repr=False)
-    """The parse tree as split, or None when it was not kept (see :attr:`node`)."""
+    tree: dict[str, Any] | Raw | None = field(default_factory=dict, compare=False, repr=False)
+    """The parse tree as split; its JSON, not yet decoded (a :class:`Raw`); or None when it
+    was not kept (see :attr:`node`)."""
 
     @property
     def node(self) -> dict[str, Any]:
         """The statement's parse tree in libpg_query's JSON form (the body under ``kind``),
-        parsed once with the split so no consumer parses the text again; in a big file the
-        trees of data statements (INSERT, UPDATE, ...) are not kept, and the few asked for
-        are parsed again from the text (see :data:`_PIECE`)."""
+        parsed once with the split so no consumer parses the text again. In a folder its
+        JSON is decoded when first asked for and only the last few trees are kept (see
+        :func:`schemakit.sql._decoding.decoded`); in a big file the trees of data statements (INSERT, UPDATE, ...)
+        are not kept, and the few asked for are parsed again from the text (see
+        :data:`_PIECE`)."""
         tree = self.tree
-        return tree if tree is not None else _tree_of(self.text, self.kind)
+        if tree.__class__ is dict:
+            return tree
+        if tree is None:
+            return tree_of(self.text, self.kind)
+        return decoded(tree)  # type: ignore[arg-type]
+
+    def part(self, key: str) -> Any:
+        """``node.get(key)``, without decoding the rest of a tree not decoded yet: what a
+        rule needs of a view is its name, not its query; of a function, not its body."""
+        tree = self.tree
+        if tree.__class__ is dict:
+            return tree.get(key)
+        if tree is None:
+            return tree_of(self.text, self.kind).get(key)
+        return part(tree, key)  # type: ignore[arg-type]
+
+
+def _statement_maker() -> Callable[
+    [str, Path | None, int, int, int, int, str, dict[str, Any] | Raw | None], Statement
+]:
+    """``Statement(text, path, line, end_line, column, index, kind, tree)``, made by setting its
+    slots directly: a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``, twice as slow, and a folder's lint makes one per statement."""
+    fields = ("text", "path", "line", "end_line", "column", "index", "kind", "tree")
+    assert tuple(Statement.__dataclass_fields__) == fields
+    s_text, s_path, s_line, s_end, s_column, s_index, s_kind, s_tree = (
+        Statement.__dict__[name].__set__ for name in fields
+    )
+    new = object.__new__
+
+    def make(
+        text: str,
+        path: Path | None,
+        line: int,
+        end_line: int,
+        column: int,
+        index: int,
+        kind: str,
+        tree: dict[str, Any] | Raw | None,
+    ) -> Statement:
+        statement: Statement = new(Statement)
+        s_text(statement, text)
+        s_path(statement, path)
+        s_line(statement, line)
+        s_end(statement, end_line)
+        s_column(statement, column)
+        s_index(statement, index)
+        s_kind(statement, kind)
+        s_tree(statement, tree)
+        return statement
+
+    return make
+
+
+_make_statement = _statement_maker()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +213,8 @@ def split_statements(text: str, path: Path | None = None) -> MutableSequence[Sta
     nul = text.find("\x00")
     if nul != -1:
         raise _nul_error(text, nul, path)
+    if len(text) <= _PIECE and BREAKPOINT not in text:  # one parse (most files): as a list
+        return _statements(text, path, _parse_piece(text, text, 0, path) or [])
     pieces = (
         (chunk_start + start, chunk_start + stop, tree)
         for chunk_start, chunk_end in _chunks(text)
@@ -162,23 +223,29 @@ def split_statements(text: str, path: Path | None = None) -> MutableSequence[Sta
     return _statements(text, path, pieces)
 
 
-Piece = tuple[int, int, dict[str, Any]]
-
-
 def _statements(
     text: str, path: Path | None, pieces: Iterable[Piece]
 ) -> MutableSequence[Statement]:
     """The statements at ``pieces`` (in order): a list, or a table for a big text."""
-    table = StatementTable(text, path)
+    table = StatementTable(text, path) if len(text) > _PIECE else None
+    statements: list[Statement] = []
+    count, rfind = text.count, text.rfind
     line, at = 1, 0  # lines counted as the statements come: no table of line starts
     for start, stop, tree in pieces:
         ((kind, node),) = tree.items() if tree else (("", {}),)
-        line += text.count("\n", at, start)
+        line += count("\n", at, start)
         at = start
-        end_line = line + text.count("\n", start, max(start, stop - 1))
-        column = start - text.rfind("\n", 0, start)
-        table.add(start, stop, line, end_line, column, kind, node)
-    return table if len(text) > _PIECE else list(table)
+        end_line = line + count("\n", start, max(start, stop - 1))
+        column = start - rfind("\n", 0, start)
+        if table is not None:
+            table.add(start, stop, line, end_line, column, kind, node)
+        else:
+            statements.append(
+                _make_statement(
+                    text[start:stop], path, line, end_line, column, len(statements), kind, node
+                )
+            )
+    return statements if table is None else table
 
 
 class StatementTable(MutableSequence[Statement]):
@@ -192,7 +259,7 @@ class StatementTable(MutableSequence[Statement]):
         self._text, self._path = text, path
         self._spans = array("q")  # start, stop, line, end_line, column per statement
         self._kinds: list[str] = []
-        self._trees: list[dict[str, Any] | None] = []
+        self._trees: list[dict[str, Any] | Raw | None] = []
         self._replaced: dict[int, Statement] = {}
         self._interned: dict[str, str] = {}
 
@@ -204,7 +271,7 @@ class StatementTable(MutableSequence[Statement]):
         end_line: int,
         column: int,
         kind: str,
-        tree: dict[str, Any] | None,
+        tree: dict[str, Any] | Raw | None,
     ) -> None:
         self._spans.extend((start, stop, line, end_line, column))
         self._kinds.append(self._interned.setdefault(kind, kind))
@@ -218,7 +285,7 @@ class StatementTable(MutableSequence[Statement]):
         if replaced is not None:
             return replaced
         start, stop, line, end_line, column = self._spans[5 * index : 5 * index + 5]
-        return Statement(
+        return _make_statement(
             self._text[start:stop],
             self._path,
             line,
@@ -390,59 +457,11 @@ def _chunks(text: str) -> list[tuple[int, int]]:
     return chunks
 
 
-class _Decoder:
-    """libpg_query's JSON trees into dicts: ``json.loads`` for the first few hundred KB, then
-    msgspec's decoder, which reads them in about a third of the time (measured against
-    ``json.loads`` and orjson on bench/sql_lint.py's trees) but costs tens of milliseconds to
-    import: a one-file lint, a pre-commit hook, does not pay for it; a folder does, once."""
-
-    SWITCH_AT = 256_000
-    """Bytes decoded before the switch."""
-
-    def __init__(self) -> None:
-        self.seen = 0
-        self.fast: Any = None
-
-    def __call__(self, data: str) -> Any:
-        if self.fast is not None:
-            return self.fast(data)
-        self.seen += len(data)
-        if self.seen > self.SWITCH_AT:
-            try:
-                import msgspec.json
-            except ImportError:  # an optional speed-up: without it, json.loads all along
-                self.seen = -(1 << 62)
-            else:
-                self.fast = msgspec.json.Decoder().decode
-        return json.loads(data)
-
-
-_decode = _Decoder()
-
-
 _PIECE = 1 << 18
 """Characters of SQL parsed in one libpg_query call, about. A bigger chunk (a 50 MB file of
 INSERTs) is parsed piece by piece, so its JSON trees never exist all at once (the JSON text
 alone is ten times the SQL); and the trees of its data statements are not kept: they are
 most of such a file and what the rules and the runner need of them is the kind."""
-
-_BULK_KINDS = frozenset(
-    {"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "SelectStmt", "CopyStmt"}
-)
-
-
-@functools.lru_cache(maxsize=16)
-def _tree_of(text: str, kind: str) -> dict[str, Any]:
-    """The tree of one statement whose tree was not kept (a few rules ask for several in a
-    row: the last few are kept)."""
-    from pglast import parser
-
-    try:
-        raws = _decode(parser.parse_sql_json(text)).get("stmts") or []
-    except parser.ParseError:  # it parsed as part of its file
-        return {}
-    node: dict[str, Any] = (raws[0].get("stmt") or {}).get(kind, {}) if raws else {}
-    return node
 
 
 def _parse_chunk(chunk: str, text: str, offset: int, path: Path | None) -> list[Piece]:
@@ -497,12 +516,12 @@ def _parse_piece(
     except parser.ParseError as exc:
         # pglast reports a character offset into the chunk
         raise _chunk_error(exc, text, offset, path, offset + len(chunk)) from exc
-    raws = (_lean_decoder()(json_text) if lean else _decode(json_text)).get("stmts") or []
+    raws = statements_of(json_text, lean=lean)
     del json_text
     if cut:
-        last = raws[-1] if raws else {}
+        location, length, _ = raws[-1] if raws else (0, 0, None)
         size = len(chunk) if chunk.isascii() else len(chunk.encode())
-        if last.get("stmt_location", 0) + last.get("stmt_len", 0) != size - 1:
+        if location + length != size - 1:
             return None
     if not raws:
         return []
@@ -510,9 +529,7 @@ def _parse_piece(
     data = chunk if chunk.isascii() else chunk.encode()
     out = []
     byte_at = char_at = 0  # statements come in order: map byte offsets to characters as we go
-    for raw in raws:
-        begin = raw.get("stmt_location", 0)
-        length = raw.get("stmt_len", 0)
+    for begin, length, stmt in raws:
         end = begin + length if length else len(data)
         if isinstance(data, bytes):
             char_at += len(data[byte_at:begin].decode())
@@ -523,47 +540,8 @@ def _parse_piece(
             piece = data[begin:end]
         stripped = piece.lstrip()
         start = begin + len(piece) - len(stripped)
-        out.append((start, start + len(stripped.rstrip()), raw.get("stmt") or {}))
+        out.append((start, start + len(stripped.rstrip()), stmt))
     return out
-
-
-@functools.cache
-def _lean_decoder() -> Callable[[str], dict[str, Any]]:
-    """A decoder of libpg_query's JSON for a big text: the trees of data statements are
-    skipped, never built (msgspec reads past them), the others are decoded as usual."""
-    import msgspec
-
-    # defstruct, not class statements: the annotations must be types, not strings
-    raw: Any = msgspec.defstruct(
-        "Raw",
-        [
-            ("stmt", dict[str, msgspec.Raw], msgspec.field(default_factory=dict)),
-            ("stmt_location", int, 0),
-            ("stmt_len", int, 0),
-        ],
-    )
-    parsed: Any = msgspec.defstruct(
-        "Parsed", [("stmts", list[raw], msgspec.field(default_factory=list))]
-    )
-    outline = msgspec.json.Decoder(parsed).decode
-    tree = msgspec.json.Decoder().decode
-
-    def decode(data: str) -> dict[str, Any]:
-        return {
-            "stmts": [
-                {
-                    "stmt": {
-                        kind: None if kind in _BULK_KINDS else tree(body)
-                        for kind, body in r.stmt.items()
-                    },
-                    "stmt_location": r.stmt_location,
-                    "stmt_len": r.stmt_len,
-                }
-                for r in outline(data).stmts
-            ]
-        }
-
-    return decode
 
 
 _MAY_BE_CONCURRENT = frozenset({"IndexStmt", "DropStmt", "ReindexStmt", "AlterTableStmt"})
@@ -575,7 +553,15 @@ def is_concurrent(statement: Statement) -> bool:
     kind = statement.kind
     if kind not in _MAY_BE_CONCURRENT:
         return False  # and no tree asked for: a big file's INSERTs keep none
-    node = statement.node
+    # JSON not decoded yet: without the word (each form below has it, a "concurrent" key or
+    # a "concurrently" option) the answer needs no decoding
+    json_text: Any = statement.tree
+    if json_text is not None and json_text.__class__ is not dict:
+        return b"concurrent" in bytes(json_text) and _is_concurrent(kind, statement.node)
+    return _is_concurrent(kind, statement.node)
+
+
+def _is_concurrent(kind: str, node: dict[str, Any]) -> bool:
     if kind in ("IndexStmt", "DropStmt"):
         return bool(node.get("concurrent"))
     if kind == "ReindexStmt":

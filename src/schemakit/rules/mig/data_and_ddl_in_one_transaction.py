@@ -24,12 +24,12 @@ _ENDS = frozenset(
 def _changes_data(statement: Statement) -> bool:
     """INSERT ... SELECT, UPDATE, DELETE, MERGE or COPY FROM: work that grows with the data.
     ``INSERT ... VALUES`` is left out: its rows are written in the file, so it is quick."""
-    node, kind = statement.node, statement.kind
+    kind = statement.kind  # UPDATE, DELETE and MERGE: by kind alone, their trees not read
     if kind == "InsertStmt":
-        select = node.get("selectStmt", {}).get("SelectStmt")
+        select = statement.node.get("selectStmt", {}).get("SelectStmt")
         return select is not None and "valuesLists" not in select
     if kind == "CopyStmt":
-        return bool(node.get("is_from"))
+        return bool(statement.node.get("is_from"))
     return kind in _DATA_KINDS
 
 

@@ -68,13 +68,15 @@ class RenameColumnOrTable(SqlRule):
         """Schemas and views created in the current file."""
 
     def check(self, ctx: SqlContext, statement: Statement) -> Iterator[Finding]:
-        node, kind = statement.node, statement.kind
+        kind = statement.kind
+        if kind in ("ViewStmt", "CreateTableAsStmt"):
+            # the name alone: a view's query, most of its tree, is not decoded
+            relation = statement.part("view") or (statement.part("into") or {}).get("rel")
+            self._new.add(relation_path(relation))
+            return
+        node = statement.node
         if kind == "CreateSchemaStmt":
             self._new.add(node.get("schemaname", ""))
-            return
-        if kind in ("ViewStmt", "CreateTableAsStmt"):
-            relation = node.get("view") or node.get("into", {}).get("rel")
-            self._new.add(relation_path(relation))
             return
         if kind == "RenameStmt" and node.get("renameType") == "OBJECT_SCHEMA":
             schema = node.get("subname", "")

@@ -16,7 +16,15 @@ _SHARED = frozenset({"public", "pg_catalog", "pg_temp", "information_schema"})
 def _created(statement: Statement) -> tuple[str, list[str]] | None:
     """(``CREATE ...`` words, the name's parts) of a statement creating a schema object
     that lives in a schema; None for anything else or a temporary object."""
-    node, kind = statement.node, statement.kind
+    kind = statement.kind
+    # a view's and a function's trees are read a field at a time: their query and body,
+    # most of their JSON, are never decoded
+    if kind == "ViewStmt":
+        return _in_schema("CREATE VIEW", statement.part("view"))
+    if kind == "CreateFunctionStmt":
+        what = "CREATE PROCEDURE" if statement.part("is_procedure") else "CREATE FUNCTION"
+        return what, names(statement.part("funcname"))
+    node = statement.node
     relation: dict[str, Any] | None = None
     if kind == "CreateStmt":
         what, relation = "CREATE TABLE", node.get("relation")
@@ -24,8 +32,6 @@ def _created(statement: Statement) -> tuple[str, list[str]] | None:
         matview = node.get("objtype") == "OBJECT_MATVIEW"
         what = "CREATE MATERIALIZED VIEW" if matview else "CREATE TABLE"
         relation = node.get("into", {}).get("rel")
-    elif kind == "ViewStmt":
-        what, relation = "CREATE VIEW", node.get("view")
     elif kind == "CreateSeqStmt":
         what, relation = "CREATE SEQUENCE", node.get("sequence")
     elif kind == "CompositeTypeStmt":
@@ -37,11 +43,14 @@ def _created(statement: Statement) -> tuple[str, list[str]] | None:
     elif kind == "DefineStmt" and node.get("kind") in ("OBJECT_TYPE", "OBJECT_AGGREGATE"):
         what = "CREATE TYPE" if node["kind"] == "OBJECT_TYPE" else "CREATE AGGREGATE"
         return what, names(node.get("defnames"))
-    elif kind == "CreateFunctionStmt":
-        what = "CREATE PROCEDURE" if node.get("is_procedure") else "CREATE FUNCTION"
-        return what, names(node.get("funcname"))
     else:
         return None
+    return _in_schema(what, relation)
+
+
+def _in_schema(what: str, relation: dict[str, Any] | None) -> tuple[str, list[str]] | None:
+    """(``what``, the name's parts) of a created relation (a ``RangeVar``); None for a
+    temporary one."""
     if not relation or relation.get("relpersistence") == "t":
         return None
     schema = relation.get("schemaname")

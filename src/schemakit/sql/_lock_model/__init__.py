@@ -83,7 +83,11 @@ def explain(statement: Statement, context: LockContext | None = None) -> list[Lo
         if statement.kind in NO_RELATION_LOCKS:
             return []
         return [LockEffect("", "", UNKNOWN, note=f"no lock model for {statement.kind or '?'}")]
-    return handler(statement.node, context or LockContext())
+    return handler(statement.node, _NOTHING_DECLARED if context is None else context)
+
+
+_NOTHING_DECLARED = LockContext()
+"""The context of a statement seen alone (handlers read a context, never change it)."""
 
 
 def volatile_reason(expr: dict[str, Any], volatility: Mapping[str, str] | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = [
@@ -73,6 +74,44 @@ class LockEffect:
         return self.object or (f"table of {self.table_of}" if self.table_of else "?")
 
 
+def _effect_maker() -> Callable[[str, str, str, bool, bool, str, str, bool], LockEffect]:
+    """``LockEffect(object, kind, mode, rewrites, scans, note, table_of, conditional)``, its
+    slots set directly (a frozen dataclass's ``__init__`` goes through
+    ``object.__setattr__``, twice as slow; a folder's lint makes one or more a statement)."""
+    fields = ("object", "kind", "mode", "rewrites", "scans", "note", "table_of", "conditional")
+    assert tuple(LockEffect.__dataclass_fields__) == fields
+    s_object, s_kind, s_mode, s_rewrites, s_scans, s_note, s_table_of, s_conditional = (
+        LockEffect.__dict__[name].__set__ for name in fields
+    )
+    new = object.__new__
+
+    def make(
+        obj: str,
+        kind: str,
+        mode: str,
+        rewrites: bool,
+        scans: bool,
+        note: str,
+        table_of: str,
+        conditional: bool,
+    ) -> LockEffect:
+        effect: LockEffect = new(LockEffect)
+        s_object(effect, obj)
+        s_kind(effect, kind)
+        s_mode(effect, mode)
+        s_rewrites(effect, rewrites)
+        s_scans(effect, scans)
+        s_note(effect, note)
+        s_table_of(effect, table_of)
+        s_conditional(effect, conditional)
+        return effect
+
+    return make
+
+
+_make_effect = _effect_maker()
+
+
 class Effects:
     """Effects being collected: one per object, the strongest mode wins (as ALTER TABLE
     takes the strongest lock any of its subcommands needs, once), notes join."""
@@ -95,7 +134,7 @@ class Effects:
         key = (obj, table_of)
         old = self._by_key.get(key)
         if old is None:
-            self._by_key[key] = LockEffect(
+            self._by_key[key] = _make_effect(
                 obj, kind, mode, rewrites, scans, note, table_of, conditional
             )
             return
@@ -104,7 +143,7 @@ class Effects:
         if UNKNOWN in (mode, old.mode):
             stronger = UNKNOWN  # one subcommand without a model leaves the whole lock unknown
         notes = old.note if not note or note in old.note else f"{old.note}; {note}".strip("; ")
-        self._by_key[key] = LockEffect(
+        self._by_key[key] = _make_effect(
             obj,
             old.kind or kind,
             stronger,
