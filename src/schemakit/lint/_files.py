@@ -25,11 +25,13 @@ of the file is still linted.
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
 from schemakit._gc import gc_paused
 from schemakit.config import Config, Service, load_config
@@ -40,7 +42,6 @@ from schemakit.lint._common import (
     LintResult,
     Progress,
     replayable,
-    source_texts,
 )
 from schemakit.migrate._sources import (
     JOURNAL,
@@ -54,6 +55,7 @@ from schemakit.rules import (
     CatalogRun,
     MigrationStep,
     RuleEntry,
+    SourceText,
     StatementRun,
     check,
     choose_rules,
@@ -128,19 +130,20 @@ def _lint_files(
         catalogs = _replayed(sequences, config, say, cluster, failures)
         given = [refused(failure) for failure in failures]
     files = [file for group, _ in sequences for file in group]
+    _parse_ahead(files)
     checked = check(
         config,
         rules,
         catalogs=catalogs,
         statements=[
             StatementRun(
-                [MigrationStep("", f.id, f.path, f.scanned[0], f.date) for f in group],
+                [MigrationStep("", f.id, f.path, _Scanned(f, 0), f.date) for f in group],
                 in_transaction=in_transaction,
                 runner_sets_lock_timeout=_runner_sets_timeouts(config, group),
             )
             for group, in_transaction in sequences
         ],
-        texts=source_texts(files),
+        texts=[SourceText(f.path, f.text, _Scanned(f, 0), _Scanned(f, 1)) for f in files],
         given=given,
         standalone=True,
     )
@@ -150,6 +153,46 @@ def _lint_files(
         suppressed=checked.suppressed,
         sources=[str(f.path) for f in files],
     )
+
+
+def _parse_ahead(files: Sequence[MigrationFile]) -> None:
+    """Parse the files in order on another thread while the rules check the ones before:
+    libpg_query lets go of the GIL while it parses, so that part runs on a second core."""
+    if len(files) < 2 or all("scanned" in vars(f) for f in files):
+        return
+
+    def parse() -> None:
+        with contextlib.suppress(Exception):  # the rules' thread parses it again, and raises
+            for file in files:
+                _ = file.scanned
+
+    threading.Thread(target=parse, name="schemakit-parse", daemon=True).start()
+
+
+class _Scanned(Sequence[Any]):
+    """A file's statements (``part`` 0) or syntax errors (1), scanned when first read (or
+    ahead, by :func:`_parse_ahead`), so the rules begin before every file is parsed."""
+
+    def __init__(self, file: MigrationFile, part: int) -> None:
+        self._file, self._part = file, part
+
+    def _items(self) -> Sequence[Any]:
+        return self._file.scanned[self._part]
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        return self._items()[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items())
 
 
 def _runner_sets_timeouts(config: Config, files: Sequence[MigrationFile]) -> bool:
