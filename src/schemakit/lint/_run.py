@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -157,7 +157,8 @@ def _lint_with(
     rules = choose_rules(config, options.selection)
     catalogs: list[CatalogRun] = []
     statements: list[StatementRun] = []
-    solving: _Solving | None = None
+    solving: Future[list[list[Finding]]] | None = None
+    runs: list[StatementRun] = []
     texts: list[SourceText] = []
     databases: list[str] = []
     sources: list[str] = []
@@ -195,7 +196,10 @@ def _lint_with(
         # The statement rules need no database: they run on another thread while the server
         # replays (not with Alembic services, whose offline SQL is made after the replay)
         if all(m is None or m.is_sql for m in found.values()):
-            solving = _Solving(config, rules, _statement_runs(config, found))
+            runs = _statement_runs(config, found)
+            pool = ThreadPoolExecutor(1, thread_name_prefix="schemakit-rules")
+            solving = pool.submit(lambda: [statement_findings(config, rules, r) for r in runs])
+            pool.shutdown(wait=False)
         made: dict[str, tuple[Catalog, Callable[[str], Location | None]]] = {}
         # what Alembic revisions made, at the op. call (the replay runs them as a whole)
         alembic_at: dict[str, Location] = {}
@@ -210,7 +214,7 @@ def _lint_with(
             databases.append(database)
         for service in config.services.values():
             sources += (str(folder) for folder in service.migration_folders)
-        statements += solving.runs if solving is not None else _statement_runs(config, found)
+        statements += runs if solving is not None else _statement_runs(config, found)
         alembic_at.update(
             (path, Location(step.path, statement.line))
             for run in statements
@@ -236,7 +240,7 @@ def _lint_with(
         statements=statements,
         texts=texts,
         given=given,
-        solved=solving.wait() if solving is not None else None,
+        solved=solving.result() if solving is not None else None,
     )
     return LintResult(
         checked.findings,
@@ -245,31 +249,6 @@ def _lint_with(
         sources=sources,
         suppressed=checked.suppressed,
     )
-
-
-class _Solving:
-    """The statement rules over ``runs``, on another thread."""
-
-    def __init__(self, config: Config, rules: Sequence[type[Rule]], runs: list[StatementRun]):
-        self.runs = runs
-        self._results: list[list[Finding]] = []
-        self._failure: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._run, args=(config, rules), name="schemakit-rules", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, config: Config, rules: Sequence[type[Rule]]) -> None:
-        try:
-            self._results = [statement_findings(config, rules, run) for run in self.runs]
-        except BaseException as exc:  # raised in the thread that waits
-            self._failure = exc
-
-    def wait(self) -> list[list[Finding]]:
-        self._thread.join()
-        if self._failure is not None:
-            raise self._failure
-        return self._results
 
 
 def _typescript_errors(config: Config, files: list[Path]) -> list[Finding]:
