@@ -107,6 +107,10 @@ def test_close_really_closes(pg_cluster: Cluster, pg_database: str, db_url: str)
     assert len(backends(pg_cluster, pg_database)) == 3
     database.close()
     assert pool.checkedin() == 0
+    # a backend ends a moment after its client said goodbye: wait (bounded) for that
+    deadline = time.monotonic() + 5
+    while backends(pg_cluster, pg_database) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert backends(pg_cluster, pg_database) == []
     with pytest.raises(DatabaseError, match="is closed"):
         database.session().__enter__()
